@@ -1,0 +1,396 @@
+"""The DeepMimic imitation task on PyBullet: track a motion clip with a PD-driven humanoid.
+
+Semantics follow the upstream pybullet port (our test oracle): 240 Hz physics, 30 Hz control,
+stable PD, the 197-d state (phase, root height, per-link positions, rotations and velocities
+in the root's heading frame), the 36-d action (axis-angle / angle PD targets) and the
+pose/velocity/end-effector/root reward. Unlike upstream, the kinematic reference body is posed
+only when a reward is read (once per control step), not before each of the 8 physics substeps.
+"""
+import math
+import os
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+import pybullet
+import pybullet_data
+from pybullet_utils import bullet_client
+
+from deepmimic.env.character import build_action_layout, load_character, write_urdf
+from deepmimic.env.motion_data import MotionData
+from deepmimic.env.pd_controller import StablePD, load_pd_gains
+from deepmimic.env.timer import EpisodeTimer, TimerParams
+from deepmimic.util.arg_parser import resolve_path
+from deepmimic.util.errors import DeepMimicError
+
+
+class Terminate(IntEnum):
+    """How an episode ended: time-out (Null, bootstrap), fall (Fail, value 0) or success."""
+    NULL = 0
+    FAIL = 1
+    SUCC = 2
+
+
+class Mode(IntEnum):
+    TRAIN = 0
+    TEST = 1
+
+
+# Reward weights and scales of DeepMimic's cSceneImitate (published code, not the paper).
+POSE_W, VEL_W, END_EFF_W, ROOT_W = 0.5, 0.05, 0.15, 0.2
+POSE_SCALE, VEL_SCALE, END_EFF_SCALE, ROOT_SCALE = 2.0, 0.1, 40.0, 5.0
+
+
+@dataclass
+class EnvConfig:
+    motion_file: str
+    char_file: str = "data/characters/humanoid3d.txt"
+    ctrl_file: str = "data/controllers/humanoid3d_ctrl.txt"
+    fall_contact_bodies: list = field(default_factory=list)
+    world_scale: float = 4.0
+    sim_freq: int = 240
+    ctrl_freq: int = 30
+    time_lim: TimerParams = field(default_factory=lambda: TimerParams(20.0, 20.0, 0.0))
+    time_end_lim: TimerParams = field(default_factory=lambda: TimerParams(20.0, 20.0, 0.0))
+    anneal_samples: float = 0.0
+    #: DeepMimic compares joint velocities with the motion's; the upstream port reads them back
+    #: from its kinematic body, where they are always 0. False keeps upstream parity.
+    ref_joint_vel_reward: bool = False
+
+    @classmethod
+    def from_args(cls, args):
+        motion = args.parse_string("motion_file")
+        if not motion:
+            raise DeepMimicError("no --motion_file given (set it in the arg file)", args.parse_string("arg_file") or None)
+        chars = args.parse_strings("character_files", ["data/characters/humanoid3d.txt"])
+        ctrls = args.parse_strings("char_ctrl_files", ["data/controllers/humanoid3d_ctrl.txt"])
+        substeps = args.parse_int("num_sim_substeps", 0)
+        def timer(prefix, default):
+            if not args.has_key(prefix + "_min"):
+                return default
+            return TimerParams(args.parse_float(prefix + "_min"), args.parse_float(prefix + "_max", args.parse_float(prefix + "_min")),
+                               args.parse_float(prefix + "_exp", 0.0))
+        end = timer("time_end_lim", TimerParams(20.0, 20.0, 0.0))
+        return cls(motion_file=resolve_path(motion), char_file=resolve_path(chars[0]),
+                   ctrl_file=resolve_path(ctrls[0]),
+                   fall_contact_bodies=args.parse_ints("fall_contact_bodies"),
+                   world_scale=args.parse_float("world_scale", 4.0),
+                   time_lim=timer("time_lim", end), time_end_lim=end,
+                   anneal_samples=args.parse_float("anneal_samples", 0.0),
+                   ref_joint_vel_reward=args.parse_bool("ref_joint_vel_reward", False))
+
+
+class ImitationEnv:
+    def __init__(self, config, seed=None, enable_draw=False, show_reference=None):
+        """``show_reference`` draws the reference character beside the simulated one (default: GUI only)."""
+        self.cfg = config
+        self.char = load_character(config.char_file)
+        self.kp, self.kd = load_pd_gains(config.ctrl_file, self.char)
+        self.motion = MotionData(config.motion_file, self.char)
+        bad = [b for b in config.fall_contact_bodies if not 0 <= b < self.char.num_joints]
+        if bad:
+            raise DeepMimicError(f"fall_contact_bodies {bad} are not body ids of {config.char_file} "
+                                 f"(0..{self.char.num_joints - 1})")
+        self.rng = np.random.default_rng(seed)
+        self.enable_draw = enable_draw
+        self.show_reference = enable_draw if show_reference is None else show_reference
+        self.timestep = 1.0 / config.sim_freq
+        self.substeps = int(round(config.sim_freq / config.ctrl_freq))
+        self.timer = EpisodeTimer(config.time_lim, config.time_end_lim, config.anneal_samples)
+        self.mode = Mode.TRAIN
+
+        # Constant per-joint bookkeeping, vectorised once.
+        ch = self.char
+        self.num_links = ch.num_joints
+        self.sph = ch.joints_of_type("spherical")
+        self.rev = ch.joints_of_type("revolute")
+        self.actuated = [int(j) for j in ch.actuated]
+        self._act_is_sph = np.array([ch.types[j] == "spherical" for j in self.actuated])
+        self.end_effectors = [int(j) for j in np.nonzero(ch.end_effector)[0]]
+        self.sph_w = ch.diff_weight[self.sph]
+        self.rev_w = ch.diff_weight[self.rev]
+        self.root_w = ch.diff_weight[0]
+        self.fall_bodies = np.zeros(self.num_links + 1, dtype=bool)
+        self.fall_bodies[list(config.fall_contact_bodies)] = True
+        # Actuated joint k reads its reference from sph_rot[_ref_index[k]] or rev_angle[...].
+        self._rewarded = [int(j) for j in self.sph] + [int(j) for j in self.rev]
+        self._ref_index = [int(np.searchsorted(self.sph if s else self.rev, j))
+                           for j, s in zip(self.actuated, self._act_is_sph)]
+        self.a_offset, self.a_scale, self.a_bound_min, self.a_bound_max = build_action_layout(ch)
+        # Where each actuated joint's params sit in the action vector.
+        starts = np.cumsum([0] + [4 if s else 1 for s in self._act_is_sph])[:-1]
+        self._act_start = [int(i) for i in starts]
+        self.action_size = int(starts[-1] + (4 if self._act_is_sph[-1] else 1))
+        self.state_size = 2 + 7 * self.num_links + 6 * self.num_links
+        self.goal_size = 0
+
+        self._connect()
+        self.t = 0.0
+        self.start_time = 0.0
+        self.time_limit = self.timer.sample(self.rng, self.mode)
+        self.reset()
+
+    # ----- world -------------------------------------------------------------------------
+    def _connect(self):
+        mode = pybullet.GUI if self.enable_draw else pybullet.DIRECT
+        self.pb = bullet_client.BulletClient(connection_mode=mode)
+        pb = self.pb
+        if self.enable_draw:
+            pb.configureDebugVisualizer(pb.COV_ENABLE_GUI, 0)
+            pb.configureDebugVisualizer(pb.COV_ENABLE_Y_AXIS_UP, 1)
+        z2y = pb.getQuaternionFromEuler([-np.pi * 0.5, 0, 0])
+        self.plane = pb.loadURDF(os.path.join(pybullet_data.getDataPath(), "plane_implicit.urdf"),
+                                 [0, 0, 0], z2y, useMaximalCoordinates=True)
+        pb.setGravity(0, -9.8, 0)
+        pb.setPhysicsEngineParameter(numSolverIterations=10)
+        pb.changeDynamics(self.plane, linkIndex=-1, lateralFriction=0.9)
+
+        urdf = write_urdf(self.char, self.cfg.world_scale)
+        scaling = 1.0 / self.cfg.world_scale
+        try:
+            flags = pb.URDF_MAINTAIN_LINK_ORDER | pb.URDF_USE_SELF_COLLISION | pb.URDF_USE_SELF_COLLISION_EXCLUDE_ALL_PARENTS
+            self.body = pb.loadURDF(urdf, [0, 0.889540259, 0], globalScaling=scaling, flags=flags)
+            # The kinematic reference: posed from the clip, never simulated or collided with. It is
+            # cheaper to query PyBullet for its end effectors than to run numpy FK (36 vs 86 us).
+            self.kin_body = pb.loadURDF(urdf, [0, 0.85, 0], globalScaling=scaling, useFixedBase=True,
+                                        flags=pb.URDF_MAINTAIN_LINK_ORDER)
+            self.show_body = None
+            if self.show_reference:
+                self.show_body = pb.loadURDF(urdf, [0, 0.85, 1.0], globalScaling=scaling, useFixedBase=True,
+                                             flags=pb.URDF_MAINTAIN_LINK_ORDER)
+        finally:
+            os.remove(urdf)
+        for link in range(-1, self.num_links):
+            pb.changeDynamics(self.body, link, lateralFriction=0.9)
+        pb.changeDynamics(self.body, -1, linearDamping=0, angularDamping=0)
+        self.pd = StablePD(pb, self.body, self.char, self.kp, self.kd)
+        self._make_ghost(self.kin_body, alpha=0.0 if self.show_reference else 0.4)
+        if self.show_body is not None:
+            self._make_ghost(self.show_body, alpha=0.5)
+            for link in range(self.num_links):
+                pb.changeVisualShape(self.body, link, rgbaColor=list(self.char.body_color[link]))
+        pb.setTimeStep(self.timestep)
+        pb.setPhysicsEngineParameter(numSubSteps=1)
+
+    def _make_ghost(self, body, alpha):
+        """No collisions, asleep, never woken: a posed body that costs the solver nothing."""
+        pb = self.pb
+        for link in range(-1, self.num_links):
+            pb.setCollisionFilterGroupMask(body, link, collisionFilterGroup=0, collisionFilterMask=0)
+            pb.changeDynamics(body, link, activationState=pb.ACTIVATION_STATE_SLEEP
+                              + pb.ACTIVATION_STATE_ENABLE_SLEEPING + pb.ACTIVATION_STATE_DISABLE_WAKEUP)
+            pb.changeVisualShape(body, link, rgbaColor=[1, 1, 1, alpha])
+
+    def close(self):
+        if getattr(self, "pb", None) is not None:
+            try:
+                self.pb.disconnect()
+            except pybullet.error:
+                pass
+            self.pb = None
+
+    # ----- task interface ----------------------------------------------------------------
+    def set_mode(self, mode):
+        self.mode = Mode(mode)
+
+    def set_sample_count(self, count):
+        self.timer.set_sample_count(count)
+
+    def reset(self, start_time=None):
+        """Reference state initialisation: start at a random time of the clip (or ``start_time``)."""
+        if start_time is None:
+            start_time = self.rng.uniform(0.0, self.motion.cycle_time)
+        self.t = self.start_time = float(start_time)
+        self.time_limit = self.timer.sample(self.rng, self.mode)
+        self._set_body_pose(self.body, self.motion.reference(self.t), with_velocity=True)
+        if self.show_body is not None:
+            self._sync_show_body()
+        return self.record_state()
+
+    def _joint_lists(self, ref):
+        """Per actuated joint: position ([x,y,z,w] or [angle]) and velocity lists for PyBullet."""
+        sph, rev = ref.sph_rot.tolist(), ref.rev_angle.tolist()
+        sph_v, rev_v = ref.sph_vel.tolist(), ref.rev_vel.tolist()
+        pos = [sph[i] if s else [rev[i]] for i, s in zip(self._ref_index, self._act_is_sph)]
+        vel = [sph_v[i] if s else [rev_v[i]] for i, s in zip(self._ref_index, self._act_is_sph)]
+        return pos, vel
+
+    def _set_body_pose(self, body, ref, with_velocity, offset=None):
+        pb = self.pb
+        root = ref.root_pos if offset is None else ref.root_pos + np.asarray(offset)
+        pb.resetBasePositionAndOrientation(body, root.tolist(), ref.root_rot.tolist())
+        pos, vel = self._joint_lists(ref)
+        if with_velocity:
+            pb.resetBaseVelocity(body, ref.root_vel.tolist(), ref.root_ang_vel.tolist())
+            pb.resetJointStatesMultiDof(body, self.actuated, pos, vel)
+        else:
+            pb.resetJointStatesMultiDof(body, self.actuated, pos)
+
+    def _sync_show_body(self):
+        self._set_body_pose(self.show_body, self.motion.reference(self.t), with_velocity=False, offset=(0.0, 0.0, 1.0))
+
+    def action_to_targets(self, action):
+        """PD targets per actuated joint: quaternions from (angle, axis) or plain angles.
+
+        Uses PyBullet's single-precision getQuaternionFromAxisAngle, as upstream does, so the
+        same action gives bit-identical targets (about 0.2 us a joint, cheaper than numpy here).
+        """
+        a = np.asarray(action, dtype=np.float64).tolist()
+        to_quat = pybullet.getQuaternionFromAxisAngle
+        return [to_quat(a[i + 1:i + 4], a[i]) if sph else [a[i]]
+                for i, sph in zip(self._act_start, self._act_is_sph)]
+
+    def set_action(self, action):
+        if len(action) != self.action_size:
+            raise ValueError(f"action has size {len(action)}, expected {self.action_size}")
+        self.pd.set_targets(self.action_to_targets(action))
+
+    def simulate(self):
+        """Advance one control step (``substeps`` physics steps with the current PD targets)."""
+        pb = self.pb
+        for _ in range(self.substeps):
+            self.t += self.timestep
+            self.pd.apply()
+            pb.stepSimulation()
+        if self.show_body is not None:
+            self._sync_show_body()
+
+    def step(self, action):
+        """Gym-like step: returns (state, reward, done, terminate flag)."""
+        self.set_action(action)
+        self.simulate()
+        state = self.record_state()
+        reward = self.calc_reward()
+        term = self.check_terminate()
+        return state, reward, term is not None, term
+
+    def check_terminate(self):
+        """Terminate.FAIL on a fall, Terminate.NULL at the time limit, else None."""
+        if self.has_fallen():
+            return Terminate.FAIL
+        if self.t - self.start_time >= self.time_limit:
+            return Terminate.NULL
+        return None
+
+    def has_fallen(self):
+        contacts = self.pb.getContactPoints(bodyA=self.body, bodyB=self.plane)
+        return any(self.fall_bodies[c[3]] for c in contacts)
+
+    # ----- observations and reward -------------------------------------------------------
+    def phase(self):
+        return self.motion.phase(self.t)
+
+    def record_state(self):
+        """197-d state: phase, root height, then per link position + rotation (w,x,y,z) and
+        linear + angular velocity, all relative to the root in its heading frame."""
+        pb = self.pb
+        base_pos, (qx, qy, qz, qw) = pb.getBasePositionAndOrientation(self.body)
+        links = pb.getLinkStates(self.body, range(self.num_links), computeLinkVelocity=1,
+                                 computeForwardKinematics=1)
+        arr = np.array([l[0] + l[1] + l[6] + l[7] for l in links])  # (J, 13)
+        # Heading: rotation about y that turns the root's forward (x) axis onto world x.
+        fwd_x, fwd_z = 1.0 - 2.0 * (qy * qy + qz * qz), 2.0 * (qx * qz - qw * qy)
+        theta = -math.atan2(-fwd_z, fwd_x)
+        c, s = math.cos(theta), math.sin(theta)
+        rot_t = np.array([[c, 0.0, -s], [0.0, 1.0, 0.0], [s, 0.0, c]])  # transpose of R_y(theta)
+        vecs = arr[:, [0, 1, 2, 7, 8, 9, 10, 11, 12]].reshape(-1, 3)
+        vecs[0::3] -= base_pos
+        vecs = (vecs @ rot_t).reshape(-1, 9)
+        hy, hw = math.sin(0.5 * theta), math.cos(0.5 * theta)
+        x, y, z, w = arr[:, 3], arr[:, 4], arr[:, 5], arr[:, 6]
+        quat = np.stack([hw * w - hy * y, hw * x + hy * z, hw * y + hy * w, hw * z - hy * x], axis=1)  # w,x,y,z
+        quat[quat[:, 0] < 0] *= -1.0
+        out = np.empty(self.state_size)
+        out[0], out[1] = self.phase(), base_pos[1]
+        n = self.num_links
+        pose = out[2:2 + 7 * n].reshape(n, 7)
+        pose[:, 0:3], pose[:, 3:7] = vecs[:, 0:3], quat
+        out[2 + 7 * n:] = vecs[:, 3:9].ravel()
+        return out
+
+    def record_goal(self):
+        return np.zeros(0)
+
+    def calc_reward(self):
+        return self.reward_terms()["reward"]
+
+    def reward_terms(self):
+        """DeepMimic's imitation reward and its four terms, comparing with the posed reference body."""
+        pb, body, kin = self.pb, self.body, self.kin_body
+        ref = self.motion.reference(self.t)
+        self._set_body_pose(kin, ref, with_velocity=False)
+        kin_pos, kin_rot = pb.getBasePositionAndOrientation(kin)  # read back: Bullet's quaternion sign
+        kin_ee = pb.getLinkStates(kin, self.end_effectors)
+        base_pos, base_rot = pb.getBasePositionAndOrientation(body)
+        base_vel, base_ang = pb.getBaseVelocity(body)
+        js = pb.getJointStatesMultiDof(body, self._rewarded)
+        # Upstream reads cached link transforms here (no forward kinematics): keep that.
+        sim_ee = pb.getLinkStates(body, self.end_effectors)
+
+        quats = np.array([kin_rot, base_rot] + [js[k][0] for k in range(len(self.sph))])
+        sim_sph_vel = np.array([js[k][1] for k in range(len(self.sph))])
+        rev = np.array([(js[k][0][0], js[k][1][0]) for k in range(len(self.sph), len(js))])
+        # Rotation errors: angle of q_ref * conj(q_sim) for the root and every spherical joint.
+        ref_q = np.concatenate([quats[0:1], ref.sph_rot])
+        sim_q = quats[1:]
+        w = np.sum(ref_q * sim_q, axis=1)  # real part of q_ref * conj(q_sim)
+        rot_err = (2.0 * np.arccos(np.clip(w, -1.0, 1.0))) ** 2
+        root_rot_err = rot_err[0]
+        pose_err = self.root_w * root_rot_err + self.sph_w @ rot_err[1:] + self.rev_w @ (rev[:, 0] - ref.rev_angle) ** 2
+
+        if self.cfg.ref_joint_vel_reward:
+            ref_sph_vel, ref_rev_vel = ref.sph_vel, ref.rev_vel
+        else:
+            ref_sph_vel, ref_rev_vel = 0.0, 0.0
+        root_ang_vel_err = np.sum((np.array(base_ang) - ref.root_ang_vel) ** 2)
+        vel_err = (self.root_w * root_ang_vel_err + self.sph_w @ np.sum((sim_sph_vel - ref_sph_vel) ** 2, axis=1)
+                   + self.rev_w @ (rev[:, 1] - ref_rev_vel) ** 2)
+
+        ee = np.array([l[0] for l in sim_ee] + [l[0] for l in kin_ee])
+        n_ee = len(self.end_effectors)
+        end_eff_err = np.mean(np.sum((ee[:n_ee] - ee[n_ee:]) ** 2, axis=1)) if n_ee else 0.0
+
+        root_pos_err = np.sum((np.array(base_pos) - np.array(kin_pos)) ** 2)
+        root_vel_err = np.sum((np.array(base_vel) - ref.root_vel) ** 2)
+        root_err = root_pos_err + 0.1 * root_rot_err + 0.01 * root_vel_err + 0.001 * root_ang_vel_err
+
+        terms = {"pose_reward": math.exp(-POSE_SCALE * pose_err), "vel_reward": math.exp(-VEL_SCALE * vel_err),
+                 "end_eff_reward": math.exp(-END_EFF_SCALE * end_eff_err), "root_reward": math.exp(-ROOT_SCALE * root_err)}
+        total_w = POSE_W + VEL_W + END_EFF_W + ROOT_W
+        terms["reward"] = (POSE_W * terms["pose_reward"] + VEL_W * terms["vel_reward"]
+                           + END_EFF_W * terms["end_eff_reward"] + ROOT_W * terms["root_reward"]) / total_w
+        return terms
+
+    # ----- normalisation hints for the agent (DeepMimic's BuildStateOffset/Scale etc.) -------
+    def build_state_offset(self):
+        off = np.zeros(self.state_size)
+        off[0] = -0.5
+        return off
+
+    def build_state_scale(self):
+        scale = np.ones(self.state_size)
+        scale[0] = 2.0
+        return scale
+
+    def build_state_norm_groups(self):
+        groups = np.zeros(self.state_size, dtype=np.int64)
+        groups[0] = -1  # the phase is never re-normalised
+        return groups
+
+    def get_reward_min(self):
+        return 0.0
+
+    def get_reward_max(self):
+        return 1.0
+
+    # ----- rendering ---------------------------------------------------------------------
+    def render_rgb(self, width=320, height=240, distance=3.0, yaw=0.0, pitch=-15.0):
+        """Software-rendered RGB frame from a camera that follows the character's root."""
+        pb = self.pb
+        root, _ = pb.getBasePositionAndOrientation(self.body)
+        view = pb.computeViewMatrixFromYawPitchRoll(cameraTargetPosition=[root[0], 0.9, root[2] + (0.5 if self.show_body is not None else 0.0)],
+                                                    distance=distance, yaw=yaw, pitch=pitch, roll=0, upAxisIndex=1)
+        proj = pb.computeProjectionMatrixFOV(fov=60, aspect=width / height, nearVal=0.05, farVal=50)
+        img = pb.getCameraImage(width, height, view, proj, renderer=pb.ER_TINY_RENDERER)
+        rgba = np.reshape(np.asarray(img[2], dtype=np.uint8), (height, width, 4))
+        return rgba[:, :, :3].copy()

@@ -1,0 +1,161 @@
+"""DeepMimic motion clips: keyframes of [duration, root pos, root quat (w,x,y,z), joint params].
+
+Frames are unpacked once into per-joint arrays and per-segment velocities, so evaluating the
+reference pose at a time ``t`` is a handful of vectorised numpy ops (slerp over all joints).
+"""
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pybullet
+
+from deepmimic.env.character import POSE_SIZE
+from deepmimic.util.errors import DeepMimicError, load_json_file
+from deepmimic.util import math_util as mu
+
+LOOP_MODES = ("wrap", "none")
+
+
+@dataclass
+class ReferencePose:
+    """Kinematic reference at one time: positions, rotations (xyzw) and velocities."""
+    root_pos: np.ndarray
+    root_rot: np.ndarray
+    sph_rot: np.ndarray      # (num spherical joints, 4)
+    rev_angle: np.ndarray    # (num revolute joints,)
+    root_vel: np.ndarray
+    root_ang_vel: np.ndarray
+    sph_vel: np.ndarray      # (num spherical joints, 3) local angular velocities
+    rev_vel: np.ndarray
+
+
+def _bullet_rotvec(q0, q1, relative):
+    """Rotation vectors taking q0 to q1 (world frame, or q0's frame when ``relative``).
+
+    Computed once per clip with PyBullet's own single-precision quaternion utilities, exactly
+    as the upstream port does: these velocities seed the simulation at every reset, and
+    matching them bit for bit keeps our rollouts on the oracle's trajectory.
+    """
+    out = np.zeros(q0.shape[:-1] + (3,))
+    for idx in np.ndindex(q0.shape[:-1]):
+        a, b = q0[idx].tolist(), q1[idx].tolist()
+        if relative:
+            diff = pybullet.multiplyTransforms([0, 0, 0], [-a[0], -a[1], -a[2], a[3]], [0, 0, 0], b)[1]
+        else:
+            diff = pybullet.getDifferenceQuaternion(a, b)
+        axis, angle = pybullet.getAxisAngleFromQuaternion(diff)
+        out[idx] = np.array(axis) * angle
+    return out
+
+
+def _wxyz_to_xyzw(q):
+    return np.concatenate([q[..., 1:4], q[..., 0:1]], axis=-1)
+
+
+class MotionData:
+    def __init__(self, path, char):
+        self.path = path
+        data = load_json_file(path, "motion")
+        if not isinstance(data, dict) or "Frames" not in data:
+            raise DeepMimicError("motion file needs a 'Frames' list", path)
+        loop = data.get("Loop", "wrap")
+        if loop not in LOOP_MODES:
+            raise DeepMimicError(f"unknown 'Loop' mode {loop!r} (expected one of {', '.join(LOOP_MODES)})", path)
+        self.loop = loop == "wrap"
+        frames = data["Frames"]
+        if not isinstance(frames, list) or len(frames) < 2:
+            raise DeepMimicError("'Frames' must be a list of at least 2 keyframes", path)
+        frame_len = 1 + char.pose_size()
+        for i, fr in enumerate(frames):
+            if not isinstance(fr, list) or len(fr) != frame_len:
+                got = len(fr) if isinstance(fr, list) else type(fr).__name__
+                raise DeepMimicError(f"frame {i} has length {got}, expected {frame_len} "
+                                     f"(duration + pose of character {char.path})", path)
+        try:
+            self.frames = np.array(frames, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise DeepMimicError("frames must contain only numbers", path)
+        if not np.all(np.isfinite(self.frames)):
+            raise DeepMimicError("frames contain NaN or infinite values", path)
+        self.frame_dur = float(self.frames[0, 0])
+        if not self.frame_dur > 0:
+            raise DeepMimicError(f"frame 0 must have a positive duration, got {self.frame_dur}", path)
+        self.num_frames = len(frames)
+        self.cycle_time = self.frame_dur * (self.num_frames - 1)
+
+        f = self.frames
+        self.root_pos = f[:, 1:4]
+        self.root_rot = _wxyz_to_xyzw(f[:, 4:8])
+        sph_cols, rev_cols = [], []
+        col = 8
+        for jtype in char.types[1:]:
+            if jtype == "spherical":
+                sph_cols.append(np.arange(col, col + 4))
+            elif jtype == "revolute":
+                rev_cols.append(col)
+            col += POSE_SIZE[jtype]
+        self.sph_rot = _wxyz_to_xyzw(f[:, np.array(sph_cols)]) if sph_cols else np.zeros((len(f), 0, 4))
+        self.rev_angle = f[:, np.array(rev_cols, dtype=np.int64)]
+        for name, q in (("root", self.root_rot[:, None]), ("joint", self.sph_rot)):
+            if np.any(np.linalg.norm(q, axis=-1) < 1e-8):
+                raise DeepMimicError(f"a {name} quaternion has zero length", path)
+        self.cycle_offset = self.root_pos[-1] - self.root_pos[0]
+
+        # Per-segment velocities (segment i goes from frame i to i+1; the last one is zero).
+        nxt = np.minimum(np.arange(self.num_frames) + 1, self.num_frames - 1)
+        dt = self.frame_dur
+        self.root_vel = (self.root_pos[nxt] - self.root_pos) / dt
+        self.root_ang_vel = _bullet_rotvec(self.root_rot, self.root_rot[nxt], relative=False) / dt
+        self.sph_vel = _bullet_rotvec(self.sph_rot, self.sph_rot[nxt], relative=True) / dt
+        self.rev_vel = (self.rev_angle[nxt] - self.rev_angle) / dt
+        self._precompute_slerp(nxt)
+
+    def locate(self, t):
+        """(cycle count, frame index, next frame index, fraction) at time ``t``, as DeepMimic."""
+        if self.loop:
+            count = math.floor(t / self.cycle_time)
+            frame_time = t - count * self.cycle_time
+            if frame_time < 0:
+                frame_time += self.cycle_time
+        else:
+            count = 0
+            frame_time = min(max(t, 0.0), self.cycle_time)
+        frame = min(int(frame_time / self.frame_dur), self.num_frames - 1)
+        nxt = frame + 1 if frame + 1 < self.num_frames else frame
+        frac = (frame_time - frame * self.frame_dur) / self.frame_dur
+        return count, frame, nxt, frac
+
+    def phase(self, t):
+        if not self.loop:
+            return min(max(t / self.cycle_time, 0.0), 1.0)
+        phase = math.fmod(t / self.cycle_time, 1.0)
+        return phase + 1.0 if phase < 0 else phase
+
+    def reference(self, t):
+        count, i, j, frac = self.locate(t)
+        root_pos = self.root_pos[i] + frac * (self.root_pos[j] - self.root_pos[i]) + count * self.cycle_offset
+        # Slerp of every rotation at once with per-segment constants from _precompute_slerp;
+        # PyBullet normalises the (possibly non-unit) clip quaternions when posing a body.
+        theta = self._slerp_theta[i]
+        s0 = np.sin((1.0 - frac) * theta) * self._slerp_inv_sin[i] + self._slerp_close[i]
+        s1 = np.sin(frac * theta) * self._slerp_inv_sin_signed[i]
+        rots = self._rots[i] * s0[:, None] + self._rots[j] * s1[:, None]
+        rots /= np.sqrt(np.sum(rots * rots, axis=1))[:, None]
+        rev = self.rev_angle[i] + frac * (self.rev_angle[j] - self.rev_angle[i])
+        return ReferencePose(root_pos=root_pos, root_rot=rots[0], sph_rot=rots[1:], rev_angle=rev,
+                             root_vel=self.root_vel[i], root_ang_vel=self.root_ang_vel[i],
+                             sph_vel=self.sph_vel[i], rev_vel=self.rev_vel[i])
+
+    def _precompute_slerp(self, nxt):
+        """Per-segment slerp constants (Bullet's shortest-path slerp, q0 kept when nearly equal)."""
+        self._rots = np.concatenate([self.root_rot[:, None], self.sph_rot], axis=1)  # (N, 1+S, 4)
+        q0, q1 = self._rots, self._rots[nxt]
+        mag = np.sqrt(np.sum(q0 * q0, -1) * np.sum(q1 * q1, -1))
+        prod = np.sum(q0 * q1, -1) / mag
+        close = np.abs(prod) >= 1.0 - np.finfo(np.float32).eps
+        theta = np.arccos(np.clip(np.abs(prod), 0.0, 1.0))
+        inv_sin = np.where(close, 0.0, 1.0 / np.where(close, 1.0, np.sin(theta)))
+        self._slerp_theta = np.where(close, 0.0, theta)
+        self._slerp_inv_sin = inv_sin
+        self._slerp_inv_sin_signed = inv_sin * np.where(prod < 0, -1.0, 1.0)
+        self._slerp_close = close.astype(np.float64)

@@ -1,0 +1,1 @@
+"""Shared helpers: arg parsing, errors, file I/O, logging, quaternion math and MPI."""

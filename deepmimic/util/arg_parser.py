@@ -1,0 +1,122 @@
+"""DeepMimic-style arguments: ``--key v1 v2 ...`` on the command line or in an arg file.
+
+Command-line values override the arg file, as in DeepMimic. Relative paths are resolved
+against the working directory first and then the repository root, so the shipped arg
+files work from anywhere.
+"""
+import os
+import shlex
+
+from deepmimic import PACKAGE_ROOT
+from deepmimic.util.errors import DeepMimicError
+
+_TRUE = ("true", "1", "yes")
+_FALSE = ("false", "0", "no")
+
+
+def resolve_path(path):
+    """Return ``path`` if it exists, else the same relative path under the repository root."""
+    if not path or os.path.isabs(path) or os.path.exists(path):
+        return path
+    alt = os.path.join(PACKAGE_ROOT, path)
+    return alt if os.path.exists(alt) else path
+
+
+class ArgParser:
+    def __init__(self):
+        self._table = {}
+        self._source = {}
+
+    @classmethod
+    def from_argv(cls, argv):
+        """Parse argv; if it names ``--arg_file``, load that file underneath the argv values."""
+        parser = cls()
+        parser._load_tokens(argv, "command line", override=True)
+        arg_file = parser.parse_string("arg_file", "")
+        if arg_file:
+            parser.load_file(resolve_path(arg_file), override=False)
+        return parser
+
+    def load_file(self, path, override=True):
+        if not os.path.isfile(path):
+            raise DeepMimicError("arg file not found", path)
+        tokens = []
+        with open(path) as f:
+            for line in f:
+                line = line.split("#", 1)[0].strip()
+                if line:
+                    tokens += shlex.split(line)
+        self._load_tokens(tokens, path, override)
+
+    def _load_tokens(self, tokens, source, override):
+        key = None
+        for tok in tokens:
+            if tok.startswith("--") and len(tok) > 2 and not _is_number(tok):
+                key = tok[2:]
+                if override or key not in self._table:
+                    self._table[key] = []
+                    self._source[key] = source
+                else:
+                    key = "\0skip"
+                    self._table.setdefault(key, [])
+            elif key is None:
+                raise DeepMimicError(f"value '{tok}' does not follow a --key", source)
+            else:
+                self._table[key].append(tok)
+        self._table.pop("\0skip", None)
+
+    def has_key(self, key):
+        return key in self._table
+
+    def set(self, key, values):
+        self._table[key] = [str(v) for v in (values if isinstance(values, (list, tuple)) else [values])]
+        self._source[key] = "code"
+
+    def _convert(self, key, conv, kind):
+        try:
+            return [conv(v) for v in self._table.get(key, [])]
+        except ValueError:
+            raise DeepMimicError(f"--{key} expects {kind} values, got {' '.join(self._table[key])}",
+                                 self._source.get(key))
+
+    def parse_strings(self, key, default=None):
+        return list(self._table[key]) if key in self._table else list(default or [])
+
+    def parse_string(self, key, default=""):
+        vals = self.parse_strings(key)
+        return vals[0] if vals else default
+
+    def parse_ints(self, key, default=None):
+        return self._convert(key, int, "integer") if key in self._table else list(default or [])
+
+    def parse_int(self, key, default=0):
+        vals = self.parse_ints(key)
+        return vals[0] if vals else default
+
+    def parse_floats(self, key, default=None):
+        return self._convert(key, float, "number") if key in self._table else list(default or [])
+
+    def parse_float(self, key, default=0.0):
+        vals = self.parse_floats(key)
+        return vals[0] if vals else default
+
+    def parse_bools(self, key, default=None):
+        def conv(v):
+            if v.lower() in _TRUE:
+                return True
+            if v.lower() in _FALSE:
+                return False
+            raise ValueError(v)
+        return self._convert(key, conv, "true/false") if key in self._table else list(default or [])
+
+    def parse_bool(self, key, default=False):
+        vals = self.parse_bools(key)
+        return vals[0] if vals else default
+
+
+def _is_number(tok):
+    try:
+        float(tok)
+        return True
+    except ValueError:
+        return False

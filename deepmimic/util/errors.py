@@ -1,0 +1,40 @@
+"""One exception type for bad user input, so entry points can print one clear line and exit non-zero."""
+import json
+import os
+import sys
+
+
+class DeepMimicError(Exception):
+    """A user-facing error: names the offending file (if any) and what is wrong with it."""
+
+    def __init__(self, problem, path=None):
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path}: {problem}" if path else problem)
+
+
+def load_json_file(path, what):
+    """Read a JSON file, turning a missing file or bad JSON into a DeepMimicError naming it."""
+    if not os.path.isfile(path):
+        raise DeepMimicError(f"{what} file not found", path)
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except json.JSONDecodeError as e:
+        raise DeepMimicError(f"malformed {what} file: invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}", path)
+    except (OSError, UnicodeDecodeError) as e:
+        raise DeepMimicError(f"cannot read {what} file: {e}", path)
+
+
+def require(cond, problem, path):
+    if not cond:
+        raise DeepMimicError(problem, path)
+
+
+def run_cli(main):
+    """Run ``main()``; a DeepMimicError becomes one line on stderr and exit code 2 (no traceback)."""
+    try:
+        return main()
+    except DeepMimicError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
