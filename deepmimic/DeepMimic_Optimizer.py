@@ -1,0 +1,35 @@
+"""Train a DeepMimic policy from an arg file, MPI-parallel:
+
+    mpiexec -n 2 python deepmimic/DeepMimic_Optimizer.py --arg_file args/train_humanoid3d_walk_args.txt
+
+Extra keys (command line or arg file): --rand_seed N, --num_envs_per_proc N (default 4),
+--max_samples N / --max_iters N (stop and save), --model_files PATH (resume).
+"""
+import os
+import sys
+
+if __package__ in (None, ""):  # run as a script: make the package importable from a checkout
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from deepmimic.util import mpi_util  # noqa: E402
+from deepmimic.util.arg_parser import ArgParser  # noqa: E402
+from deepmimic.util.errors import run_cli  # noqa: E402
+
+
+def main(argv=None):
+    from deepmimic.learning.rl_world import Trainer
+    args = ArgParser.from_argv(sys.argv[1:] if argv is None else argv)
+    trainer = Trainer(args)
+    if not args.parse_bool("train_agents", True):
+        mpi_util.is_root() and print("train_agents is false: nothing to train (use testrl.py to play a policy)")
+        return 0
+    trainer.train()
+    return 0
+
+
+def cli():
+    return mpi_util.abort_on_exception(lambda: run_cli(main))
+
+
+if __name__ == "__main__":
+    sys.exit(cli())

@@ -1,0 +1,55 @@
+"""Saving and loading ``agent0_model_anet.pth`` / ``agent0_model_cnet.pth``.
+
+Each file is self-contained (weights, normalizers, net name, sizes, training progress) and is
+written atomically, so a crash mid-save leaves the previous model intact.
+"""
+import io
+import os
+
+import torch
+
+from deepmimic.util.errors import DeepMimicError
+from deepmimic.util.file_io import atomic_write
+
+FORMAT_VERSION = 1
+
+
+def model_paths(path):
+    """Actor and critic paths for ``--model_files`` given as either file or their common prefix."""
+    if path.endswith("_anet.pth"):
+        return path, path[:-len("_anet.pth")] + "_cnet.pth"
+    if path.endswith("_cnet.pth"):
+        return path[:-len("_cnet.pth")] + "_anet.pth", path
+    base = path[:-4] if path.endswith(".pth") else path
+    return base + "_anet.pth", base + "_cnet.pth"
+
+
+def save_checkpoint(path, payload):
+    def write(f):
+        buf = io.BytesIO()
+        torch.save(payload, buf)
+        f.write(buf.getvalue())
+    atomic_write(path, write)
+
+
+def load_checkpoint(path, kind):
+    if not os.path.isfile(path):
+        raise DeepMimicError(f"{kind} model file not found", path)
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch raises many types for corrupt or foreign files
+        raise DeepMimicError(f"not a readable deepmimic {kind} model ({type(e).__name__}: {str(e).splitlines()[0][:120]})", path)
+    if not isinstance(data, dict) or data.get("kind") != kind or "state_dict" not in data:
+        raise DeepMimicError(f"not a deepmimic {kind} model (expected a .pth written by this package)", path)
+    if data.get("format_version", 0) > FORMAT_VERSION:
+        raise DeepMimicError(f"model format {data.get('format_version')} is newer than this package supports", path)
+    return data
+
+
+def check_sizes(data, path, state_size, action_size):
+    if data.get("state_size") != state_size or (action_size is not None and data.get("action_size") != action_size):
+        raise DeepMimicError(
+            f"model sizes do not fit the env: model has state size {data.get('state_size')}"
+            + (f" and action size {data.get('action_size')}" if action_size is not None else "")
+            + f", env has state size {state_size}" + (f" and action size {action_size}" if action_size is not None else ""),
+            path)

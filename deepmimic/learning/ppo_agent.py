@@ -1,0 +1,315 @@
+"""PPO actor-critic as in DeepMimic: fixed Gaussian exploration noise in normalised action space,
+TD(lambda) value targets, normalised and clipped advantages, ratio clipping, an action-bound
+penalty, weight decay and SGD with momentum, with gradients averaged over MPI ranks.
+
+All hyperparameters come from the agent file (e.g. ``data/agents/ct_agent_humanoid_ppo.txt``).
+"""
+import copy
+import math
+import os
+
+import numpy as np
+import torch
+
+from deepmimic.env.imitation_env import Terminate
+from deepmimic.learning.exp_params import ExpParams
+from deepmimic.learning.model_io import FORMAT_VERSION, check_sizes, load_checkpoint, model_paths, save_checkpoint
+from deepmimic.learning.nets import Actor, Critic, weight_decay_loss
+from deepmimic.learning.normalizer import Normalizer
+from deepmimic.learning.returns import td_lambda_returns
+from deepmimic.util import mpi_util
+from deepmimic.util.errors import DeepMimicError, load_json_file
+
+DEFAULTS = {
+    "ActorNet": "fc_2layers_1024units", "ActorStepsize": 0.001, "ActorMomentum": 0.9, "ActorWeightDecay": 0.0,
+    "ActorInitOutputScale": 1.0, "CriticNet": "fc_2layers_1024units", "CriticStepsize": 0.01,
+    "CriticMomentum": 0.9, "CriticWeightDecay": 0.0, "Discount": 0.95, "BatchSize": 1024, "MiniBatchSize": 32,
+    "Epochs": 1, "NormalizerSamples": float("inf"), "RatioClip": 0.2, "NormAdvClip": 5.0, "TDLambda": 0.95,
+    "OutputIters": 100, "IntOutputIters": 100, "TestEpisodes": 0, "ExpAnnealSamples": 320000,
+}
+
+
+def load_agent_file(path):
+    data = load_json_file(path, "agent")
+    if not isinstance(data, dict):
+        raise DeepMimicError("agent file must be a JSON object of hyperparameters", path)
+    if data.get("AgentType", "PPO") != "PPO":
+        raise DeepMimicError(f"unsupported AgentType {data.get('AgentType')!r} (only PPO)", path)
+    cfg = dict(DEFAULTS)
+    cfg.update(data)
+    for key in ("ActorStepsize", "CriticStepsize", "Discount", "BatchSize", "MiniBatchSize", "TDLambda", "RatioClip"):
+        if not isinstance(cfg[key], (int, float)) or cfg[key] <= 0:
+            raise DeepMimicError(f"'{key}' must be a positive number, got {cfg[key]!r}", path)
+    if not 0 < cfg["Discount"] < 1:
+        raise DeepMimicError(f"'Discount' must be in (0, 1), got {cfg['Discount']}", path)
+    cfg["ExpParamsBeg"] = ExpParams.from_json(data.get("ExpParamsBeg", {}))
+    cfg["ExpParamsEnd"] = ExpParams.from_json(data.get("ExpParamsEnd", {}))
+    cfg["ExpParamsEnd"].noise = cfg["ExpParamsBeg"].noise  # the noise std must not change (DeepMimic)
+    cfg["path"] = path
+    return cfg
+
+
+class NonFiniteError(RuntimeError):
+    """A loss, gradient or parameter became NaN/inf during an update."""
+
+
+class PPOAgent:
+    def __init__(self, cfg, env, seed=0):
+        self.cfg = cfg
+        self.state_size, self.action_size = env.state_size, env.action_size
+        self.discount, self.td_lambda = float(cfg["Discount"]), float(cfg["TDLambda"])
+        self.rng = np.random.default_rng(seed)
+        torch.manual_seed(seed)
+        r_min, r_max = env.get_reward_min(), env.get_reward_max()
+        self.val_min, self.val_max = r_min / (1 - self.discount), r_max / (1 - self.discount)
+        self.val_fail, self.val_succ = self.val_min, self.val_max  # reward on fail/succ = min/max
+
+        s_norm = Normalizer(self.state_size, env.build_state_norm_groups(),
+                            mean=-env.build_state_offset(), std=1.0 / env.build_state_scale())
+        a_norm = Normalizer(self.action_size, mean=-env.a_offset, std=1.0 / env.a_scale)
+        val_norm = Normalizer(1, mean=[0.5 * (self.val_max + self.val_min)], std=[0.5 * (self.val_max - self.val_min)])
+        self.actor = Actor(cfg["ActorNet"], s_norm, a_norm, float(cfg["ActorInitOutputScale"]))
+        self.critic = Critic(cfg["CriticNet"], copy.deepcopy(s_norm), val_norm)
+        self.norm_a_bound_min = torch.as_tensor((env.a_bound_min + env.a_offset) * env.a_scale, dtype=torch.float32)
+        self.norm_a_bound_max = torch.as_tensor((env.a_bound_max + env.a_offset) * env.a_scale, dtype=torch.float32)
+        self.actor_opt = torch.optim.SGD(self.actor.parameters(), lr=float(cfg["ActorStepsize"]),
+                                         momentum=float(cfg["ActorMomentum"]))
+        self.critic_opt = torch.optim.SGD(self.critic.parameters(), lr=float(cfg["CriticStepsize"]),
+                                          momentum=float(cfg["CriticMomentum"]))
+        self._sync_params()
+
+        self.total_samples = 0
+        self.iter = 0
+        self.normalizer_samples = float(cfg["NormalizerSamples"])
+        self.exp_params = copy.deepcopy(cfg["ExpParamsBeg"])
+        self._update_exp_params()
+
+    # ----- acting ------------------------------------------------------------------------------
+    @property
+    def s_norm(self):
+        return self.actor.s_norm
+
+    def act(self, states, explore):
+        """Actions for a batch of states in one forward pass.
+
+        With ``explore``, each row gets N(0, noise^2) noise in normalised action space with
+        probability ``rate``. Returns (actions, log-probs, exploration flags).
+        """
+        s = torch.as_tensor(np.asarray(states), dtype=torch.float32)
+        with torch.no_grad():
+            mean = self.actor(s).double().numpy()
+        n = mean.shape[0]
+        sigma = self.exp_params.noise
+        flags = (self.rng.random(n) < self.exp_params.rate) if explore else np.zeros(n, dtype=bool)
+        norm_noise = self.rng.normal(0.0, sigma, size=mean.shape) * flags[:, None]
+        actions = mean + norm_noise * self.actor.a_norm.std.double().numpy()
+        logp = self._gaussian_logp_np(norm_noise, sigma)
+        return actions, logp, flags
+
+    def _gaussian_logp_np(self, norm_delta, sigma):
+        d = norm_delta.shape[-1]
+        return (-0.5 * np.sum(np.square(norm_delta / sigma), axis=-1)
+                - d * math.log(sigma) - 0.5 * d * math.log(2 * math.pi))
+
+    def value(self, states):
+        with torch.no_grad():
+            return self.critic(torch.as_tensor(np.asarray(states), dtype=torch.float32)).double().numpy()
+
+    # ----- bookkeeping -------------------------------------------------------------------------
+    def _update_exp_params(self):
+        t = min(max(self.total_samples / float(self.cfg["ExpAnnealSamples"]), 0.0), 1.0)
+        self.exp_params = self.cfg["ExpParamsBeg"].lerp(self.cfg["ExpParamsEnd"], t)
+
+    def set_total_samples(self, count):
+        self.total_samples = int(count)
+        self._update_exp_params()
+
+    def need_normalizer_update(self):
+        return self.total_samples < self.normalizer_samples
+
+    def record_normalizer_states(self, states):
+        self.actor.s_norm.record(states)
+
+    def update_normalizers(self):
+        """Merge recorded states over ranks into the state normalizer shared by actor and critic."""
+        self.actor.s_norm.update()
+        self.critic.s_norm.load_state_dict(self.actor.s_norm.state_dict())
+
+    # ----- training ----------------------------------------------------------------------------
+    def _sync_params(self):
+        for net in (self.actor, self.critic):
+            flat = torch.nn.utils.parameters_to_vector(net.parameters()).detach().numpy().copy()
+            mpi_util.bcast_inplace(flat)
+            torch.nn.utils.vector_to_parameters(torch.from_numpy(flat), net.parameters())
+
+    def _average_grads(self, net):
+        grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in net.parameters()]
+        flat = torch.cat([g.reshape(-1) for g in grads]).numpy().copy()
+        mpi_util.average_inplace(flat)
+        if not np.all(np.isfinite(flat)):  # identical on every rank after the average
+            raise NonFiniteError(f"non-finite gradient in the {type(net).__name__.lower()}")
+        torch.nn.utils.vector_to_parameters(torch.from_numpy(flat), grads)
+
+    def compute_targets(self, batch):
+        """Value targets (TD(lambda)) and normalised, clipped advantages for a batch of paths."""
+        d = batch.concat()
+        vals = self.value(d["all_states"])
+        v_t = vals[d["state_idx"]]
+        v_next = vals[d["next_state_idx"]].copy()
+        ends = d["path_ends"]
+        v_next[ends & (d["end_terminate"] == Terminate.FAIL)] = self.val_fail
+        v_next[ends & (d["end_terminate"] == Terminate.SUCC)] = self.val_succ
+        ret = td_lambda_returns(d["rewards"], v_next, ends, self.discount, self.td_lambda)
+        exp_idx = np.nonzero(d["exp_flags"])[0]
+        adv = ret[exp_idx] - v_t[exp_idx]
+        adv_mean, adv_std = (float(np.mean(adv)), float(np.std(adv))) if len(adv) else (0.0, 0.0)
+        adv = np.clip((adv - adv_mean) / (adv_std + 1e-5), -self.cfg["NormAdvClip"], self.cfg["NormAdvClip"])
+        d.update(tar_vals=np.clip(ret, self.val_min, self.val_max), exp_idx=exp_idx, adv=adv,
+                 adv_mean=adv_mean, adv_std=adv_std)
+        return d
+
+    def critic_loss(self, s, tar_vals):
+        norm_tar = self.critic.val_norm.normalize(tar_vals)
+        loss = 0.5 * torch.mean((norm_tar - self.critic.forward_norm(s)) ** 2)
+        wd = float(self.cfg["CriticWeightDecay"])
+        return loss + wd * weight_decay_loss(self.critic) if wd else loss
+
+    def actor_loss(self, s, a, old_logp, adv):
+        """Clipped surrogate + action-bound penalty + weight decay. Returns (loss, clip fraction)."""
+        sigma = self.exp_params.noise
+        norm_mean = self.actor.forward_norm(s)
+        norm_a = self.actor.a_norm.normalize(a)
+        d = norm_a.shape[-1]
+        logp = (-0.5 * torch.sum(((norm_a - norm_mean) / sigma) ** 2, dim=-1)
+                - d * math.log(sigma) - 0.5 * d * math.log(2 * math.pi))
+        ratio = torch.exp(logp - old_logp)
+        clip = float(self.cfg["RatioClip"])
+        surrogate = torch.minimum(adv * ratio, adv * torch.clamp(ratio, 1 - clip, 1 + clip))
+        loss = -torch.mean(surrogate) + bound_loss(norm_mean, self.norm_a_bound_min, self.norm_a_bound_max)
+        wd = float(self.cfg["ActorWeightDecay"])
+        if wd:
+            loss = loss + wd * weight_decay_loss(self.actor)
+        clip_frac = torch.mean((torch.abs(ratio - 1.0) > clip).float())
+        return loss, clip_frac
+
+    def can_train(self, batch):
+        """DeepMimic trains once the global batch exceeds BatchSize and every rank explored at least once."""
+        global_samples = mpi_util.allreduce_sum(float(batch.num_samples))
+        n_exp = sum(int(p.exp_flags.sum()) for p in batch.paths)
+        return global_samples > self.cfg["BatchSize"] and mpi_util.allreduce_min(float(n_exp)) > 0
+
+    def snapshot(self):
+        return (copy.deepcopy(self.actor.state_dict()), copy.deepcopy(self.critic.state_dict()),
+                copy.deepcopy(self.actor_opt.state_dict()), copy.deepcopy(self.critic_opt.state_dict()))
+
+    def restore(self, snap):
+        self.actor.load_state_dict(snap[0])
+        self.critic.load_state_dict(snap[1])
+        self.actor_opt.load_state_dict(snap[2])
+        self.critic_opt.load_state_dict(snap[3])
+
+    def train(self, batch):
+        """One PPO iteration over the batch. On a NaN/inf anywhere, roll back and raise NonFiniteError."""
+        snap = self.snapshot()
+        try:
+            stats = self._train(batch)
+            bad = 0.0 if self.params_finite() else 1.0
+            if mpi_util.allreduce_sum(bad) > 0:
+                raise NonFiniteError("non-finite network parameters after the update")
+        except NonFiniteError:
+            self.restore(snap)
+            raise
+        self.iter += 1
+        return stats
+
+    def params_finite(self):
+        return all(torch.isfinite(p).all() for net in (self.actor, self.critic) for p in net.parameters())
+
+    def _train(self, batch):
+        d = self.compute_targets(batch)
+        states = torch.as_tensor(d["all_states"], dtype=torch.float32)
+        actions = torch.as_tensor(d["actions"], dtype=torch.float32)
+        logps = torch.as_tensor(d["logps"], dtype=torch.float32)
+        tar_vals = torch.as_tensor(d["tar_vals"], dtype=torch.float32)
+        adv = torch.as_tensor(d["adv"], dtype=torch.float32)
+        valid = np.arange(len(d["rewards"]))
+        exp_idx = d["exp_idx"]
+        exp_pos = np.arange(len(exp_idx))
+        procs = mpi_util.num_procs()
+        local_mb = max(int(math.ceil(self.cfg["MiniBatchSize"] / procs)), 1)
+        global_valid = mpi_util.allreduce_sum(float(len(valid)))
+        mini_batches = int(math.ceil(global_valid / (local_mb * procs)))
+        c_loss = a_loss = clip_frac = 0.0
+        for _ in range(int(self.cfg["Epochs"])):
+            self.rng.shuffle(valid)
+            self.rng.shuffle(exp_pos)
+            for b in range(mini_batches):
+                idx = np.arange(b * local_mb, (b + 1) * local_mb)
+                cb = valid[idx % len(valid)]
+                ab = exp_pos[idx % len(exp_pos)]
+                loss = self.critic_loss(states[d["state_idx"][cb]], tar_vals[cb])
+                self._step(self.critic, self.critic_opt, loss)
+                steps = exp_idx[ab]
+                aloss, cf = self.actor_loss(states[d["state_idx"][steps]], actions[steps], logps[steps], adv[ab])
+                self._step(self.actor, self.actor_opt, aloss)
+                c_loss += loss.item()
+                a_loss += abs(aloss.item())
+                clip_frac += cf.item()
+                if idx[-1] % len(exp_pos) < idx[0] % len(exp_pos) or idx[-1] % len(exp_pos) == len(exp_pos) - 1:
+                    self.rng.shuffle(exp_pos)
+        n = max(mini_batches * int(self.cfg["Epochs"]), 1)
+        return {"Critic_Loss": mpi_util.allreduce_mean(c_loss / n), "Critic_Stepsize": self.critic_opt.param_groups[0]["lr"],
+                "Actor_Loss": mpi_util.allreduce_mean(a_loss / n), "Actor_Stepsize": self.actor_opt.param_groups[0]["lr"],
+                "Clip_Frac": mpi_util.allreduce_mean(clip_frac / n), "Adv_Mean": d["adv_mean"], "Adv_Std": d["adv_std"]}
+
+    def _step(self, net, opt, loss):
+        # Ranks agree on the check, so all of them roll back together (no rank left in a collective).
+        if mpi_util.allreduce_sum(0.0 if torch.isfinite(loss) else 1.0) > 0:
+            raise NonFiniteError(f"non-finite {type(net).__name__.lower()} loss")
+        opt.zero_grad()
+        loss.backward()
+        self._average_grads(net)
+        opt.step()
+
+    # ----- saving and loading --------------------------------------------------------------
+    def save(self, prefix_or_anet):
+        if not self.params_finite():
+            raise NonFiniteError("refusing to save a model with non-finite parameters")
+        anet, cnet = model_paths(prefix_or_anet)
+        common = {"format_version": FORMAT_VERSION, "state_size": self.state_size, "action_size": self.action_size,
+                  "samples": int(self.total_samples), "iter": int(self.iter)}
+        save_checkpoint(anet, dict(common, kind="actor", net=self.actor.net_name, exp_noise=self.exp_params.noise,
+                                   state_dict=self.actor.state_dict()))
+        save_checkpoint(cnet, dict(common, kind="critic", net=self.critic.net_name, discount=self.discount,
+                                   state_dict=self.critic.state_dict()))
+
+    def load(self, model_file):
+        anet, cnet = model_paths(model_file)
+        a = load_checkpoint(anet, "actor")
+        check_sizes(a, anet, self.state_size, self.action_size)
+        if a.get("net") != self.actor.net_name:
+            raise DeepMimicError(f"model uses net {a.get('net')!r} but the agent file asks for {self.actor.net_name!r}", anet)
+        load_net_state(self.actor, a, anet)
+        if os.path.isfile(cnet):
+            c = load_checkpoint(cnet, "critic")
+            check_sizes(c, cnet, self.state_size, None)
+            load_net_state(self.critic, c, cnet)
+        else:
+            self.critic.s_norm.load_state_dict(self.actor.s_norm.state_dict())
+        self.set_total_samples(a.get("samples", 0))
+        self.iter = int(a.get("iter", 0))
+        self._sync_params()
+
+
+def load_net_state(net, data, path):
+    try:
+        net.load_state_dict(data["state_dict"])
+    except RuntimeError as e:
+        raise DeepMimicError(f"weights do not fit the network: {str(e).splitlines()[0][:160]}", path)
+
+
+def bound_loss(x, bound_min, bound_max):
+    """0.5 * mean over the batch of squared bound violations (DeepMimic's calc_bound_loss)."""
+    vmin = torch.clamp(x - bound_min, max=0.0)
+    vmax = torch.clamp(x - bound_max, min=0.0)
+    return 0.5 * torch.mean(torch.sum(vmin ** 2, dim=-1) + torch.sum(vmax ** 2, dim=-1))

@@ -1,0 +1,210 @@
+"""The training loop: several envs per MPI rank, the policy evaluated on all of them at once,
+PPO iterations once the global batch is full, logging, checkpoints and test episodes.
+"""
+import math
+import os
+import time
+
+import numpy as np
+import torch
+
+from deepmimic.env.imitation_env import EnvConfig, ImitationEnv, Mode
+from deepmimic.learning.path_buffer import Batch, PathRecorder
+from deepmimic.learning.ppo_agent import NonFiniteError, PPOAgent, load_agent_file
+from deepmimic.util import mpi_util
+from deepmimic.util.arg_parser import resolve_path
+from deepmimic.util.errors import DeepMimicError
+from deepmimic.util.logger import TabularLogger
+
+
+def make_seed(args):
+    """``--rand_seed`` if given (each rank gets its own stream), else a time-based seed from rank 0."""
+    if args.has_key("rand_seed"):
+        base = args.parse_int("rand_seed")
+    else:
+        base = mpi_util.bcast_object(int(time.time() * 1000) % (2 ** 31))
+    return base + 104729 * mpi_util.rank()
+
+
+def build_envs(args, num_envs, seed, enable_draw=False):
+    cfg = EnvConfig.from_args(args)
+    return [ImitationEnv(cfg, seed=seed * 1000 + i, enable_draw=enable_draw and i == 0) for i in range(num_envs)]
+
+
+def build_agent(args, env, seed):
+    agent_files = args.parse_strings("agent_files")
+    if not agent_files:
+        raise DeepMimicError("no --agent_files given (set it in the arg file)")
+    agent = PPOAgent(load_agent_file(resolve_path(agent_files[0])), env, seed=seed)
+    model_files = [m for m in args.parse_strings("model_files") if m != "none"]
+    if model_files:
+        agent.load(resolve_path(model_files[0]))
+    return agent
+
+
+def run_episodes(agent, envs, num_episodes, max_steps=None, on_step=None):
+    """Deterministic test episodes spread over ``envs``; returns a list of (return, length, fell)."""
+    for env in envs:
+        env.set_mode(Mode.TEST)
+    results = []
+    states = np.array([env.reset() for env in envs])  # rows are replaced, never kept
+    rets, lens = np.zeros(len(envs)), np.zeros(len(envs), dtype=int)
+    started = len(envs)
+    active = np.ones(len(envs), dtype=bool)
+    if num_episodes < len(envs):
+        active[num_episodes:] = False
+    while active.any():
+        actions, _, _ = agent.act(states, explore=False)
+        for i, env in enumerate(envs):
+            if not active[i]:
+                continue
+            s, r, done, term = env.step(actions[i])
+            rets[i] += r
+            lens[i] += 1
+            if on_step is not None:
+                on_step(i, env)
+            if max_steps is not None and lens[i] >= max_steps:
+                done = True
+            if done:
+                results.append((float(rets[i]), int(lens[i]), term is not None and term.name == "FAIL"))
+                rets[i], lens[i] = 0.0, 0
+                if started < num_episodes:
+                    started += 1
+                    s = env.reset()
+                else:
+                    active[i] = False
+            states[i] = s
+    for env in envs:
+        env.set_mode(Mode.TRAIN)
+    return results
+
+
+class Trainer:
+    def __init__(self, args):
+        self.args = args
+        self.seed = make_seed(args)
+        torch.manual_seed(self.seed)
+        if mpi_util.num_procs() > 1:
+            torch.set_num_threads(1)
+        self.num_envs = max(args.parse_int("num_envs_per_proc", 4), 1)
+        self.envs = build_envs(args, self.num_envs, self.seed)
+        self.agent = build_agent(args, self.envs[0], self.seed)
+        self.cfg = self.agent.cfg
+        self.output_path = args.parse_string("output_path", "")
+        self.int_output_path = args.parse_string("int_output_path", "")
+        self.max_samples = args.parse_float("max_samples", math.inf)
+        self.max_iters = args.parse_float("max_iters", math.inf)
+        self.logger = TabularLogger(os.path.join(self.output_path, "agent0_log.txt")
+                                    if self.output_path and mpi_util.is_root() else None)
+        if args.parse_strings("model_files"):
+            self.logger.resume_from_file()
+        self.wall_offset = 0.0
+        self.nan_skips = 0
+        self.avg_test_return = 0.0
+        for env in self.envs:
+            env.set_sample_count(self.agent.total_samples)
+
+    # ----- outputs ---------------------------------------------------------------------------
+    def model_prefix(self):
+        return os.path.join(self.output_path, "agent0_model")
+
+    def save(self, prefix):
+        if mpi_util.is_root() and self.output_path:
+            self.agent.save(prefix)
+
+    def print_root(self, text):
+        if mpi_util.is_root():
+            print(text, flush=True)
+
+    # ----- main loop -------------------------------------------------------------------------
+    def train(self):
+        agent, envs = self.agent, self.envs
+        batch = Batch()
+        recorders = [PathRecorder() for _ in envs]
+        returns = []
+        start = time.time()
+        if int(self.cfg["TestEpisodes"]) > 0 and agent.iter == 0:
+            self.test()
+        states = np.array([env.reset() for env in envs])
+        while agent.total_samples < self.max_samples and agent.iter < self.max_iters:
+            actions, logps, flags = agent.act(states, explore=True)
+            next_states = []
+            for i, env in enumerate(envs):
+                recorders[i].add_step(states[i], actions[i], logps[i], flags[i])
+                s, r, done, term = env.step(actions[i])
+                recorders[i].add_reward(r)
+                if done:
+                    path = recorders[i].finish(s, term)
+                    batch.add(path)
+                    returns.append(path.calc_return())
+                    if agent.need_normalizer_update():
+                        agent.record_normalizer_states(path.states)
+                    s = env.reset()
+                next_states.append(s)
+            states = np.array(next_states)
+            if agent.can_train(batch):
+                if self.iteration(batch, returns, start):
+                    # Test episodes used the envs: start fresh training episodes afterwards.
+                    self.test()
+                    for r in recorders:
+                        r.clear()
+                    states = np.array([env.reset() for env in envs])
+                batch.clear()
+                returns = []
+        self.save(self.model_prefix())
+        return agent
+
+    def iteration(self, batch, returns, start):
+        """Log, train on ``batch``, save; returns True when test episodes are due."""
+        agent = self.agent
+        global_samples = int(mpi_util.allreduce_sum(float(batch.num_samples)))
+        train_return = mpi_util.allreduce_sum(float(np.sum(returns))) / max(mpi_util.allreduce_sum(float(len(returns))), 1)
+        log = self.logger
+        log.log("Iteration", agent.iter)
+        log.log("Wall_Time", (time.time() - start) / 3600.0 + self.wall_offset)
+        log.log("Samples", agent.total_samples + global_samples)
+        log.log("Train_Return", float(train_return))
+        log.log("Test_Return", float(self.avg_test_return))
+        log.log("State_Mean", float(agent.s_norm.mean.mean()))
+        log.log("State_Std", float(agent.s_norm.std.mean()))
+        log.log("Goal_Mean", 0.0)
+        log.log("Goal_Std", 0.0)
+        log.log("Exp_Rate", float(agent.exp_params.rate))
+        log.log("Exp_Noise", float(agent.exp_params.noise))
+        log.log("Exp_Temp", float(agent.exp_params.temp))
+        prev_iter = agent.iter
+        try:
+            stats = agent.train(batch)
+        except NonFiniteError as e:
+            self.nan_skips += 1
+            self.print_root(f"warning: {e}; update skipped, continuing from the last good model")
+            stats = {}
+            agent.iter += 1
+        for k in ("Critic_Loss", "Critic_Stepsize", "Actor_Loss", "Actor_Stepsize", "Clip_Frac", "Adv_Mean", "Adv_Std"):
+            log.log(k, float(stats.get(k, float("nan"))))
+        log.log("NaN_Skips", self.nan_skips)
+        # After the update, as DeepMimic: the batch was collected and is trained with one normalizer.
+        if agent.need_normalizer_update():
+            agent.update_normalizers()
+        agent.set_total_samples(agent.total_samples + global_samples)
+        for env in self.envs:
+            env.set_sample_count(agent.total_samples)
+        self.print_root(f"Agent 0\n{log.format_table()}\n")
+        if mpi_util.is_root():
+            if prev_iter % int(self.cfg["OutputIters"]) == 0:
+                self.save(self.model_prefix())
+                if log.path:
+                    log.dump()
+            if self.int_output_path and prev_iter % int(self.cfg["IntOutputIters"]) == 0:
+                self.save(os.path.join(self.int_output_path, f"agent0_int_model_{prev_iter:010d}"))
+        return (int(self.cfg["TestEpisodes"]) > 0
+                and prev_iter // int(self.cfg["IntOutputIters"]) != agent.iter // int(self.cfg["IntOutputIters"]))
+
+    def test(self):
+        """DeepMimic's periodic test: TestEpisodes deterministic episodes split over ranks."""
+        per_rank = int(math.ceil(int(self.cfg["TestEpisodes"]) / mpi_util.num_procs()))
+        results = run_episodes(self.agent, self.envs, per_rank)
+        total = mpi_util.allreduce_sum(float(sum(r for r, _, _ in results)))
+        count = mpi_util.allreduce_sum(float(len(results)))
+        self.avg_test_return = total / max(count, 1.0)
+        self.print_root(f"Test return over {int(count)} episodes: {self.avg_test_return:.3f}")
