@@ -128,7 +128,7 @@ class ImitationEnv:
         self.t = 0.0
         self.start_time = 0.0
         self.time_limit = self.timer.sample(self.rng, self.mode)
-        self.reset()
+        self.reset(start_time=0.0)
 
     # ----- world -------------------------------------------------------------------------
     def _connect(self):
@@ -268,7 +268,7 @@ class ImitationEnv:
         """Terminate.FAIL on a fall, Terminate.NULL at the time limit, else None."""
         if self.has_fallen():
             return Terminate.FAIL
-        if self.t - self.start_time >= self.time_limit:
+        if self.t - self.start_time >= self.time_limit - 0.5 * self.timestep:  # t accumulates rounding
             return Terminate.NULL
         return None
 
@@ -331,7 +331,7 @@ class ImitationEnv:
         sim_sph_vel = np.array([js[k][1] for k in range(len(self.sph))])
         rev = np.array([(js[k][0][0], js[k][1][0]) for k in range(len(self.sph), len(js))])
         # Rotation errors: angle of q_ref * conj(q_sim) for the root and every spherical joint.
-        ref_q = np.concatenate([quats[0:1], ref.sph_rot])
+        ref_q = np.concatenate([quats[0:1], ref.sph_rot / np.linalg.norm(ref.sph_rot, axis=1, keepdims=True)])
         sim_q = quats[1:]
         w = np.sum(ref_q * sim_q, axis=1)  # real part of q_ref * conj(q_sim)
         rot_err = (2.0 * np.arccos(np.clip(w, -1.0, 1.0))) ** 2

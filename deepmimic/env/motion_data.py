@@ -21,7 +21,7 @@ class ReferencePose:
     """Kinematic reference at one time: positions, rotations (xyzw) and velocities."""
     root_pos: np.ndarray
     root_rot: np.ndarray
-    sph_rot: np.ndarray      # (num spherical joints, 4)
+    sph_rot: np.ndarray      # (num spherical joints, 4), possibly not unit length
     rev_angle: np.ndarray    # (num revolute joints,)
     root_vel: np.ndarray
     root_ang_vel: np.ndarray
@@ -108,7 +108,7 @@ class MotionData:
         self.root_ang_vel = _bullet_rotvec(self.root_rot, self.root_rot[nxt], relative=False) / dt
         self.sph_vel = _bullet_rotvec(self.sph_rot, self.sph_rot[nxt], relative=True) / dt
         self.rev_vel = (self.rev_angle[nxt] - self.rev_angle) / dt
-        self._precompute_slerp(nxt)
+        self._rots_list = np.concatenate([self.root_rot[:, None], self.sph_rot], axis=1).tolist()
 
     def locate(self, t):
         """(cycle count, frame index, next frame index, fraction) at time ``t``, as DeepMimic."""
@@ -134,28 +134,14 @@ class MotionData:
     def reference(self, t):
         count, i, j, frac = self.locate(t)
         root_pos = self.root_pos[i] + frac * (self.root_pos[j] - self.root_pos[i]) + count * self.cycle_offset
-        # Slerp of every rotation at once with per-segment constants from _precompute_slerp;
-        # PyBullet normalises the (possibly non-unit) clip quaternions when posing a body.
-        theta = self._slerp_theta[i]
-        s0 = np.sin((1.0 - frac) * theta) * self._slerp_inv_sin[i] + self._slerp_close[i]
-        s1 = np.sin(frac * theta) * self._slerp_inv_sin_signed[i]
-        rots = self._rots[i] * s0[:, None] + self._rots[j] * s1[:, None]
-        rots /= np.sqrt(np.sum(rots * rots, axis=1))[:, None]
+        # PyBullet's single-precision slerp, as upstream: the reset pose then matches the oracle
+        # bit for bit (a 1e-8 difference grows past 1e-5 within 30 steps of contact-rich motion),
+        # and 9 C calls (~4 us) are cheaper than the numpy equivalent (~17 us).
+        slerp = pybullet.getQuaternionSlerp
+        # Not normalised here: the clip's quaternions are not all unit length, and posing a body
+        # with the raw slerp (as upstream) keeps the start state bit-identical; PyBullet normalises.
+        rots = np.array([slerp(a, b, frac) for a, b in zip(self._rots_list[i], self._rots_list[j])])
         rev = self.rev_angle[i] + frac * (self.rev_angle[j] - self.rev_angle[i])
         return ReferencePose(root_pos=root_pos, root_rot=rots[0], sph_rot=rots[1:], rev_angle=rev,
                              root_vel=self.root_vel[i], root_ang_vel=self.root_ang_vel[i],
                              sph_vel=self.sph_vel[i], rev_vel=self.rev_vel[i])
-
-    def _precompute_slerp(self, nxt):
-        """Per-segment slerp constants (Bullet's shortest-path slerp, q0 kept when nearly equal)."""
-        self._rots = np.concatenate([self.root_rot[:, None], self.sph_rot], axis=1)  # (N, 1+S, 4)
-        q0, q1 = self._rots, self._rots[nxt]
-        mag = np.sqrt(np.sum(q0 * q0, -1) * np.sum(q1 * q1, -1))
-        prod = np.sum(q0 * q1, -1) / mag
-        close = np.abs(prod) >= 1.0 - np.finfo(np.float32).eps
-        theta = np.arccos(np.clip(np.abs(prod), 0.0, 1.0))
-        inv_sin = np.where(close, 0.0, 1.0 / np.where(close, 1.0, np.sin(theta)))
-        self._slerp_theta = np.where(close, 0.0, theta)
-        self._slerp_inv_sin = inv_sin
-        self._slerp_inv_sin_signed = inv_sin * np.where(prod < 0, -1.0, 1.0)
-        self._slerp_close = close.astype(np.float64)

@@ -191,10 +191,10 @@ class Trainer:
             env.set_sample_count(agent.total_samples)
         self.print_root(f"Agent 0\n{log.format_table()}\n")
         if mpi_util.is_root():
+            if log.path:
+                log.dump()
             if prev_iter % int(self.cfg["OutputIters"]) == 0:
                 self.save(self.model_prefix())
-                if log.path:
-                    log.dump()
             if self.int_output_path and prev_iter % int(self.cfg["IntOutputIters"]) == 0:
                 self.save(os.path.join(self.int_output_path, f"agent0_int_model_{prev_iter:010d}"))
         return (int(self.cfg["TestEpisodes"]) > 0

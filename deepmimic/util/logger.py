@@ -1,6 +1,7 @@
 """DeepMimic's tabular training log (``agent0_log.txt``): a header row, then one row per dump.
 
-The whole table is rewritten atomically at each dump, so a killed run never leaves a torn file.
+The header is written atomically with the first row; later rows are appended one line at a
+time (flushed and synced), so a killed run loses at most the row being written.
 """
 import os
 
@@ -41,15 +42,20 @@ class TabularLogger:
         return "\n".join(lines)
 
     def dump(self):
-        """Append the current values as a row and rewrite the file (rank 0 only calls this)."""
-        row = []
-        for k in self.header:
-            v = self._current.get(k, "")
-            row.append(f"{v:.8g}" if isinstance(v, float) else str(v))
+        """Append the current values as a row (rank 0 only calls this)."""
+        row = [f"{self._current[k]:.8g}" if isinstance(self._current.get(k), float) else str(self._current.get(k, ""))
+               for k in self.header]
         self.rows.append(row)
-        if self.path:
+        if not self.path:
+            return
+        if len(self.rows) == 1 or not os.path.isfile(self.path):
             text = "\t".join(self.header) + "\n" + "".join("\t".join(r) + "\n" for r in self.rows)
             atomic_write(self.path, lambda f: f.write(text), mode="w")
+        else:
+            with open(self.path, "a") as f:
+                f.write("\t".join(row) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
 
 
 def read_log(path):

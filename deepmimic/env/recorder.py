@@ -1,0 +1,31 @@
+"""Headless recording of playback: GIF (Pillow) and/or numbered PNG frames."""
+import os
+
+import numpy as np
+from PIL import Image
+
+from deepmimic.util.file_io import atomic_write
+
+
+class FrameRecorder:
+    def __init__(self, gif_path=None, png_dir=None, fps=30):
+        self.gif_path, self.png_dir, self.fps = gif_path, png_dir, fps
+        self.frames = []
+        self.count = 0
+        if png_dir:
+            os.makedirs(png_dir, exist_ok=True)
+
+    def add(self, rgb):
+        img = Image.fromarray(np.asarray(rgb, dtype=np.uint8))
+        if self.png_dir:
+            img.save(os.path.join(self.png_dir, f"frame_{self.count:05d}.png"))
+        if self.gif_path:
+            self.frames.append(img)
+        self.count += 1
+
+    def close(self):
+        if self.gif_path and self.frames:
+            first, rest = self.frames[0], self.frames[1:]
+            atomic_write(self.gif_path, lambda f: first.save(f, format="GIF", save_all=True, append_images=rest,
+                                                             duration=int(1000 / self.fps), loop=0))
+        return self.count

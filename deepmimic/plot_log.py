@@ -1,0 +1,59 @@
+"""Plot Train_Return / Test_Return against samples and wall time from one or more agent0_log.txt:
+
+    python deepmimic/plot_log.py output/humanoid3d_walk/agent0_log.txt [more logs...] -o curves.png
+"""
+import argparse
+import os
+import sys
+
+if __package__ in (None, ""):
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from deepmimic.util.errors import DeepMimicError, run_cli  # noqa: E402
+from deepmimic.util.logger import read_log  # noqa: E402
+
+
+def plot_logs(paths, out_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for path in paths:
+        if not os.path.isfile(path):
+            raise DeepMimicError("log file not found", path)
+        cols = read_log(path)
+        missing = [k for k in ("Samples", "Wall_Time", "Train_Return", "Test_Return") if k not in cols]
+        if missing:
+            raise DeepMimicError(f"not a DeepMimic training log: missing column(s) {', '.join(missing)}", path)
+        label = os.path.basename(os.path.dirname(os.path.abspath(path))) or path
+        for ax, x in zip(axes, ("Samples", "Wall_Time")):
+            ax.plot(cols[x], cols["Train_Return"], label=f"{label} train")
+            ax.plot(cols[x], cols["Test_Return"], "--", label=f"{label} test")
+    axes[0].set_xlabel("samples")
+    axes[1].set_xlabel("wall time (h)")
+    for ax in axes:
+        ax.set_ylabel("return")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
+    fig.savefig(out_path, dpi=100)
+    plt.close(fig)
+    return out_path
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description="Plot DeepMimic training logs")
+    p.add_argument("logs", nargs="+")
+    p.add_argument("-o", "--out", default="learning_curves.png")
+    a = p.parse_args(argv)
+    print(plot_logs(a.logs, a.out))
+    return 0
+
+
+def cli():
+    return run_cli(main)
+
+
+if __name__ == "__main__":
+    sys.exit(cli())

@@ -1,0 +1,116 @@
+"""Play a trained policy:
+
+    python deepmimic/testrl.py --arg_file args/run_humanoid3d_backflip_args.txt
+
+With a display: the PyBullet GUI, the reference character beside the simulated one; space pauses,
+'n' steps one control step while paused. Each episode's return and length are printed.
+Headless (or with --record): records instead, e.g. ``--record output/backflip.gif`` and/or
+``--record_png output/frames``. ``--num_episodes N`` evaluates N episodes without drawing and prints
+the mean and spread of the return. Other keys: --model_files PATH, --rand_seed N,
+--max_steps N (per episode), --width/--height (recording size).
+"""
+import os
+import sys
+import time
+
+if __package__ in (None, ""):
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy as np  # noqa: E402
+
+from deepmimic.util.arg_parser import ArgParser, resolve_path  # noqa: E402
+from deepmimic.util.errors import DeepMimicError, run_cli  # noqa: E402
+
+
+def has_display():
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or sys.platform in ("darwin", "win32")
+
+
+def report(results):
+    rets = np.array([r for r, _, _ in results])
+    lens = np.array([n for _, n, _ in results])
+    falls = sum(1 for _, _, f in results if f)
+    print(f"episodes: {len(results)}  mean return: {rets.mean():.3f}  std: {rets.std():.3f}  "
+          f"min: {rets.min():.3f}  max: {rets.max():.3f}  mean length: {lens.mean():.1f}  falls: {falls}")
+    return rets
+
+
+def main(argv=None):
+    from deepmimic.learning.rl_world import build_agent, build_envs, make_seed, run_episodes
+    from deepmimic.env.recorder import FrameRecorder
+
+    args = ArgParser.from_argv(sys.argv[1:] if argv is None else argv)
+    if not args.parse_strings("model_files"):
+        raise DeepMimicError("no --model_files given: name the agent0_model_anet.pth to play", args.parse_string("arg_file") or None)
+    seed = make_seed(args)
+    max_steps = args.parse_int("max_steps", 0) or None
+    num_episodes = args.parse_int("num_episodes", 0)
+    gif = args.parse_string("record", "")
+    png_dir = args.parse_string("record_png", "")
+    headless = bool(gif or png_dir or num_episodes) or not has_display()
+    if not headless:
+        return play_gui(args, seed, max_steps)
+
+    if num_episodes and not (gif or png_dir):
+        envs = build_envs(args, max(1, min(args.parse_int("num_envs_per_proc", 4), num_episodes)), seed)
+        agent = build_agent(args, envs[0], seed)
+        results = run_episodes(agent, envs, num_episodes, max_steps)
+        for i, (ret, n, fell) in enumerate(results):
+            print(f"episode {i}: return {ret:.3f}  length {n}  {'fell' if fell else 'no fall'}")
+        report(results)
+        return 0
+
+    if not (gif or png_dir):
+        gif = os.path.join("output", "playback.gif")
+        print(f"no display: recording to {gif} instead of opening the GUI")
+    envs = build_envs(args, 1, seed)
+    envs[0].show_reference = True
+    agent = build_agent(args, envs[0], seed)
+    rec = FrameRecorder(gif_path=gif or None, png_dir=png_dir or None)
+    width, height = args.parse_int("width", 320), args.parse_int("height", 240)
+    results = run_episodes(agent, envs, max(num_episodes, 1), max_steps or 300,
+                           on_step=lambda i, env: rec.add(env.render_rgb(width, height)))
+    frames = rec.close()
+    for i, (ret, n, fell) in enumerate(results):
+        print(f"episode {i}: return {ret:.3f}  length {n}  {'fell' if fell else 'no fall'}")
+    print(f"recorded {frames} frames to {gif or png_dir}")
+    return 0
+
+
+def play_gui(args, seed, max_steps):
+    from deepmimic.learning.rl_world import build_agent, build_envs
+    env = build_envs(args, 1, seed, enable_draw=True)[0]
+    agent = build_agent(args, env, seed)
+    env.set_mode(1)
+    pb = env.pb
+    state, ret, length, paused, step_once = env.reset(), 0.0, 0, False, False
+    print("space: pause/resume   n: step once while paused   close the window to quit")
+    while pb.isConnected():
+        keys = pb.getKeyboardEvents()
+        if keys.get(ord(" "), 0) & pb.KEY_WAS_TRIGGERED:
+            paused = not paused
+        if keys.get(ord("n"), 0) & pb.KEY_WAS_TRIGGERED:
+            step_once = True
+        if paused and not step_once:
+            time.sleep(0.02)
+            continue
+        step_once = False
+        t0 = time.time()
+        action, _, _ = agent.act(state[None], explore=False)
+        state, r, done, term = env.step(action[0])
+        ret, length = ret + r, length + 1
+        root, _ = pb.getBasePositionAndOrientation(env.body)
+        pb.resetDebugVisualizerCamera(3.0, 0, -15, [root[0], 0.9, root[2] + 0.5])
+        if done or (max_steps and length >= max_steps):
+            print(f"episode return {ret:.3f}  length {length}  {'fell' if term is not None and term.name == 'FAIL' else 'no fall'}")
+            state, ret, length = env.reset(), 0.0, 0
+        time.sleep(max(0.0, 1.0 / 30 - (time.time() - t0)))
+    return 0
+
+
+def cli():
+    return run_cli(main)
+
+
+if __name__ == "__main__":
+    sys.exit(cli())

@@ -1,0 +1,123 @@
+"""Bad input gives one clear error naming the file and the problem, and a non-zero exit."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+
+from deepmimic.env.character import load_character
+from deepmimic.env.motion_data import MotionData
+from deepmimic.util.arg_parser import ArgParser
+from deepmimic.util.errors import DeepMimicError
+
+CHAR = os.path.join(ROOT, "data/characters/humanoid3d.txt")
+WALK = os.path.join(ROOT, "data/motions/humanoid3d_walk.txt")
+
+
+def _write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_motion_bad_json(tmp_path):
+    bad = _write(tmp_path, "m.txt", '{"Loop": "wrap", "Frames": [[0.1, 1, 2,]')
+    with pytest.raises(DeepMimicError, match="invalid JSON") as e:
+        MotionData(bad, load_character(CHAR))
+    assert e.value.path == bad and bad in str(e.value)
+
+
+def test_motion_wrong_frame_length(tmp_path):
+    data = json.load(open(WALK))
+    data["Frames"][3] = data["Frames"][3][:40]
+    bad = _write(tmp_path, "m.txt", json.dumps(data))
+    with pytest.raises(DeepMimicError, match="frame 3 has length 40, expected 44"):
+        MotionData(bad, load_character(CHAR))
+
+
+def test_motion_missing_file(tmp_path):
+    with pytest.raises(DeepMimicError, match="motion file not found"):
+        MotionData(str(tmp_path / "nope.txt"), load_character(CHAR))
+
+
+def test_char_unknown_joint_type(tmp_path):
+    data = json.load(open(CHAR))
+    data["Skeleton"]["Joints"][4]["Type"] = "hinge"
+    bad = _write(tmp_path, "c.txt", json.dumps(data))
+    with pytest.raises(DeepMimicError, match="unknown joint type 'hinge'") as e:
+        load_character(bad)
+    assert bad in str(e.value) and "right_knee" in str(e.value)
+
+
+def test_char_bad_json_and_missing(tmp_path):
+    with pytest.raises(DeepMimicError, match="invalid JSON"):
+        load_character(_write(tmp_path, "c.txt", "{ not json"))
+    with pytest.raises(DeepMimicError, match="character file not found"):
+        load_character(str(tmp_path / "missing.txt"))
+
+
+def test_char_bad_mass(tmp_path):
+    data = json.load(open(CHAR))
+    data["BodyDefs"][2]["Mass"] = -1
+    with pytest.raises(DeepMimicError, match="positive Mass"):
+        load_character(_write(tmp_path, "c.txt", json.dumps(data)))
+
+
+def test_arg_file_missing_and_bad_value(tmp_path):
+    with pytest.raises(DeepMimicError, match="arg file not found"):
+        ArgParser.from_argv(["--arg_file", str(tmp_path / "none.txt")])
+    args = ArgParser.from_argv(["--arg_file", _write(tmp_path, "a.txt", "--fall_contact_bodies 0 one 2\n")])
+    with pytest.raises(DeepMimicError, match="fall_contact_bodies expects integer") as e:
+        args.parse_ints("fall_contact_bodies")
+    assert "a.txt" in str(e.value)
+
+
+def test_command_line_overrides_arg_file(tmp_path):
+    path = _write(tmp_path, "a.txt", "--motion_file x.txt\n--num_envs_per_proc 3 # comment\n")
+    args = ArgParser.from_argv(["--arg_file", path, "--num_envs_per_proc", "5"])
+    assert args.parse_int("num_envs_per_proc") == 5 and args.parse_string("motion_file") == "x.txt"
+
+
+def _run(script, *argv):
+    return subprocess.run([sys.executable, os.path.join(ROOT, "deepmimic", script), *argv], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("script", ["DeepMimic_Optimizer.py", "testrl.py"])
+def test_cli_reports_bad_files_without_traceback(tmp_path, script):
+    r = _run(script, "--arg_file", str(tmp_path / "missing_args.txt"))
+    assert r.returncode == 2
+    assert "missing_args.txt: arg file not found" in r.stderr and "Traceback" not in r.stderr
+
+    motion = _write(tmp_path, "broken_motion.txt", '{"Frames": [[0.1, 0, 0.9]]}')
+    argfile = _write(tmp_path, "args.txt", f"--motion_file {motion}\n--agent_files data/agents/ct_agent_humanoid_ppo.txt\n"
+                                          "--model_files data/policies/humanoid3d/humanoid3d_jump_anet.pth\n")
+    r = _run(script, "--arg_file", argfile)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "broken_motion.txt" in r.stderr and "at least 2 keyframes" in r.stderr
+
+
+def test_testrl_reports_corrupt_model(tmp_path):
+    anet = tmp_path / "agent0_model_anet.pth"
+    anet.write_bytes(b"garbage, not a torch file")
+    r = _run("testrl.py", "--arg_file", "args/run_humanoid3d_walk_args.txt", "--model_files", str(anet),
+             "--num_episodes", "1")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "agent0_model_anet.pth: not a readable deepmimic actor model" in r.stderr
+
+
+def test_model_with_wrong_sizes_is_rejected(tmp_path):
+    import torch
+    src = os.path.join(ROOT, "data/policies/humanoid3d/humanoid3d_jump_anet.pth")
+    data = torch.load(src, weights_only=True)
+    data["state_size"] = 100
+    bad = tmp_path / "small_anet.pth"
+    torch.save(data, bad)
+    shutil.copy(src.replace("_anet", "_cnet"), tmp_path / "small_cnet.pth")
+    r = _run("testrl.py", "--arg_file", "args/run_humanoid3d_jump_args.txt", "--model_files", str(bad),
+             "--num_episodes", "1")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "model sizes do not fit the env: model has state size 100" in r.stderr

@@ -1,0 +1,97 @@
+"""Gymnasium envs, the log plotter and robustness of training to NaNs."""
+import os
+import subprocess
+import sys
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+from conftest import ROOT
+from gymnasium.utils.env_checker import check_env
+
+import deepmimic  # noqa: F401  (registers the ids)
+from deepmimic.env.registration import SKILLS, env_id
+
+
+def test_every_skill_is_registered():
+    assert len(SKILLS) == 15
+    for skill in SKILLS:
+        assert env_id(skill) in gym.registry
+
+
+@pytest.mark.parametrize("skill", ["walk", "backflip"])
+def test_gym_env_passes_checker_and_renders(skill):
+    env = gym.make(env_id(skill), render_mode="rgb_array")
+    check_env(env.unwrapped, skip_render_check=False)
+    obs, info = env.reset(seed=3)
+    assert obs.shape == (197,) and obs.dtype == np.float32
+    frame = env.render()
+    assert frame.shape == (240, 320, 3) and frame.std() > 5
+    obs2, _ = env.reset(seed=3)
+    assert np.array_equal(obs, obs2)
+    obs, r, terminated, truncated, info = env.step(env.action_space.sample())
+    assert 0.0 <= r <= 1.0 and isinstance(terminated, bool)
+    env.close()
+
+
+def test_plot_log_cli(tmp_path):
+    log = tmp_path / "agent0_log.txt"
+    log.write_text("Iteration\tWall_Time\tSamples\tTrain_Return\tTest_Return\n0\t0.01\t4096\t3.5\t2.0\n1\t0.02\t8192\t4.5\t3.0\n")
+    out = tmp_path / "curves.png"
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "deepmimic", "plot_log.py"), str(log), "-o", str(out)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    from PIL import Image
+    assert Image.open(out).size[0] > 500
+    bad = tmp_path / "other.txt"
+    bad.write_text("a b\n1 2\n")
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "deepmimic", "plot_log.py"), str(bad)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "other.txt: not a DeepMimic training log" in r.stderr
+
+
+def test_nan_gradient_is_skipped_and_saved_model_stays_valid(tmp_path, small_agent_file, monkeypatch):
+    from deepmimic.learning.ppo_agent import PPOAgent
+    from deepmimic.learning.rl_world import Trainer
+    from deepmimic.util.arg_parser import ArgParser
+    from deepmimic.util.logger import read_log
+
+    calls = {"n": 0}
+    original = PPOAgent._average_grads
+
+    def faulty(self, net):
+        calls["n"] += 1
+        if calls["n"] == 25:  # inside the second iteration's update
+            next(net.parameters()).grad[0, 0] = float("nan")
+        return original(self, net)
+
+    monkeypatch.setattr(PPOAgent, "_average_grads", faulty)
+    out = tmp_path / "run"
+    args = ArgParser.from_argv(["--arg_file", os.path.join(ROOT, "args/train_humanoid3d_walk_args.txt"),
+                                "--agent_files", small_agent_file, "--output_path", str(out),
+                                "--num_envs_per_proc", "2", "--rand_seed", "9", "--max_iters", "4"])
+    trainer = Trainer(args)
+    before = {}
+
+    original_train = PPOAgent.train
+
+    def spy(self, batch):
+        if self.iter == 1:
+            before.update({k: v.clone() for k, v in self.actor.state_dict().items()})
+        try:
+            return original_train(self, batch)
+        finally:
+            if self.iter == 2 and before:  # rolled back: identical to the pre-update weights
+                after = self.actor.state_dict()
+                assert all(torch.equal(before[k], after[k]) for k in before)
+                before.clear()
+
+    monkeypatch.setattr(PPOAgent, "train", spy)
+    trainer.train()
+    cols = read_log(str(out / "agent0_log.txt"))
+    assert cols["NaN_Skips"] == [0, 1, 1, 1]
+    assert np.isnan(cols["Critic_Loss"][1]) or np.isnan(cols["Actor_Loss"][1])
+    assert np.isfinite(cols["Actor_Loss"][2]) and np.isfinite(cols["Actor_Loss"][3])  # training went on
+    saved = torch.load(out / "agent0_model_anet.pth", weights_only=True)
+    assert saved["iter"] == 4 and all(torch.isfinite(v).all() for v in saved["state_dict"].values())

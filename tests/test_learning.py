@@ -1,0 +1,121 @@
+"""Unit tests of the learning pieces, against the upstream implementations where they exist."""
+import math
+
+import numpy as np
+import torch
+from upstream import import_upstream_env
+
+from deepmimic.learning.normalizer import Normalizer
+from deepmimic.learning.ppo_agent import bound_loss
+from deepmimic.learning.returns import td_lambda_returns
+
+
+def _upstream(module):
+    import_upstream_env()
+    import importlib
+    return importlib.import_module(f"pybullet_envs.deep_mimic.learning.{module}")
+
+
+def test_td_lambda_matches_upstream():
+    rl_util = _upstream("rl_util")
+    rng = np.random.default_rng(0)
+    lengths = [5, 1, 12, 7]
+    rewards, next_vals, ends, expected = [], [], [], []
+    for n in lengths:
+        r = rng.random(n)
+        v = rng.random(n + 1) * 20  # V(s_0..s_n)
+        expected.append(rl_util.compute_return(r, 0.95, 0.9, v))
+        rewards.append(r)
+        next_vals.append(v[1:])
+        e = np.zeros(n, dtype=bool)
+        e[-1] = True
+        ends.append(e)
+    got = td_lambda_returns(np.concatenate(rewards), np.concatenate(next_vals), np.concatenate(ends), 0.95, 0.9)
+    assert np.allclose(got, np.concatenate(expected))
+
+
+def test_td_lambda_special_cases():
+    r, v = np.array([1.0, 1.0, 1.0]), np.array([5.0, 5.0, 0.0])
+    ends = np.array([False, False, True])
+    # lambda = 0: one-step TD targets
+    assert np.allclose(td_lambda_returns(r, v, ends, 0.5, 0.0), [1 + 0.5 * 5, 1 + 0.5 * 5, 1.0])
+    # lambda = 1: Monte-Carlo discounted return bootstrapped with the end value
+    assert np.allclose(td_lambda_returns(r, v, ends, 0.5, 1.0), [1 + 0.5 + 0.25, 1 + 0.5, 1.0])
+
+
+def test_normalizer_matches_upstream_with_groups():
+    up_norm = _upstream("normalizer")
+    groups = np.array([-1, 0, 0, 3, 3, 0])
+    mean0, std0 = np.array([0.5, 0, 0, 0, 0, 0]), np.array([0.5, 1, 1, 1, 1, 1])
+    ours = Normalizer(6, groups, mean=mean0, std=std0)
+    theirs = up_norm.Normalizer(6, groups)
+    theirs.set_mean_std(mean0.copy(), std0.copy())
+    rng = np.random.default_rng(1)
+    for _ in range(3):
+        x = rng.normal(2.0, 3.0, size=(50, 6))
+        ours.record(x)
+        theirs.record(x)
+        ours.update()
+        theirs.update()
+        assert np.allclose(ours.mean.numpy(), theirs.mean, atol=1e-5)
+        assert np.allclose(ours.std.numpy(), theirs.std, atol=1e-5)
+    assert ours.mean[0] == 0.5 and ours.std[0] == 0.5  # group -1 is never re-normalised
+    assert ours.mean[3] == ours.mean[4]  # group 3 shares one mean
+
+
+def test_normalizer_state_dict_roundtrip():
+    n = Normalizer(3)
+    n.record(np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]]))
+    n.update()
+    m = Normalizer(3)
+    m.load_state_dict(n.state_dict())
+    x = torch.tensor([[0.5, 1.0, 1.5]])
+    assert torch.allclose(m.normalize(x), n.normalize(x))
+    m.record(np.ones((2, 3)))
+    m.update()  # the numpy statistics were restored too: the count weights old and new samples
+    assert np.isclose(float(m.count), 4.0) and np.isclose(float(m.mean[0]), (1 + 3 + 1 + 1) / 4)
+
+
+def test_bound_loss():
+    x = torch.tensor([[0.0, 2.0], [-3.0, 0.5]])
+    lo, hi = torch.tensor([-1.0, -1.0]), torch.tensor([1.0, 1.0])
+    # violations: row0: (2-1)^2 = 1; row1: (-3+1)^2 = 4 -> 0.5 * mean(1, 4)
+    assert math.isclose(bound_loss(x, lo, hi).item(), 1.25)
+
+
+def _tiny_agent(cfg_overrides=None):
+    from conftest import make_env
+    from deepmimic.learning.ppo_agent import DEFAULTS, PPOAgent
+    from deepmimic.learning.exp_params import ExpParams
+    cfg = dict(DEFAULTS, ActorNet="fc_2layers_256units", CriticNet="fc_2layers_256units", ActorInitOutputScale=0.01,
+               ExpParamsBeg=ExpParams(rate=1.0, noise=0.05), ExpParamsEnd=ExpParams(rate=0.2, noise=0.05))
+    cfg.update(cfg_overrides or {})
+    env = make_env("walk")
+    return PPOAgent(cfg, env, seed=3), env
+
+
+def test_actor_loss_ratio_clipping_and_logp():
+    agent, env = _tiny_agent()
+    s = torch.as_tensor(np.stack([env.reset(start_time=t) for t in (0.1, 0.4, 0.7)]), dtype=torch.float32)
+    actions, logp, flags = agent.act(s.numpy(), explore=True)
+    assert flags.all()  # rate 1 at the start
+    a = torch.as_tensor(actions, dtype=torch.float32)
+    old = torch.as_tensor(logp, dtype=torch.float32)
+    adv = torch.tensor([1.0, -1.0, 0.5])
+    loss, clip_frac = agent.actor_loss(s, a, old, adv)
+    # unchanged policy: ratio 1, surrogate = -mean(adv), no clipping; plus tiny weight decay
+    wd = agent.cfg["ActorWeightDecay"]
+    assert clip_frac.item() == 0.0
+    assert math.isclose(loss.item(), -adv.mean().item(), abs_tol=1e-4 + wd * 1e6)
+    # old log-probs much lower -> ratio >> 1 -> positive advantages are clipped at 1 + eps
+    loss_hi, clip_hi = agent.actor_loss(s, a, old - 5.0, torch.ones(3))
+    assert clip_hi.item() == 1.0
+    assert math.isclose(loss_hi.item(), -(1 + agent.cfg["RatioClip"]), rel_tol=1e-3)
+
+
+def test_critic_loss_uses_normalised_values():
+    agent, env = _tiny_agent()
+    s = torch.as_tensor(env.reset(start_time=0.2)[None], dtype=torch.float32)
+    v = agent.critic(s).detach()
+    tar = v + 10.0  # val_norm std is 10 for rewards in [0, 1] and discount 0.95
+    assert math.isclose(agent.critic_loss(s, tar).item(), 0.5, rel_tol=1e-4)

@@ -1,0 +1,73 @@
+"""Our env against the upstream pybullet port: same start, same actions -> same states and rewards."""
+import numpy as np
+import pytest
+from conftest import FALL, make_env
+from upstream import make_upstream_env, upstream_reset_at
+
+# Upstream computes states with PyBullet's single-precision math utilities (about 1e-7 relative to
+# each 3-vector it rotates), so entries are compared at 1e-5 absolute, scaled by the size of their
+# vector when that exceeds 1 (fast-moving links). The simulations themselves must agree exactly.
+TOL = 1e-5
+
+
+def _scale(b):
+    scale = np.maximum(1.0, np.abs(b))
+    vel = b[107:].reshape(-1, 3)  # per-link linear and angular velocity vectors
+    scale[107:] = np.maximum(1.0, np.repeat(np.linalg.norm(vel, axis=1), 3))
+    return scale
+
+
+def close(a, b):
+    return np.all(np.abs(a - b) <= TOL * _scale(b))
+
+
+def physics_state(pb, body):
+    pos, rot = pb.getBasePositionAndOrientation(body)
+    vel, ang = pb.getBaseVelocity(body)
+    joints = pb.getJointStatesMultiDof(body, range(15))
+    return np.array(list(pos + rot + vel + ang) + [x for j in joints for x in j[0] + j[1]])
+
+
+@pytest.mark.parametrize("skill,start", [("walk", 0.3), ("walk", 0.9), ("backflip", 0.7), ("backflip", 0.1)])
+def test_states_and_rewards_match_upstream(skill, start):
+    up = make_upstream_env(skill, FALL)
+    env = make_env(skill)
+    upstream_reset_at(up, start)
+    s_up, s_me = np.array(up.record_state(0)), env.reset(start_time=start)
+    assert s_me.shape == (197,) and close(s_me, s_up), np.abs(s_me - s_up).max()
+    rng = np.random.default_rng(7)
+    mean, std = -env.a_offset, 1.0 / env.a_scale
+    for k in range(30):
+        a = mean + std * rng.normal(0.0, 0.05, 36)
+        up.set_action(0, a)
+        for _ in range(8):
+            up.update(1.0 / 240)
+        s_up, r_up = np.array(up.record_state(0)), up.calc_reward(0)
+        s_me, r_me, _, _ = env.step(a)
+        assert close(s_me, s_up), f"step {k}: state differs by {np.abs(s_me - s_up).max():.3g}"
+        assert abs(r_me - r_up) <= TOL, f"step {k}: reward {r_me} vs upstream {r_up}"
+        assert up._humanoid.terminates() == env.has_fallen()
+        sim_up = physics_state(up._pybullet_client, up._humanoid._sim_model)
+        assert np.abs(sim_up - physics_state(env.pb, env.body)).max() < 1e-9, f"step {k}: simulations diverged"
+
+
+def test_action_layout_matches_upstream():
+    up = make_upstream_env("walk", FALL)
+    env = make_env("walk")
+    assert np.allclose(env.a_offset, up.build_action_offset(0), atol=1e-6)
+    assert np.allclose(env.a_scale, up.build_action_scale(0), atol=1e-6)
+    assert np.allclose(env.a_bound_min, up.build_action_bound_min(0), atol=1e-6)
+    assert np.allclose(env.a_bound_max, up.build_action_bound_max(0), atol=1e-6)
+    assert env.action_size == up.get_action_size(0) == 36
+    assert env.state_size == up.get_state_size(0) == 197
+
+
+def test_reference_pose_matches_pybullet_slerp():
+    import pybullet as p
+    env = make_env("backflip")
+    m = env.motion
+    for t in (0.0, 0.13, 0.5, 1.7, 3.3):
+        ref = m.reference(t)
+        _, i, j, frac = m.locate(t)
+        q = np.array(p.getQuaternionSlerp(m.sph_rot[i, 1].tolist(), m.sph_rot[j, 1].tolist(), frac))
+        assert np.array_equal(ref.sph_rot[1], q)

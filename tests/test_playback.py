@@ -1,0 +1,122 @@
+"""testrl.py playback: headless recording, evaluation, and the converted pretrained policies."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from conftest import FALL, ROOT, make_env
+from PIL import Image
+
+from deepmimic.learning.tf_checkpoint import convert, read_tf_checkpoint
+from upstream import make_upstream_env, upstream_root
+
+
+def test_render_shows_the_character():
+    env = make_env("walk", show_reference=False)
+    env.reset(start_time=0.2)
+    img = env.render_rgb(160, 120)
+    assert img.shape == (120, 160, 3) and img.std() > 5  # not blank
+    env.pb.resetBasePositionAndOrientation(env.body, [50, 0.9, 50], [0, 0, 0, 1])
+    empty = env.render_rgb(160, 120)
+    centre = (slice(30, 110), slice(50, 110))
+    changed = np.abs(img[centre].astype(int) - empty[centre].astype(int)).sum(-1) > 30
+    assert changed.mean() > 0.03  # the character covers part of the view it is centred in
+
+
+def test_testrl_records_gif_and_png(tmp_path):
+    gif, frames = tmp_path / "play.gif", tmp_path / "frames"
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "deepmimic", "testrl.py"), "--arg_file",
+                        "args/run_humanoid3d_backflip_args.txt", "--record", str(gif), "--record_png", str(frames),
+                        "--max_steps", "6", "--rand_seed", "1", "--width", "96", "--height", "72"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "episode 0: return" in r.stdout and "recorded 6 frames" in r.stdout
+    pngs = sorted(frames.glob("*.png"))
+    assert len(pngs) == 6
+    img = np.asarray(Image.open(pngs[0]).convert("RGB"))
+    assert img.shape == (72, 96, 3) and img.std() > 5
+    assert Image.open(gif).n_frames == 6
+
+
+def test_testrl_evaluation_prints_statistics():
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "deepmimic", "testrl.py"), "--arg_file",
+                        "args/run_humanoid3d_jump_args.txt", "--num_episodes", "2", "--max_steps", "20",
+                        "--rand_seed", "2"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "episodes: 2  mean return:" in r.stdout
+
+
+def test_tf_checkpoint_conversion(tmp_path):
+    envs_dir, data_dir = upstream_root()
+    ckpt = os.path.join(data_dir, "data/policies/humanoid3d/humanoid3d_jump.ckpt")
+    tensors = read_tf_checkpoint(ckpt)
+    assert tensors["agent/main/actor/0/dense/kernel"].shape == (197, 1024)
+    assert tensors["agent/main/critic/dense/kernel"].shape == (512, 1)
+    anet, _ = convert(ckpt, str(tmp_path / "jump"))
+    ours = torch.load(anet, weights_only=True)["state_dict"]
+    shipped = torch.load(os.path.join(ROOT, "data/policies/humanoid3d/humanoid3d_jump_anet.pth"), weights_only=True)["state_dict"]
+    assert all(torch.equal(ours[k], shipped[k]) for k in shipped)
+    # the converted actor computes the TF graph: normalise, two ReLU layers, linear, unnormalise
+    s = np.random.default_rng(0).normal(size=(4, 197))
+    x = (s - tensors["agent/resource/s_norm/mean"]) / tensors["agent/resource/s_norm/std"]
+    for i in (0, 1):
+        x = np.maximum(x @ tensors[f"agent/main/actor/{i}/dense/kernel"] + tensors[f"agent/main/actor/{i}/dense/bias"], 0)
+    a = x @ tensors["agent/main/actor/dense/kernel"] + tensors["agent/main/actor/dense/bias"]
+    a = a * tensors["agent/resource/a_norm/std"] + tensors["agent/resource/a_norm/mean"]
+    from deepmimic.learning.nets import Actor
+    from deepmimic.learning.normalizer import Normalizer
+    actor = Actor("fc_2layers_1024units", Normalizer(197), Normalizer(36))
+    actor.load_state_dict(ours)
+    with torch.no_grad():
+        assert np.allclose(actor(torch.as_tensor(s, dtype=torch.float32)).numpy(), a, atol=1e-4)
+
+
+def test_tf_checkpoint_garbage_is_reported(tmp_path):
+    from deepmimic.util.errors import DeepMimicError
+    (tmp_path / "x.ckpt.index").write_bytes(b"\x00" * 100)
+    (tmp_path / "x.ckpt.data-00000-of-00001").write_bytes(b"")
+    with pytest.raises(DeepMimicError, match="not a readable TF checkpoint index"):
+        read_tf_checkpoint(str(tmp_path / "x.ckpt"))
+
+
+def _policy(skill):
+    from deepmimic.learning.nets import Actor
+    from deepmimic.learning.normalizer import Normalizer
+    actor = Actor("fc_2layers_1024units", Normalizer(197), Normalizer(36))
+    actor.load_state_dict(torch.load(os.path.join(ROOT, f"data/policies/humanoid3d/humanoid3d_{skill}_anet.pth"),
+                                     weights_only=True)["state_dict"])
+    return lambda s: actor(torch.as_tensor(s, dtype=torch.float32)[None]).detach().double().numpy()[0]
+
+
+@pytest.mark.parametrize("skill", ["backflip", "jump"])
+def test_pretrained_policy_matches_upstream_env(skill):
+    """Same converted policy, same start times: our env's returns are within 10% of upstream's."""
+    act = _policy(skill)
+    ours, up = make_env(skill), make_upstream_env(skill, FALL)
+    starts = np.random.default_rng(11).uniform(0, ours.motion.cycle_time, size=2)
+    totals = []
+    for start in starts:
+        ret_ours, ret_up = 0.0, 0.0
+        s = ours.reset(start_time=start)
+        for _ in range(150):
+            s, r, done, _ = ours.step(act(s))
+            ret_ours += r
+            if done:
+                break
+        from upstream import upstream_reset_at
+        upstream_reset_at(up, start)
+        s = np.array(up.record_state(0))
+        for _ in range(150):
+            up.set_action(0, act(s))
+            for _ in range(8):
+                up.update(1.0 / 240)
+            s = np.array(up.record_state(0))
+            ret_up += up.calc_reward(0)
+            if up._humanoid.terminates():
+                break
+        totals.append((ret_ours, ret_up))
+    mean_ours, mean_up = np.mean(totals, axis=0)
+    assert mean_up > 60  # the pretrained policy really performs in upstream
+    assert abs(mean_ours - mean_up) <= 0.1 * mean_up, totals
