@@ -2,7 +2,7 @@
 
     mpiexec -n 2 python deepmimic/DeepMimic_Optimizer.py --arg_file args/train_humanoid3d_walk_args.txt
 
-Extra keys (command line or arg file): --rand_seed N, --num_envs_per_proc N (default 4),
+Extra keys (command line or arg file): --rand_seed N, --num_envs_per_proc N (default 8),
 --max_samples N / --max_iters N (stop and save), --model_files PATH (resume).
 """
 import os

@@ -14,8 +14,8 @@ from enum import IntEnum
 import numpy as np
 import pybullet
 import pybullet_data
-from pybullet_utils import bullet_client
 
+from deepmimic.env.bullet_client import BulletClient
 from deepmimic.env.character import build_action_layout, load_character, write_urdf
 from deepmimic.env.motion_data import MotionData
 from deepmimic.env.pd_controller import StablePD, load_pd_gains
@@ -80,6 +80,12 @@ class EnvConfig:
                    ref_joint_vel_reward=args.parse_bool("ref_joint_vel_reward", False))
 
 
+def _sq_dist(a, b):
+    """Squared distance of two 3-vectors; plain floats beat numpy at this size."""
+    dx, dy, dz = a[0] - b[0], a[1] - b[1], a[2] - b[2]
+    return float(dx * dx + dy * dy + dz * dz)
+
+
 class ImitationEnv:
     def __init__(self, config, seed=None, enable_draw=False, show_reference=None):
         """``show_reference`` draws the reference character beside the simulated one (default: GUI only)."""
@@ -113,6 +119,7 @@ class ImitationEnv:
         self.fall_bodies = np.zeros(self.num_links + 1, dtype=bool)
         self.fall_bodies[list(config.fall_contact_bodies)] = True
         # Actuated joint k reads its reference from sph_rot[_ref_index[k]] or rev_angle[...].
+        self._links = list(range(self.num_links))
         self._rewarded = [int(j) for j in self.sph] + [int(j) for j in self.rev]
         self._ref_index = [int(np.searchsorted(self.sph if s else self.rev, j))
                            for j, s in zip(self.actuated, self._act_is_sph)]
@@ -133,7 +140,7 @@ class ImitationEnv:
     # ----- world -------------------------------------------------------------------------
     def _connect(self):
         mode = pybullet.GUI if self.enable_draw else pybullet.DIRECT
-        self.pb = bullet_client.BulletClient(connection_mode=mode)
+        self.pb = BulletClient(mode)
         pb = self.pb
         if self.enable_draw:
             pb.configureDebugVisualizer(pb.COV_ENABLE_GUI, 0)
@@ -285,21 +292,20 @@ class ImitationEnv:
         linear + angular velocity, all relative to the root in its heading frame."""
         pb = self.pb
         base_pos, (qx, qy, qz, qw) = pb.getBasePositionAndOrientation(self.body)
-        links = pb.getLinkStates(self.body, range(self.num_links), computeLinkVelocity=1,
-                                 computeForwardKinematics=1)
-        arr = np.array([l[0] + l[1] + l[6] + l[7] for l in links])  # (J, 13)
+        links = pb.getLinkStates(self.body, self._links, computeLinkVelocity=1, computeForwardKinematics=1)
+        arr = np.array([l[0] + l[6] + l[7] + l[1] for l in links])  # (J, 13): pos, lin vel, ang vel, quat
+        arr[:, 0:3] -= base_pos
         # Heading: rotation about y that turns the root's forward (x) axis onto world x.
         fwd_x, fwd_z = 1.0 - 2.0 * (qy * qy + qz * qz), 2.0 * (qx * qz - qw * qy)
         theta = -math.atan2(-fwd_z, fwd_x)
         c, s = math.cos(theta), math.sin(theta)
         rot_t = np.array([[c, 0.0, -s], [0.0, 1.0, 0.0], [s, 0.0, c]])  # transpose of R_y(theta)
-        vecs = arr[:, [0, 1, 2, 7, 8, 9, 10, 11, 12]].reshape(-1, 3)
-        vecs[0::3] -= base_pos
-        vecs = (vecs @ rot_t).reshape(-1, 9)
+        vecs = (arr[:, 0:9].reshape(-1, 3) @ rot_t).reshape(-1, 9)
+        # heading * q as one matrix product on (x, y, z, w) rows, giving (w, x, y, z) columns
         hy, hw = math.sin(0.5 * theta), math.cos(0.5 * theta)
-        x, y, z, w = arr[:, 3], arr[:, 4], arr[:, 5], arr[:, 6]
-        quat = np.stack([hw * w - hy * y, hw * x + hy * z, hw * y + hy * w, hw * z - hy * x], axis=1)  # w,x,y,z
-        quat[quat[:, 0] < 0] *= -1.0
+        left_mul = np.array([[0.0, hw, 0.0, -hy], [-hy, 0.0, hw, 0.0], [0.0, hy, 0.0, hw], [hw, 0.0, hy, 0.0]])
+        quat = arr[:, 9:13] @ left_mul
+        quat *= np.where(quat[:, 0:1] < 0, -1.0, 1.0)
         out = np.empty(self.state_size)
         out[0], out[1] = self.phase(), base_pos[1]
         n = self.num_links
@@ -315,43 +321,54 @@ class ImitationEnv:
         return self.reward_terms()["reward"]
 
     def reward_terms(self):
-        """DeepMimic's imitation reward and its four terms, comparing with the posed reference body."""
+        """DeepMimic's imitation reward and its four terms, comparing with the posed reference body.
+
+        Everything PyBullet returns is packed into one flat array first: on vectors this small,
+        the number of numpy calls, not their size, is what costs.
+        """
         pb, body, kin = self.pb, self.body, self.kin_body
         ref = self.motion.reference(self.t)
         self._set_body_pose(kin, ref, with_velocity=False)
         kin_pos, kin_rot = pb.getBasePositionAndOrientation(kin)  # read back: Bullet's quaternion sign
-        kin_ee = pb.getLinkStates(kin, self.end_effectors)
         base_pos, base_rot = pb.getBasePositionAndOrientation(body)
         base_vel, base_ang = pb.getBaseVelocity(body)
         js = pb.getJointStatesMultiDof(body, self._rewarded)
         # Upstream reads cached link transforms here (no forward kinematics): keep that.
-        sim_ee = pb.getLinkStates(body, self.end_effectors)
+        ee = pb.getLinkStates(body, self.end_effectors) + pb.getLinkStates(kin, self.end_effectors)
+        n_sph, n_ee = len(self.sph), len(self.end_effectors)
+        flat = np.array(kin_rot + base_rot + sum((j[0] for j in js[:n_sph]), ()) + sum((j[1] for j in js[:n_sph]), ())
+                        + sum((j[0] + j[1] for j in js[n_sph:]), ()) + sum((l[0] for l in ee), ()))
+        o = 8
+        sim_q = flat[o:o + 4 * n_sph].reshape(n_sph, 4)
+        o += 4 * n_sph
+        sim_w = flat[o:o + 3 * n_sph].reshape(n_sph, 3)
+        o += 3 * n_sph
+        rev = flat[o:o + 2 * len(self.rev)].reshape(-1, 2)
+        o += 2 * len(self.rev)
+        ee_pos = flat[o:].reshape(2, n_ee, 3)
 
-        quats = np.array([kin_rot, base_rot] + [js[k][0] for k in range(len(self.sph))])
-        sim_sph_vel = np.array([js[k][1] for k in range(len(self.sph))])
-        rev = np.array([(js[k][0][0], js[k][1][0]) for k in range(len(self.sph), len(js))])
-        # Rotation errors: angle of q_ref * conj(q_sim) for the root and every spherical joint.
-        ref_q = np.concatenate([quats[0:1], ref.sph_rot / np.linalg.norm(ref.sph_rot, axis=1, keepdims=True)])
-        sim_q = quats[1:]
-        w = np.sum(ref_q * sim_q, axis=1)  # real part of q_ref * conj(q_sim)
-        rot_err = (2.0 * np.arccos(np.clip(w, -1.0, 1.0))) ** 2
-        root_rot_err = rot_err[0]
-        pose_err = self.root_w * root_rot_err + self.sph_w @ rot_err[1:] + self.rev_w @ (rev[:, 0] - ref.rev_angle) ** 2
+        # Rotation errors: angle of q_ref * conj(q_sim) = 2 acos(<q_ref, q_sim>) for root and joints.
+        ref_q = ref.sph_rot
+        dots = np.empty(n_sph + 1)
+        dots[0] = flat[0:4] @ flat[4:8]
+        dots[1:] = np.einsum("ij,ij->i", ref_q, sim_q) / np.sqrt(np.einsum("ij,ij->i", ref_q, ref_q))
+        rot_err = (2.0 * np.arccos(np.clip(dots, -1.0, 1.0))) ** 2
+        root_rot_err = float(rot_err[0])
+        rev_err = rev[:, 0] - ref.rev_angle
+        pose_err = self.root_w * root_rot_err + self.sph_w @ rot_err[1:] + self.rev_w @ (rev_err * rev_err)
 
         if self.cfg.ref_joint_vel_reward:
-            ref_sph_vel, ref_rev_vel = ref.sph_vel, ref.rev_vel
+            sim_w, rev_v = sim_w - ref.sph_vel, rev[:, 1] - ref.rev_vel
         else:
-            ref_sph_vel, ref_rev_vel = 0.0, 0.0
-        root_ang_vel_err = np.sum((np.array(base_ang) - ref.root_ang_vel) ** 2)
-        vel_err = (self.root_w * root_ang_vel_err + self.sph_w @ np.sum((sim_sph_vel - ref_sph_vel) ** 2, axis=1)
-                   + self.rev_w @ (rev[:, 1] - ref_rev_vel) ** 2)
+            rev_v = rev[:, 1]
+        root_ang_vel_err = _sq_dist(base_ang, ref.root_ang_vel)
+        vel_err = (self.root_w * root_ang_vel_err + self.sph_w @ np.einsum("ij,ij->i", sim_w, sim_w)
+                   + self.rev_w @ (rev_v * rev_v))
 
-        ee = np.array([l[0] for l in sim_ee] + [l[0] for l in kin_ee])
-        n_ee = len(self.end_effectors)
-        end_eff_err = np.mean(np.sum((ee[:n_ee] - ee[n_ee:]) ** 2, axis=1)) if n_ee else 0.0
-
-        root_pos_err = np.sum((np.array(base_pos) - np.array(kin_pos)) ** 2)
-        root_vel_err = np.sum((np.array(base_vel) - ref.root_vel) ** 2)
+        d_ee = ee_pos[0] - ee_pos[1]
+        end_eff_err = float(np.sum(d_ee * d_ee)) / n_ee if n_ee else 0.0
+        root_pos_err = _sq_dist(base_pos, kin_pos)
+        root_vel_err = _sq_dist(base_vel, ref.root_vel)
         root_err = root_pos_err + 0.1 * root_rot_err + 0.01 * root_vel_err + 0.001 * root_ang_vel_err
 
         terms = {"pose_reward": math.exp(-POSE_SCALE * pose_err), "vel_reward": math.exp(-VEL_SCALE * vel_err),

@@ -52,18 +52,19 @@ class Batch:
     """Finished paths of one training iteration, concatenated for the update."""
 
     def __init__(self):
-        self.paths = []
-        self.num_samples = 0  # DeepMimic counts every stored state, end states included
+        self.clear()
 
     def add(self, path):
         if len(path) == 0:
             return
         self.paths.append(path)
         self.num_samples += len(path) + 1
+        self.num_exp += int(path.exp_flags.sum())
 
     def clear(self):
         self.paths = []
-        self.num_samples = 0
+        self.num_samples = 0  # DeepMimic counts every stored state, end states included
+        self.num_exp = 0      # steps with exploration noise
 
     def __len__(self):
         return len(self.paths)

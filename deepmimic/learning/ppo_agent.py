@@ -195,8 +195,7 @@ class PPOAgent:
     def can_train(self, batch):
         """DeepMimic trains once the global batch exceeds BatchSize and every rank explored at least once."""
         global_samples = mpi_util.allreduce_sum(float(batch.num_samples))
-        n_exp = sum(int(p.exp_flags.sum()) for p in batch.paths)
-        return global_samples > self.cfg["BatchSize"] and mpi_util.allreduce_min(float(n_exp)) > 0
+        return global_samples > self.cfg["BatchSize"] and mpi_util.allreduce_min(float(batch.num_exp)) > 0
 
     def snapshot(self):
         return (copy.deepcopy(self.actor.state_dict()), copy.deepcopy(self.critic.state_dict()),

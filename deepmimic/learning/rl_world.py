@@ -86,7 +86,7 @@ class Trainer:
         torch.manual_seed(self.seed)
         if mpi_util.num_procs() > 1:
             torch.set_num_threads(1)
-        self.num_envs = max(args.parse_int("num_envs_per_proc", 4), 1)
+        self.num_envs = max(args.parse_int("num_envs_per_proc", 8), 1)
         self.envs = build_envs(args, self.num_envs, self.seed)
         self.agent = build_agent(args, self.envs[0], self.seed)
         self.cfg = self.agent.cfg

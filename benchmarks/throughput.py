@@ -1,0 +1,155 @@
+"""Sampling throughput: our env vs the upstream pybullet port, in one run, with the same policy.
+
+    python benchmarks/throughput.py [--steps 1500] [--skill walk] [--train_samples 60000]
+
+1. Env level, one process: control steps/s of
+   - upstream:     its env driven as its DeepMimic_Optimizer loop drives it (world update per 240 Hz
+                   substep, reward and fall check every substep, a policy evaluation per control step),
+   - ours:         the same policy over 8 envs batched in one torch call, as our trainer runs,
+   - raw PyBullet: the physics alone (8 x stable-PD command + stepSimulation) timed on those same steps.
+   Both use the same torch actor (fc_2layers_1024units), so the policy cost is the same.
+2. End to end: our trainer under ``mpiexec -n 2`` (PPO updates included), samples/s measured from
+   its log between the first and the last iteration; compared with the upstream loop of (1), which
+   is an upper bound for upstream training (it leaves out TF's updates).
+"""
+import argparse
+import contextlib
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+
+FALL = [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 12, 13, 14]
+
+
+def make_policy():
+    from deepmimic.learning.nets import Actor
+    from deepmimic.learning.normalizer import Normalizer
+    actor = Actor("fc_2layers_1024units", Normalizer(197), Normalizer(36))
+    actor.load_state_dict(torch.load(os.path.join(ROOT, "data/policies/humanoid3d/humanoid3d_backflip_anet.pth"),
+                                     weights_only=True)["state_dict"])
+
+    def act(states):
+        with torch.no_grad():
+            return actor(torch.as_tensor(np.atleast_2d(states), dtype=torch.float32)).double().numpy()
+    return act
+
+
+def bench_raw(skill, steps):
+    from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
+    env = ImitationEnv(EnvConfig(motion_file=os.path.join(ROOT, f"data/motions/humanoid3d_{skill}.txt"),
+                                 fall_contact_bodies=FALL), seed=0)
+    env.reset(start_time=0.0)
+    env.set_action(-env.a_offset)
+    pb, pd = env.pb, env.pd
+    t = time.perf_counter()
+    for i in range(steps):
+        for _ in range(8):
+            pd.apply()
+            pb.stepSimulation()
+        if i % 30 == 29:  # keep the character in typical poses rather than lying on the floor
+            env.reset(start_time=0.1 * i % env.motion.cycle_time)
+    return steps / (time.perf_counter() - t)
+
+
+def bench_upstream(skill, steps, act):
+    """Upstream's training loop (testrl.update_world + RLWorld + RLAgent) minus the TF graph."""
+    from upstream import make_upstream_env
+    env = make_upstream_env(skill, FALL)
+    with contextlib.redirect_stdout(io.StringIO()):
+        env.reset()
+    dt, first, ctrl_steps, substeps = 1.0 / 240, True, 0, 0
+    t = time.perf_counter()
+    while ctrl_steps < steps:
+        if env.need_new_action(0):                    # agent.update
+            s = env.record_state(0)
+            if not first:
+                env.calc_reward(0)
+            env.set_action(0, act(s)[0])
+            first = False
+            ctrl_steps += 1
+        env.update(dt)                                # env.update
+        env.calc_reward(0)                            # update_world: reward every substep
+        substeps += 1
+        if env.is_episode_end() or substeps >= 1000:  # update_world: end check every substep
+            env.record_state(0)
+            env.calc_reward(0)
+            with contextlib.redirect_stdout(io.StringIO()):
+                env.reset()
+            first, substeps = True, 0
+    return steps / (time.perf_counter() - t)
+
+
+def bench_ours(skill, steps, act, num_envs=8):
+    """Our trainer's sampling loop; also times the physics calls alone on the very same steps."""
+    from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
+    cfg = EnvConfig(motion_file=os.path.join(ROOT, f"data/motions/humanoid3d_{skill}.txt"), fall_contact_bodies=FALL)
+    envs = [ImitationEnv(cfg, seed=i) for i in range(num_envs)]
+    physics = [0.0]
+    for env in envs:
+        def timed_physics(env=env, inner=env.simulate):
+            t0 = time.perf_counter()
+            inner()
+            physics[0] += time.perf_counter() - t0
+        env.simulate = timed_physics
+    states = np.array([e.reset() for e in envs])
+    done_steps = 0
+    t = time.perf_counter()
+    while done_steps < steps:
+        actions = act(states)
+        nxt = []
+        for e, a in zip(envs, actions):
+            s, r, done, term = e.step(a)
+            nxt.append(e.reset() if done else s)
+        states = np.array(nxt)
+        done_steps += num_envs
+    return done_steps / (time.perf_counter() - t), done_steps / physics[0]
+
+
+def bench_training(skill, samples, procs=2):
+    from deepmimic.util.logger import read_log
+    out = tempfile.mkdtemp(prefix="deepmimic_bench_")
+    mpiexec = os.path.join(os.path.dirname(sys.executable), "mpiexec")
+    cmd = [mpiexec, "-n", str(procs), sys.executable, os.path.join(ROOT, "deepmimic", "DeepMimic_Optimizer.py"),
+           "--arg_file", os.path.join(ROOT, "args", f"train_humanoid3d_{skill}_args.txt"), "--output_path", out,
+           "--int_output_path", "", "--max_samples", str(samples), "--rand_seed", "1"]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    cols = read_log(os.path.join(out, "agent0_log.txt"))
+    s, w = cols["Samples"], cols["Wall_Time"]
+    return (s[-1] - s[0]) / ((w[-1] - w[0]) * 3600.0)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--skill", default="walk")
+    p.add_argument("--steps", type=int, default=1500)
+    p.add_argument("--train_samples", type=int, default=60000)
+    a = p.parse_args()
+    torch.set_num_threads(1)
+    act = make_policy()
+    with contextlib.redirect_stderr(io.StringIO()):
+        up = bench_upstream(a.skill, a.steps, act)
+        ours, raw = bench_ours(a.skill, a.steps, act)
+        raw_alone = bench_raw(a.skill, a.steps)
+    print(f"env control steps/s (1 process, skill {a.skill}):")
+    print(f"  upstream env, its training loop:        {up:8.1f}")
+    print(f"  ours, 8 envs + batched policy:          {ours:8.1f}   ratio vs upstream {ours / up:.2f}x")
+    print(f"  raw PyBullet physics on the same steps: {raw:8.1f}   ours is {100 * ours / raw:.0f}% of it")
+    print(f"  (raw physics, standing poses only:      {raw_alone:8.1f})")
+    if a.train_samples > 0:
+        train = bench_training(a.skill, a.train_samples)
+        print(f"end-to-end training samples/s, ours with mpiexec -n 2 (PPO updates included): {train:8.1f}")
+        print(f"  vs the upstream loop on one process (upper bound of its training speed): {train / up:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
