@@ -12,7 +12,7 @@ from conftest import ROOT
 MPIEXEC = shutil.which("mpiexec", path=os.path.dirname(sys.executable)) or shutil.which("mpiexec")
 
 GRAD_SCRIPT = r"""
-import numpy as np, torch
+import sys, numpy as np, torch
 from deepmimic.util import mpi_util
 from deepmimic.learning.ppo_agent import PPOAgent
 rank = mpi_util.rank()
@@ -21,7 +21,7 @@ for p in lin.parameters():
     p.grad = torch.full_like(p, float(rank + 1))   # rank 0: ones, rank 1: twos
 PPOAgent._average_grads(None, lin)
 assert all(torch.allclose(p.grad, torch.full_like(p, 1.5)) for p in lin.parameters()), [p.grad for p in lin.parameters()]
-print("rank", rank, "of", mpi_util.num_procs(), "grad ok")
+open(f"{sys.argv[1]}/rank{rank}.txt", "w").write(f"rank {rank} of {mpi_util.num_procs()} grad ok")
 """
 
 
@@ -29,9 +29,11 @@ print("rank", rank, "of", mpi_util.num_procs(), "grad ok")
 def test_mpi_gradient_average(tmp_path):
     script = tmp_path / "grad.py"
     script.write_text(GRAD_SCRIPT)
-    r = subprocess.run([MPIEXEC, "-n", "2", sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    r = subprocess.run([MPIEXEC, "-n", "2", sys.executable, str(script), str(tmp_path)], cwd=ROOT,
+                       capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert "rank 0 of 2 grad ok" in r.stdout and "rank 1 of 2 grad ok" in r.stdout
+    assert (tmp_path / "rank0.txt").read_text() == "rank 0 of 2 grad ok"
+    assert (tmp_path / "rank1.txt").read_text() == "rank 1 of 2 grad ok"
 
 
 def _train_cmd(out, agent_file, *extra, procs=2):
