@@ -94,3 +94,26 @@ def test_seeded_runs_are_reproducible(tmp_path, small_agent_file):
         assert r.returncode == 0, r.stderr[-2000:]
         weights.append(torch.load(out / "agent0_model_anet.pth", weights_only=True)["state_dict"])
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+
+
+ABORT_SCRIPT = r"""
+from deepmimic.util import mpi_util
+
+def main():
+    if mpi_util.rank() == 1:
+        raise RuntimeError("injected failure on rank 1")
+    mpi_util.allreduce_sum(1.0)   # rank 0 would wait here forever without the abort
+    mpi_util.barrier()
+
+mpi_util.abort_on_exception(main)
+"""
+
+
+@pytest.mark.skipif(MPIEXEC is None, reason="mpiexec not installed")
+def test_exception_on_one_rank_aborts_the_job(tmp_path):
+    script = tmp_path / "abort.py"
+    script.write_text(ABORT_SCRIPT)
+    r = subprocess.run([MPIEXEC, "-n", "2", sys.executable, str(script)], cwd=ROOT, capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode != 0
+    assert "injected failure on rank 1" in r.stderr and "aborting all 2 ranks" in r.stderr

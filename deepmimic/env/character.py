@@ -80,13 +80,18 @@ def load_character(path):
 
     names, types, parents = [], [], []
     attach, lo, hi, tq, ee, dw = [], [], [], [], [], []
-    for i, j in enumerate(joints):
-        where = f"joint {i} ({j.get('Name', '?') if isinstance(j, dict) else '?'})"
-        if not isinstance(j, dict):
+    def entry(kind, i, e, key, allowed):
+        """Check that entry i is an object with a known ``key`` value; return (where, value)."""
+        where = f"{kind} {i} ({e.get('Name', '?') if isinstance(e, dict) else '?'})"
+        if not isinstance(e, dict):
             raise DeepMimicError(f"{where} must be a JSON object", path)
-        jtype = j.get("Type")
-        if jtype not in JOINT_TYPES:
-            raise DeepMimicError(f"{where} has unknown joint type {jtype!r} (expected one of {', '.join(JOINT_TYPES)})", path)
+        if e.get(key) not in allowed:
+            noun = "joint type" if kind == "joint" else key.lower()
+            raise DeepMimicError(f"{where} has unknown {noun} {e.get(key)!r} (expected one of {', '.join(allowed)})", path)
+        return where, e[key]
+
+    for i, j in enumerate(joints):
+        where, jtype = entry("joint", i, j, "Type", JOINT_TYPES)
         parent = int(num(j, "Parent", where))
         if i == 0 and (jtype != "none" or parent != -1):
             raise DeepMimicError("joint 0 must be the root: Type 'none' and Parent -1", path)
@@ -110,12 +115,7 @@ def load_character(path):
 
     shapes, mass, bpos, bparam, color = [], [], [], [], []
     for i, b in enumerate(bodies):
-        where = f"body {i} ({b.get('Name', '?') if isinstance(b, dict) else '?'})"
-        if not isinstance(b, dict):
-            raise DeepMimicError(f"{where} must be a JSON object", path)
-        shape = b.get("Shape")
-        if shape not in SHAPES:
-            raise DeepMimicError(f"{where} has unknown shape {shape!r} (expected one of {', '.join(SHAPES)})", path)
+        where, shape = entry("body", i, b, "Shape", SHAPES)
         m = num(b, "Mass", where)
         if not m > 0:
             raise DeepMimicError(f"{where} must have a positive Mass, got {m}", path)

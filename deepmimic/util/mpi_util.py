@@ -27,28 +27,26 @@ def is_root():
     return rank() == 0
 
 
-def allreduce_sum(x):
-    """Sum of ``x`` (scalar or array) over all ranks."""
+def _allreduce(x, op):
     if num_procs() == 1:
         return x
     arr = np.asarray(x, dtype=np.float64)
     out = np.empty_like(arr)
-    COMM.Allreduce(arr, out, op=MPI.SUM)
+    COMM.Allreduce(arr, out, op=op)
     return out if np.ndim(x) else float(out)
+
+
+def allreduce_sum(x):
+    """Sum of ``x`` (scalar or array) over all ranks."""
+    return _allreduce(x, MPI.SUM if MPI else None)
 
 
 def allreduce_mean(x):
-    s = allreduce_sum(x)
-    return s / num_procs()
+    return allreduce_sum(x) / num_procs()
 
 
 def allreduce_min(x):
-    if num_procs() == 1:
-        return x
-    arr = np.asarray(x, dtype=np.float64)
-    out = np.empty_like(arr)
-    COMM.Allreduce(arr, out, op=MPI.MIN)
-    return out if np.ndim(x) else float(out)
+    return _allreduce(x, MPI.MIN if MPI else None)
 
 
 def average_inplace(arr):
