@@ -95,3 +95,20 @@ def test_nan_gradient_is_skipped_and_saved_model_stays_valid(tmp_path, small_age
     assert np.isfinite(cols["Actor_Loss"][2]) and np.isfinite(cols["Actor_Loss"][3])  # training went on
     saved = torch.load(out / "agent0_model_anet.pth", weights_only=True)
     assert saved["iter"] == 4 and all(torch.isfinite(v).all() for v in saved["state_dict"].values())
+
+
+def test_tensorboard_scalars_mirror_the_log(tmp_path, small_agent_file):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from deepmimic.learning.rl_world import Trainer
+    from deepmimic.util.arg_parser import ArgParser
+    from deepmimic.util.logger import read_log
+    out = tmp_path / "run"
+    args = ArgParser.from_argv(["--arg_file", os.path.join(ROOT, "args/train_humanoid3d_walk_args.txt"),
+                                "--agent_files", small_agent_file, "--output_path", str(out),
+                                "--num_envs_per_proc", "2", "--rand_seed", "4", "--max_iters", "2"])
+    Trainer(args).train()
+    acc = EventAccumulator(str(out / "tensorboard"))
+    acc.Reload()
+    train_return = [e.value for e in acc.Scalars("Train_Return")]
+    assert np.allclose(train_return, read_log(str(out / "agent0_log.txt"))["Train_Return"], rtol=1e-5)

@@ -14,7 +14,7 @@ from deepmimic.learning.ppo_agent import NonFiniteError, PPOAgent, load_agent_fi
 from deepmimic.util import mpi_util
 from deepmimic.util.arg_parser import resolve_path
 from deepmimic.util.errors import DeepMimicError
-from deepmimic.util.logger import TabularLogger
+from deepmimic.util.logger import TabularLogger, log_to_tensorboard, make_tensorboard_writer
 
 
 def make_seed(args):
@@ -98,6 +98,9 @@ class Trainer:
                                     if self.output_path and mpi_util.is_root() else None)
         if args.parse_strings("model_files"):
             self.logger.resume_from_file()
+        # TensorBoard scalars (same columns as the log) when the package is installed; rank 0 only.
+        self.tb = (make_tensorboard_writer(os.path.join(self.output_path, "tensorboard"))
+                   if self.logger.path and args.parse_bool("tensorboard", True) else None)
         self.wall_offset = 0.0
         self.nan_skips = 0
         self.avg_test_return = 0.0
@@ -193,6 +196,7 @@ class Trainer:
         if mpi_util.is_root():
             if log.path:
                 log.dump()
+            log_to_tensorboard(self.tb, log, agent.total_samples)
             if prev_iter % int(self.cfg["OutputIters"]) == 0:
                 self.save(self.model_prefix())
             if self.int_output_path and prev_iter % int(self.cfg["IntOutputIters"]) == 0:

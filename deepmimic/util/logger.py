@@ -73,3 +73,23 @@ def read_log(path):
             except ValueError:
                 cols[k].append(float("nan"))
     return cols
+
+
+def make_tensorboard_writer(folder):
+    """A SummaryWriter logging to ``folder`` when TensorBoard is installed, else None (optional)."""
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        return None
+    return SummaryWriter(log_dir=folder)
+
+
+def log_to_tensorboard(writer, logger, step):
+    """Mirror the numeric columns of the current log row as TensorBoard scalars at ``step`` samples."""
+    if writer is None:
+        return
+    for key in logger.header:
+        value = logger.get(key)
+        if isinstance(value, (int, float)):
+            writer.add_scalar(key, value, step)
+    writer.flush()

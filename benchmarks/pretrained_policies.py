@@ -1,0 +1,91 @@
+"""Play the converted pretrained policies in our env and in the upstream env, same starts, same policy.
+
+    python benchmarks/pretrained_policies.py [--episodes 20] [--max_steps 600] [--skills backflip jump]
+
+Episodes start at seeded random times of the clip (the same in both envs) and end at a fall or after
+``max_steps`` control steps (20 s). The upstream env runs the same network weights (TF is not needed:
+the converted .pth reproduces the TF graph), so any difference comes from the envs.
+"""
+import argparse
+import contextlib
+import io
+import os
+import sys
+
+import numpy as np
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+
+FALL = [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 12, 13, 14]
+
+
+def load_policy(skill):
+    from deepmimic.learning.nets import Actor
+    from deepmimic.learning.normalizer import Normalizer
+    actor = Actor("fc_2layers_1024units", Normalizer(197), Normalizer(36))
+    actor.load_state_dict(torch.load(os.path.join(ROOT, f"data/policies/humanoid3d/humanoid3d_{skill}_anet.pth"),
+                                     weights_only=True)["state_dict"])
+
+    def act(s):
+        with torch.no_grad():
+            return actor(torch.as_tensor(s, dtype=torch.float32)[None]).double().numpy()[0]
+    return act
+
+
+def run_ours(env, act, start, max_steps):
+    s, ret = env.reset(start_time=start), 0.0
+    for n in range(1, max_steps + 1):
+        s, r, _, _ = env.step(act(s))
+        ret += r
+        if env.has_fallen():
+            return ret, n, True
+    return ret, max_steps, False
+
+
+def run_upstream(env, act, start, max_steps):
+    from upstream import upstream_reset_at
+    upstream_reset_at(env, start)
+    s, ret = np.array(env.record_state(0)), 0.0
+    for n in range(1, max_steps + 1):
+        env.set_action(0, act(s))
+        for _ in range(8):
+            env.update(1.0 / 240)
+        s = np.array(env.record_state(0))
+        ret += env.calc_reward(0)
+        if env._humanoid.terminates():
+            return ret, n, True
+    return ret, max_steps, False
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--episodes", type=int, default=20)
+    p.add_argument("--max_steps", type=int, default=600)
+    p.add_argument("--skills", nargs="+", default=["backflip", "jump"])
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args()
+    from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
+    from upstream import make_upstream_env
+    for skill in a.skills:
+        act = load_policy(skill)
+        with contextlib.redirect_stderr(io.StringIO()):
+            ours = ImitationEnv(EnvConfig(motion_file=os.path.join(ROOT, f"data/motions/humanoid3d_{skill}.txt"),
+                                          fall_contact_bodies=FALL), seed=a.seed)
+            up = make_upstream_env(skill, FALL)
+        starts = np.random.default_rng(a.seed).uniform(0.0, ours.motion.cycle_time, size=a.episodes)
+        res = {"ours": [run_ours(ours, act, t, a.max_steps) for t in starts],
+               "upstream": [run_upstream(up, act, t, a.max_steps) for t in starts]}
+        for name, rows in res.items():
+            rets = np.array([r for r, _, _ in rows])
+            print(f"{skill:9s} {name:9s} mean return {rets.mean():7.2f}  std {rets.std():6.2f}  "
+                  f"mean length {np.mean([n for _, n, _ in rows]):6.1f}  falls {sum(f for _, _, f in rows)}/{len(rows)}")
+        m_ours = np.mean([r for r, _, _ in res["ours"]])
+        m_up = np.mean([r for r, _, _ in res["upstream"]])
+        print(f"{skill:9s} ours / upstream mean return: {m_ours / m_up:.3f}")
+
+
+if __name__ == "__main__":
+    main()
