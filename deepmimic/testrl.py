@@ -63,8 +63,7 @@ def main(argv=None):
     if not (gif or png_dir):
         gif = os.path.join("output", "playback.gif")
         print(f"no display: recording to {gif} instead of opening the GUI")
-    envs = build_envs(args, 1, seed)
-    envs[0].show_reference = True
+    envs = build_envs(args, 1, seed, show_reference=True)
     agent = build_agent(args, envs[0], seed)
     rec = FrameRecorder(gif_path=gif or None, png_dir=png_dir or None)
     width, height = args.parse_int("width", 320), args.parse_int("height", 240)
@@ -78,10 +77,11 @@ def main(argv=None):
 
 
 def play_gui(args, seed, max_steps):
+    from deepmimic.env.imitation_env import Mode, Terminate
     from deepmimic.learning.rl_world import build_agent, build_envs
     env = build_envs(args, 1, seed, enable_draw=True)[0]
     agent = build_agent(args, env, seed)
-    env.set_mode(1)
+    env.set_mode(Mode.TEST)
     pb = env.pb
     state, ret, length, paused, step_once = env.reset(), 0.0, 0, False, False
     print("space: pause/resume   n: step once while paused   close the window to quit")
@@ -102,7 +102,7 @@ def play_gui(args, seed, max_steps):
         root, _ = pb.getBasePositionAndOrientation(env.body)
         pb.resetDebugVisualizerCamera(3.0, 0, -15, [root[0], 0.9, root[2] + 0.5])
         if done or (max_steps and length >= max_steps):
-            print(f"episode return {ret:.3f}  length {length}  {'fell' if term is not None and term.name == 'FAIL' else 'no fall'}")
+            print(f"episode return {ret:.3f}  length {length}  {'fell' if term == Terminate.FAIL else 'no fall'}")
             state, ret, length = env.reset(), 0.0, 0
         time.sleep(max(0.0, 1.0 / 30 - (time.time() - t0)))
     return 0

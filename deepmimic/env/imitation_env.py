@@ -118,9 +118,9 @@ class ImitationEnv:
         self.root_w = ch.diff_weight[0]
         self.fall_bodies = np.zeros(self.num_links + 1, dtype=bool)
         self.fall_bodies[list(config.fall_contact_bodies)] = True
-        # Actuated joint k reads its reference from sph_rot[_ref_index[k]] or rev_angle[...].
         self._links = list(range(self.num_links))
         self._rewarded = [int(j) for j in self.sph] + [int(j) for j in self.rev]
+        # Actuated joint k reads its reference from sph_rot[_ref_index[k]] or rev_angle[...].
         self._ref_index = [int(np.searchsorted(self.sph if s else self.rev, j))
                            for j, s in zip(self.actuated, self._act_is_sph)]
         self.a_offset, self.a_scale, self.a_bound_min, self.a_bound_max = build_action_layout(ch)
@@ -132,9 +132,8 @@ class ImitationEnv:
         self.goal_size = 0
 
         self._connect()
-        self.t = 0.0
-        self.start_time = 0.0
-        self.time_limit = self.timer.sample(self.rng, self.mode)
+        # Pose the bodies at the clip's start before any step, as upstream does: Bullet's contact
+        # order depends on the broadphase's history, and this keeps our rollouts bit-identical.
         self.reset(start_time=0.0)
 
     # ----- world -------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """DeepMimic motion clips: keyframes of [duration, root pos, root quat (w,x,y,z), joint params].
 
 Frames are unpacked once into per-joint arrays and per-segment velocities, so evaluating the
-reference pose at a time ``t`` is a handful of vectorised numpy ops (slerp over all joints).
+reference pose at a time ``t`` is one interpolation per rotation and no per-frame work.
 """
 import math
 from dataclasses import dataclass
@@ -11,7 +11,6 @@ import pybullet
 
 from deepmimic.env.character import POSE_SIZE
 from deepmimic.util.errors import DeepMimicError, load_json_file
-from deepmimic.util import math_util as mu
 
 LOOP_MODES = ("wrap", "none")
 

@@ -27,8 +27,11 @@ class EpisodeTimer:
         self.sample_count = count
 
     def params(self, mode):
-        if mode != 0 or self.anneal_samples <= 0:  # test mode, or nothing to anneal
-            return self.end if mode != 0 else self.beg
+        """Test episodes (mode 1) use the end limits; training ones blend from the start limits."""
+        if mode != 0:
+            return self.end
+        if self.anneal_samples <= 0:
+            return self.beg
         lerp = min(max(self.sample_count / self.anneal_samples, 0.0), 1.0)
         return self.beg.blend(self.end, lerp)
 

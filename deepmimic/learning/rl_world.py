@@ -8,7 +8,7 @@ import time
 import numpy as np
 import torch
 
-from deepmimic.env.imitation_env import EnvConfig, ImitationEnv, Mode
+from deepmimic.env.imitation_env import EnvConfig, ImitationEnv, Mode, Terminate
 from deepmimic.learning.path_buffer import Batch, PathRecorder
 from deepmimic.learning.ppo_agent import NonFiniteError, PPOAgent, load_agent_file
 from deepmimic.util import mpi_util
@@ -26,9 +26,10 @@ def make_seed(args):
     return base + 104729 * mpi_util.rank()
 
 
-def build_envs(args, num_envs, seed, enable_draw=False):
+def build_envs(args, num_envs, seed, enable_draw=False, show_reference=None):
     cfg = EnvConfig.from_args(args)
-    return [ImitationEnv(cfg, seed=seed * 1000 + i, enable_draw=enable_draw and i == 0) for i in range(num_envs)]
+    return [ImitationEnv(cfg, seed=seed * 1000 + i, enable_draw=enable_draw and i == 0, show_reference=show_reference)
+            for i in range(num_envs)]
 
 
 def build_agent(args, env, seed):
@@ -66,7 +67,7 @@ def run_episodes(agent, envs, num_episodes, max_steps=None, on_step=None):
             if max_steps is not None and lens[i] >= max_steps:
                 done = True
             if done:
-                results.append((float(rets[i]), int(lens[i]), term is not None and term.name == "FAIL"))
+                results.append((float(rets[i]), int(lens[i]), term == Terminate.FAIL))
                 rets[i], lens[i] = 0.0, 0
                 if started < num_episodes:
                     started += 1
