@@ -117,3 +117,33 @@ def test_exception_on_one_rank_aborts_the_job(tmp_path):
                        text=True, timeout=60)
     assert r.returncode != 0
     assert "injected failure on rank 1" in r.stderr and "aborting all 2 ranks" in r.stderr
+
+
+def test_killed_run_resumes_from_saved_sample_count(tmp_path, small_agent_file):
+    import signal
+    import time
+    out = tmp_path / "killed"
+    anet = out / "agent0_model_anet.pth"
+    proc = subprocess.Popen(_train_cmd(out, small_agent_file, procs=1), cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 240
+        while time.time() < deadline:
+            if anet.is_file() and torch.load(anet, weights_only=True)["iter"] >= 2:
+                break
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGKILL)  # no chance to clean up
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    saved = torch.load(anet, weights_only=True)  # the last complete save, never a torn file
+    assert saved["samples"] > 0 and not list(out.glob(".tmp_*"))
+    r = subprocess.run(_train_cmd(out, small_agent_file, "--model_files", str(anet), "--max_iters",
+                                  str(saved["iter"] + 1), procs=1), cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    resumed = torch.load(anet, weights_only=True)
+    assert resumed["iter"] == saved["iter"] + 1 and resumed["samples"] > saved["samples"]
+    from deepmimic.util.logger import read_log
+    samples = read_log(str(out / "agent0_log.txt"))["Samples"]
+    assert samples == sorted(samples)  # the resumed rows continue the count

@@ -98,7 +98,7 @@ class Trainer:
         self.logger = TabularLogger(os.path.join(self.output_path, "agent0_log.txt")
                                     if self.output_path and mpi_util.is_root() else None)
         if args.parse_strings("model_files"):
-            self.logger.resume_from_file()
+            self.logger.resume_from_file(max_samples=self.agent.total_samples)
         # TensorBoard scalars (same columns as the log) when the package is installed; rank 0 only.
         self.tb = (make_tensorboard_writer(os.path.join(self.output_path, "tensorboard"))
                    if self.logger.path and args.parse_bool("tensorboard", True) else None)

@@ -15,13 +15,27 @@ class TabularLogger:
         self.rows = []
         self._current = {}
 
-    def resume_from_file(self):
-        """Keep the rows of an existing log (a resumed run appends to its history)."""
-        if self.path and os.path.isfile(self.path):
-            with open(self.path) as f:
-                lines = [l.split() for l in f if l.strip()]
-            if lines:
-                self.header, self.rows = lines[0], lines[1:]
+    def resume_from_file(self, max_samples=None):
+        """Keep the rows of an existing log (a resumed run appends to its history).
+
+        Rows logged after the model being resumed was saved (``Samples`` > ``max_samples``) are
+        dropped, so the resumed log continues from the model rather than from where a killed run died.
+        """
+        if not (self.path and os.path.isfile(self.path)):
+            return
+        with open(self.path) as f:
+            lines = [l.split() for l in f if l.strip()]
+        if not lines:
+            return
+        self.header, self.rows = lines[0], lines[1:]
+        if max_samples is not None and "Samples" in self.header:
+            col = self.header.index("Samples")
+            self.rows = [r for r in self.rows if len(r) > col and float(r[col]) <= max_samples]
+        self._rewrite()
+
+    def _rewrite(self):
+        text = "\t".join(self.header) + "\n" + "".join("\t".join(r) + "\n" for r in self.rows)
+        atomic_write(self.path, lambda f: f.write(text), mode="w")
 
     def log(self, key, value):
         if key not in self.header:
@@ -49,8 +63,7 @@ class TabularLogger:
         if not self.path:
             return
         if len(self.rows) == 1 or not os.path.isfile(self.path):
-            text = "\t".join(self.header) + "\n" + "".join("\t".join(r) + "\n" for r in self.rows)
-            atomic_write(self.path, lambda f: f.write(text), mode="w")
+            self._rewrite()
         else:
             with open(self.path, "a") as f:
                 f.write("\t".join(row) + "\n")
