@@ -7,7 +7,7 @@ With a display: the PyBullet GUI, the reference character beside the simulated o
 Headless (or with --record): records instead, e.g. ``--record output/backflip.gif`` and/or
 ``--record_png output/frames``. ``--num_episodes N`` evaluates N episodes without drawing and prints
 the mean and spread of the return. Other keys: --model_files PATH, --rand_seed N,
---max_steps N (per episode), --width/--height (recording size).
+--max_steps N (per episode), --max_episodes N (GUI: quit after N), --width/--height (recording size).
 """
 import os
 import sys
@@ -83,8 +83,9 @@ def play_gui(args, seed, max_steps):
     agent = build_agent(args, env, seed)
     env.set_mode(Mode.TEST)
     pb = env.pb
-    state, ret, length, paused, step_once = env.reset(), 0.0, 0, False, False
-    print("space: pause/resume   n: step once while paused   close the window to quit")
+    max_episodes = args.parse_int("max_episodes", 0)
+    state, ret, length, paused, step_once, episodes = env.reset(), 0.0, 0, False, False, 0
+    print("space: pause/resume   n: step once while paused   close the window to quit", flush=True)
     while pb.isConnected():
         keys = pb.getKeyboardEvents()
         if keys.get(ord(" "), 0) & pb.KEY_WAS_TRIGGERED:
@@ -102,7 +103,11 @@ def play_gui(args, seed, max_steps):
         root, _ = pb.getBasePositionAndOrientation(env.body)
         pb.resetDebugVisualizerCamera(3.0, 0, -15, [root[0], 0.9, root[2] + 0.5])
         if done or (max_steps and length >= max_steps):
-            print(f"episode return {ret:.3f}  length {length}  {'fell' if term == Terminate.FAIL else 'no fall'}")
+            print(f"episode return {ret:.3f}  length {length}  {'fell' if term == Terminate.FAIL else 'no fall'}",
+                  flush=True)
+            episodes += 1
+            if max_episodes and episodes >= max_episodes:
+                break
             state, ret, length = env.reset(), 0.0, 0
         time.sleep(max(0.0, 1.0 / 30 - (time.time() - t0)))
     return 0

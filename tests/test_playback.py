@@ -120,3 +120,15 @@ def test_pretrained_policy_matches_upstream_env(skill):
     mean_ours, mean_up = np.mean(totals, axis=0)
     assert mean_up > 60  # the pretrained policy really performs in upstream
     assert abs(mean_ours - mean_up) <= 0.1 * mean_up, totals
+
+
+@pytest.mark.skipif(__import__("shutil").which("xvfb-run") is None, reason="needs xvfb-run for a virtual display")
+def test_gui_playback_on_a_virtual_display():
+    env = dict(os.environ)
+    env.pop("DISPLAY", None)
+    r = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 800x600x24", sys.executable,
+                        os.path.join(ROOT, "deepmimic", "testrl.py"), "--arg_file", "args/run_humanoid3d_jump_args.txt",
+                        "--max_steps", "15", "--max_episodes", "2", "--rand_seed", "1"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert r.returncode == 0, r.stdout[-1500:] + r.stderr[-1500:]
+    assert "space: pause/resume" in r.stdout and r.stdout.count("episode return") == 2
