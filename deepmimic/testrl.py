@@ -18,7 +18,7 @@ if __package__ in (None, ""):
 
 import numpy as np  # noqa: E402
 
-from deepmimic.util.arg_parser import ArgParser, resolve_path  # noqa: E402
+from deepmimic.util.arg_parser import ArgParser  # noqa: E402
 from deepmimic.util.errors import DeepMimicError, run_cli  # noqa: E402
 
 

@@ -64,7 +64,6 @@ class EnvConfig:
             raise DeepMimicError("no --motion_file given (set it in the arg file)", args.parse_string("arg_file") or None)
         chars = args.parse_strings("character_files", ["data/characters/humanoid3d.txt"])
         ctrls = args.parse_strings("char_ctrl_files", ["data/controllers/humanoid3d_ctrl.txt"])
-        substeps = args.parse_int("num_sim_substeps", 0)
         def timer(prefix, default):
             if not args.has_key(prefix + "_min"):
                 return default

@@ -6,7 +6,6 @@ layer initialised uniformly in +-ActorInitOutputScale; the critic outputs a norm
 import torch
 from torch import nn
 
-from deepmimic.learning.normalizer import Normalizer
 
 NET_LAYERS = {
     "fc_2layers_1024units": (1024, 512),
