@@ -82,6 +82,7 @@ def test_short_mpi_training_run_saves_reloadable_models(tmp_path, small_agent_fi
     cols2 = read_log(str(log))
     assert len(cols2["Samples"]) == len(cols["Samples"]) + 1
     assert cols2["Samples"][-2] == cols["Samples"][-1] and cols2["Samples"][-1] > cols["Samples"][-1]
+    assert cols2["Wall_Time"][-1] > cols["Wall_Time"][-1]  # the clock continues too
     assert torch.load(anet, weights_only=True)["samples"] > saved["samples"]
 
 

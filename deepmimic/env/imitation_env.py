@@ -70,10 +70,13 @@ class EnvConfig:
             return TimerParams(args.parse_float(prefix + "_min"), args.parse_float(prefix + "_max", args.parse_float(prefix + "_min")),
                                args.parse_float(prefix + "_exp", 0.0))
         end = timer("time_end_lim", TimerParams(20.0, 20.0, 0.0))
+        world_scale = args.parse_float("world_scale", 4.0)
+        if not world_scale > 0:
+            raise DeepMimicError(f"--world_scale must be positive, got {world_scale}", args.parse_string("arg_file") or None)
         return cls(motion_file=resolve_path(motion), char_file=resolve_path(chars[0]),
                    ctrl_file=resolve_path(ctrls[0]),
                    fall_contact_bodies=args.parse_ints("fall_contact_bodies"),
-                   world_scale=args.parse_float("world_scale", 4.0),
+                   world_scale=world_scale,
                    time_lim=timer("time_lim", end), time_end_lim=end,
                    anneal_samples=args.parse_float("anneal_samples", 0.0),
                    ref_joint_vel_reward=args.parse_bool("ref_joint_vel_reward", False))

@@ -97,12 +97,13 @@ class Trainer:
         self.max_iters = args.parse_float("max_iters", math.inf)
         self.logger = TabularLogger(os.path.join(self.output_path, "agent0_log.txt")
                                     if self.output_path and mpi_util.is_root() else None)
+        self.wall_offset = 0.0  # hours already spent by the run being resumed
         if args.parse_strings("model_files"):
             self.logger.resume_from_file(max_samples=self.agent.total_samples)
+            self.wall_offset = self.logger.last_value("Wall_Time", 0.0)
         # TensorBoard scalars (same columns as the log) when the package is installed; rank 0 only.
         self.tb = (make_tensorboard_writer(os.path.join(self.output_path, "tensorboard"))
                    if self.logger.path and args.parse_bool("tensorboard", True) else None)
-        self.wall_offset = 0.0
         self.nan_skips = 0
         self.avg_test_return = 0.0
         for env in self.envs:

@@ -33,6 +33,15 @@ class TabularLogger:
             self.rows = [r for r in self.rows if len(r) > col and float(r[col]) <= max_samples]
         self._rewrite()
 
+    def last_value(self, key, default):
+        """The last logged ``key`` of the resumed rows, as a float."""
+        if key in self.header and self.rows:
+            try:
+                return float(self.rows[-1][self.header.index(key)])
+            except (IndexError, ValueError):
+                pass
+        return default
+
     def _rewrite(self):
         text = "\t".join(self.header) + "\n" + "".join("\t".join(r) + "\n" for r in self.rows)
         atomic_write(self.path, lambda f: f.write(text), mode="w")
