@@ -119,3 +119,11 @@ def test_critic_loss_uses_normalised_values():
     v = agent.critic(s).detach()
     tar = v + 10.0  # val_norm std is 10 for rewards in [0, 1] and discount 0.95
     assert math.isclose(agent.critic_loss(s, tar).item(), 0.5, rel_tol=1e-4)
+
+
+def test_gaussian_logp_numpy_and_torch_agree_with_closed_form():
+    from deepmimic.learning.ppo_agent import gaussian_logp
+    delta = np.array([[0.1, -0.2, 0.05]])
+    expected = np.sum(-0.5 * (delta / 0.05) ** 2 - np.log(0.05) - 0.5 * np.log(2 * np.pi), axis=-1)
+    assert np.allclose(gaussian_logp(delta, 0.05), expected)
+    assert np.allclose(gaussian_logp(torch.as_tensor(delta), 0.05).numpy(), expected)

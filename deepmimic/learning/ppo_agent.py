@@ -81,7 +81,6 @@ class PPOAgent:
         self.total_samples = 0
         self.iter = 0
         self.normalizer_samples = float(cfg["NormalizerSamples"])
-        self.exp_params = copy.deepcopy(cfg["ExpParamsBeg"])
         self._update_exp_params()
 
     # ----- acting ------------------------------------------------------------------------------
@@ -103,13 +102,7 @@ class PPOAgent:
         flags = (self.rng.random(n) < self.exp_params.rate) if explore else np.zeros(n, dtype=bool)
         norm_noise = self.rng.normal(0.0, sigma, size=mean.shape) * flags[:, None]
         actions = mean + norm_noise * self.actor.a_norm.std.double().numpy()
-        logp = self._gaussian_logp_np(norm_noise, sigma)
-        return actions, logp, flags
-
-    def _gaussian_logp_np(self, norm_delta, sigma):
-        d = norm_delta.shape[-1]
-        return (-0.5 * np.sum(np.square(norm_delta / sigma), axis=-1)
-                - d * math.log(sigma) - 0.5 * d * math.log(2 * math.pi))
+        return actions, gaussian_logp(norm_noise, sigma), flags
 
     def value(self, states):
         with torch.no_grad():
@@ -178,10 +171,7 @@ class PPOAgent:
         """Clipped surrogate + action-bound penalty + weight decay. Returns (loss, clip fraction)."""
         sigma = self.exp_params.noise
         norm_mean = self.actor.forward_norm(s)
-        norm_a = self.actor.a_norm.normalize(a)
-        d = norm_a.shape[-1]
-        logp = (-0.5 * torch.sum(((norm_a - norm_mean) / sigma) ** 2, dim=-1)
-                - d * math.log(sigma) - 0.5 * d * math.log(2 * math.pi))
+        logp = gaussian_logp(self.actor.a_norm.normalize(a) - norm_mean, sigma)
         ratio = torch.exp(logp - old_logp)
         clip = float(self.cfg["RatioClip"])
         surrogate = torch.minimum(adv * ratio, adv * torch.clamp(ratio, 1 - clip, 1 + clip))
@@ -305,6 +295,12 @@ def load_net_state(net, data, path):
         net.load_state_dict(data["state_dict"])
     except RuntimeError as e:
         raise DeepMimicError(f"weights do not fit the network: {str(e).splitlines()[0][:160]}", path)
+
+
+def gaussian_logp(delta, sigma):
+    """log N(delta; 0, sigma^2 I) over the last axis, for numpy arrays and torch tensors alike."""
+    d = delta.shape[-1]
+    return -0.5 * ((delta / sigma) ** 2).sum(-1) - d * math.log(sigma) - 0.5 * d * math.log(2 * math.pi)
 
 
 def bound_loss(x, bound_min, bound_max):
