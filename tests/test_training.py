@@ -86,11 +86,14 @@ def test_short_mpi_training_run_saves_reloadable_models(tmp_path, small_agent_fi
     assert torch.load(anet, weights_only=True)["samples"] > saved["samples"]
 
 
-def test_seeded_runs_are_reproducible(tmp_path, small_agent_file):
+@pytest.mark.parametrize("procs", [1, 2])
+def test_seeded_runs_are_reproducible(tmp_path, small_agent_file, procs):
+    if procs > 1 and MPIEXEC is None:
+        pytest.skip("mpiexec not installed")
     weights = []
     for name in ("a", "b"):
         out = tmp_path / name
-        r = subprocess.run(_train_cmd(out, small_agent_file, "--max_iters", "2", procs=1), cwd=ROOT,
+        r = subprocess.run(_train_cmd(out, small_agent_file, "--max_iters", "2", procs=procs), cwd=ROOT,
                            capture_output=True, text=True, timeout=600)
         assert r.returncode == 0, r.stderr[-2000:]
         weights.append(torch.load(out / "agent0_model_anet.pth", weights_only=True)["state_dict"])
