@@ -121,3 +121,14 @@ def test_model_with_wrong_sizes_is_rejected(tmp_path):
              "--num_episodes", "1")
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "model sizes do not fit the env: model has state size 100" in r.stderr
+
+
+def test_agent_file_unknown_net_and_bad_json(tmp_path):
+    from deepmimic.learning.ppo_agent import load_agent_file
+    data = json.load(open(os.path.join(ROOT, "data/agents/ct_agent_humanoid_ppo.txt")))
+    data["ActorNet"] = "fc_9layers"
+    with pytest.raises(DeepMimicError, match="unknown 'ActorNet' 'fc_9layers'") as e:
+        load_agent_file(_write(tmp_path, "agent.txt", json.dumps(data)))
+    assert "agent.txt" in str(e.value)
+    with pytest.raises(DeepMimicError, match="malformed agent file: invalid JSON"):
+        load_agent_file(_write(tmp_path, "agent2.txt", '{"AgentType": "PPO",'))

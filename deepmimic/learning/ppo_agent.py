@@ -14,7 +14,7 @@ import torch
 from deepmimic.env.imitation_env import Terminate
 from deepmimic.learning.exp_params import ExpParams
 from deepmimic.learning.model_io import FORMAT_VERSION, check_sizes, load_checkpoint, model_paths, save_checkpoint
-from deepmimic.learning.nets import Actor, Critic, weight_decay_loss
+from deepmimic.learning.nets import NET_LAYERS, Actor, Critic, weight_decay_loss
 from deepmimic.learning.normalizer import Normalizer
 from deepmimic.learning.returns import td_lambda_returns
 from deepmimic.util import mpi_util
@@ -42,6 +42,9 @@ def load_agent_file(path):
             raise DeepMimicError(f"'{key}' must be a positive number, got {cfg[key]!r}", path)
     if not 0 < cfg["Discount"] < 1:
         raise DeepMimicError(f"'Discount' must be in (0, 1), got {cfg['Discount']}", path)
+    for key in ("ActorNet", "CriticNet"):
+        if cfg[key] not in NET_LAYERS:
+            raise DeepMimicError(f"unknown '{key}' {cfg[key]!r} (known: {', '.join(NET_LAYERS)})", path)
     cfg["ExpParamsBeg"] = ExpParams.from_json(data.get("ExpParamsBeg", {}))
     cfg["ExpParamsEnd"] = ExpParams.from_json(data.get("ExpParamsEnd", {}))
     cfg["ExpParamsEnd"].noise = cfg["ExpParamsBeg"].noise  # the noise std must not change (DeepMimic)
