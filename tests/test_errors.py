@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from conftest import ROOT
 
@@ -132,3 +133,17 @@ def test_agent_file_unknown_net_and_bad_json(tmp_path):
     assert "agent.txt" in str(e.value)
     with pytest.raises(DeepMimicError, match="malformed agent file: invalid JSON"):
         load_agent_file(_write(tmp_path, "agent2.txt", '{"AgentType": "PPO",'))
+
+
+def test_motion_with_uneven_frame_durations(tmp_path):
+    data = json.load(open(WALK))
+    for i, fr in enumerate(data["Frames"][:-1]):
+        fr[0] = 0.02 if i % 2 else 0.04
+    m = MotionData(_write(tmp_path, "m.txt", json.dumps(data)), load_character(CHAR))
+    assert not m.uniform and np.isclose(m.cycle_time, sum(fr[0] for fr in data["Frames"][:-1]))
+    count, frame, nxt, frac = m.locate(0.04 + 0.02 + 0.01)  # half-way through frame 2 (0.04 long)
+    assert (count, frame, nxt) == (0, 2, 3) and np.isclose(frac, 0.25)
+    assert np.allclose(m.root_vel[1], (m.root_pos[2] - m.root_pos[1]) / 0.02)
+    data["Frames"][5][0] = 0.0
+    with pytest.raises(DeepMimicError, match="frame 5 must have a positive duration"):
+        MotionData(_write(tmp_path, "m2.txt", json.dumps(data)), load_character(CHAR))

@@ -76,11 +76,16 @@ class MotionData:
             raise DeepMimicError("frames must contain only numbers", path)
         if not np.all(np.isfinite(self.frames)):
             raise DeepMimicError("frames contain NaN or infinite values", path)
-        self.frame_dur = float(self.frames[0, 0])
-        if not self.frame_dur > 0:
-            raise DeepMimicError(f"frame 0 must have a positive duration, got {self.frame_dur}", path)
         self.num_frames = len(frames)
-        self.cycle_time = self.frame_dur * (self.num_frames - 1)
+        durations = self.frames[:-1, 0]  # the last frame's duration is unused
+        bad = np.nonzero(~(durations > 0))[0]
+        if len(bad):
+            raise DeepMimicError(f"frame {bad[0]} must have a positive duration, got {durations[bad[0]]}", path)
+        self.frame_dur = float(durations[0])
+        # Uniform clips (all shipped ones) use upstream's arithmetic exactly; others use frame start times.
+        self.uniform = bool(np.all(durations == durations[0]))
+        self._frame_times = np.concatenate([[0.0], np.cumsum(durations)])
+        self.cycle_time = self.frame_dur * (self.num_frames - 1) if self.uniform else float(self._frame_times[-1])
 
         f = self.frames
         self.root_pos = f[:, 1:4]
@@ -102,10 +107,10 @@ class MotionData:
 
         # Per-segment velocities (segment i goes from frame i to i+1; the last one is zero).
         nxt = np.minimum(np.arange(self.num_frames) + 1, self.num_frames - 1)
-        dt = self.frame_dur
+        dt = np.append(durations, 1.0)[:, None]  # per segment (the zero last segment divides by 1)
         self.root_vel = (self.root_pos[nxt] - self.root_pos) / dt
         self.root_ang_vel = _bullet_rotvec(self.root_rot, self.root_rot[nxt], relative=False) / dt
-        self.sph_vel = _bullet_rotvec(self.sph_rot, self.sph_rot[nxt], relative=True) / dt
+        self.sph_vel = _bullet_rotvec(self.sph_rot, self.sph_rot[nxt], relative=True) / dt[:, :, None]
         self.rev_vel = (self.rev_angle[nxt] - self.rev_angle) / dt
         self._rots_list = np.concatenate([self.root_rot[:, None], self.sph_rot], axis=1).tolist()
 
@@ -119,9 +124,15 @@ class MotionData:
         else:
             count = 0
             frame_time = min(max(t, 0.0), self.cycle_time)
-        frame = min(int(frame_time / self.frame_dur), self.num_frames - 1)
+        if self.uniform:
+            frame = min(int(frame_time / self.frame_dur), self.num_frames - 1)
+            start, dur = frame * self.frame_dur, self.frame_dur
+        else:
+            frame = min(int(np.searchsorted(self._frame_times, frame_time, side="right")) - 1, self.num_frames - 1)
+            start, dur = self._frame_times[frame], self._frame_times[min(frame + 1, self.num_frames - 1)] - self._frame_times[frame]
+            dur = dur if dur > 0 else 1.0
         nxt = frame + 1 if frame + 1 < self.num_frames else frame
-        frac = (frame_time - frame * self.frame_dur) / self.frame_dur
+        frac = (frame_time - start) / dur
         return count, frame, nxt, frac
 
     def phase(self, t):
