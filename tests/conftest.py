@@ -6,7 +6,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-FALL = [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 12, 13, 14]
+from upstream import FALL  # noqa: E402,F401  (shared with the tests and benchmarks)
 
 SMALL_AGENT = """{"AgentType": "PPO", "ActorNet": "fc_2layers_256units", "ActorStepsize": 0.0000025,
  "ActorMomentum": 0.9, "ActorWeightDecay": 0.0005, "ActorInitOutputScale": 0.01,

@@ -41,7 +41,11 @@ class UpstreamArgs:
         return self.fall_contact_bodies
 
 
-def make_upstream_env(skill, fall_contact_bodies=(0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 12, 13, 14)):
+#: Bodies whose ground contact ends an episode for most skills (args/train_humanoid3d_walk_args.txt).
+FALL = [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 12, 13, 14]
+
+
+def make_upstream_env(skill, fall_contact_bodies=FALL):
     import contextlib
     import io
     mod = import_upstream_env()
