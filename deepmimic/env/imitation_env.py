@@ -118,6 +118,7 @@ class ImitationEnv:
         self.sph_w = ch.diff_weight[self.sph]
         self.rev_w = ch.diff_weight[self.rev]
         self.root_w = ch.diff_weight[0]
+        # One spare slot at the end: contacts on the massless base report link -1, which never fails.
         self.fall_bodies = np.zeros(self.num_links + 1, dtype=bool)
         self.fall_bodies[list(config.fall_contact_bodies)] = True
         self._links = list(range(self.num_links))
@@ -215,23 +216,20 @@ class ImitationEnv:
             self._sync_show_body()
         return self.record_state()
 
-    def _joint_lists(self, ref):
-        """Per actuated joint: position ([x,y,z,w] or [angle]) and velocity lists for PyBullet."""
-        sph, rev = ref.sph_rot.tolist(), ref.rev_angle.tolist()
-        sph_v, rev_v = ref.sph_vel.tolist(), ref.rev_vel.tolist()
-        pos = [sph[i] if s else [rev[i]] for i, s in zip(self._ref_index, self._act_is_sph)]
-        vel = [sph_v[i] if s else [rev_v[i]] for i, s in zip(self._ref_index, self._act_is_sph)]
-        return pos, vel
+    def _per_joint(self, sph, rev):
+        """PyBullet's per-actuated-joint lists ([x,y,z,w] / [wx,wy,wz] or [value]) from reference arrays."""
+        sph, rev = sph.tolist(), rev.tolist()
+        return [sph[i] if s else [rev[i]] for i, s in zip(self._ref_index, self._act_is_sph)]
 
     def _set_body_pose(self, body, ref, with_velocity, offset=None):
         pb = self.pb
         root = ref.root_pos if offset is None else ref.root_pos + np.asarray(offset)
         pb.resetBasePositionAndOrientation(body, root.tolist(), ref.root_rot.tolist())
-        pos, vel = self._joint_lists(ref)
+        pos = self._per_joint(ref.sph_rot, ref.rev_angle)
         if with_velocity:
             pb.resetBaseVelocity(body, ref.root_vel.tolist(), ref.root_ang_vel.tolist())
-            pb.resetJointStatesMultiDof(body, self.actuated, pos, vel)
-        else:
+            pb.resetJointStatesMultiDof(body, self.actuated, pos, self._per_joint(ref.sph_vel, ref.rev_vel))
+        else:  # the reward's reference pose, every control step: no velocity lists to build
             pb.resetJointStatesMultiDof(body, self.actuated, pos)
 
     def _sync_show_body(self):
