@@ -32,6 +32,18 @@ def save_checkpoint(path, payload):
     atomic_write(path, write)
 
 
+def save_actor_critic(prefix_or_anet, actor, critic, state_size, action_size, exp_noise, discount, **info):
+    """Write the ``_anet.pth`` / ``_cnet.pth`` pair; ``info`` (samples, iter, ...) goes into both."""
+    anet, cnet = model_paths(prefix_or_anet)
+    common = dict({"format_version": FORMAT_VERSION, "state_size": int(state_size), "action_size": int(action_size),
+                   "samples": 0, "iter": 0}, **info)
+    save_checkpoint(anet, dict(common, kind="actor", net=actor.net_name, exp_noise=exp_noise,
+                               state_dict=actor.state_dict()))
+    save_checkpoint(cnet, dict(common, kind="critic", net=critic.net_name, discount=discount,
+                               state_dict=critic.state_dict()))
+    return anet, cnet
+
+
 def load_checkpoint(path, kind):
     if not os.path.isfile(path):
         raise DeepMimicError(f"{kind} model file not found", path)

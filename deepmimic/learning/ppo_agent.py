@@ -13,7 +13,7 @@ import torch
 
 from deepmimic.env.imitation_env import Terminate
 from deepmimic.learning.exp_params import ExpParams
-from deepmimic.learning.model_io import FORMAT_VERSION, check_sizes, load_checkpoint, model_paths, save_checkpoint
+from deepmimic.learning.model_io import check_sizes, load_checkpoint, model_paths, save_actor_critic
 from deepmimic.learning.nets import NET_LAYERS, Actor, Critic, weight_decay_loss
 from deepmimic.learning.normalizer import Normalizer
 from deepmimic.learning.returns import td_lambda_returns
@@ -267,13 +267,8 @@ class PPOAgent:
     def save(self, prefix_or_anet):
         if not self.params_finite():
             raise NonFiniteError("refusing to save a model with non-finite parameters")
-        anet, cnet = model_paths(prefix_or_anet)
-        common = {"format_version": FORMAT_VERSION, "state_size": self.state_size, "action_size": self.action_size,
-                  "samples": int(self.total_samples), "iter": int(self.iter)}
-        save_checkpoint(anet, dict(common, kind="actor", net=self.actor.net_name, exp_noise=self.exp_params.noise,
-                                   state_dict=self.actor.state_dict()))
-        save_checkpoint(cnet, dict(common, kind="critic", net=self.critic.net_name, discount=self.discount,
-                                   state_dict=self.critic.state_dict()))
+        save_actor_critic(prefix_or_anet, self.actor, self.critic, self.state_size, self.action_size,
+                          self.exp_params.noise, self.discount, samples=int(self.total_samples), iter=int(self.iter))
 
     def load(self, model_file):
         anet, cnet = model_paths(model_file)

@@ -160,7 +160,7 @@ def convert(prefix, out_prefix):
     """Write ``out_prefix``_anet.pth / _cnet.pth from a DeepMimic TF checkpoint; returns both paths."""
     import torch
 
-    from deepmimic.learning.model_io import FORMAT_VERSION, model_paths, save_checkpoint
+    from deepmimic.learning.model_io import save_actor_critic
     from deepmimic.learning.nets import NET_LAYERS, Actor, Critic
     from deepmimic.learning.normalizer import Normalizer
 
@@ -190,12 +190,9 @@ def convert(prefix, out_prefix):
                 lin.weight.copy_(torch.from_numpy(kernel.T.copy()))
                 lin.bias.copy_(torch.from_numpy(bias))
     count = int(t.get("agent/resource/s_norm/count", np.zeros(1))[0])
-    common = {"format_version": FORMAT_VERSION, "state_size": int(s_size), "action_size": int(a_size),
-              "samples": 0, "iter": 0, "source": os.path.basename(prefix), "normalizer_count": count}
-    anet, cnet = model_paths(out_prefix)
-    save_checkpoint(anet, dict(common, kind="actor", net=net, exp_noise=0.05, state_dict=actor.state_dict()))
-    save_checkpoint(cnet, dict(common, kind="critic", net=net, discount=0.95, state_dict=critic.state_dict()))
-    return anet, cnet
+    # DeepMimic's humanoid agent file: exploration noise 0.05, discount 0.95
+    return save_actor_critic(out_prefix, actor, critic, s_size, a_size, exp_noise=0.05, discount=0.95,
+                             source=os.path.basename(prefix), normalizer_count=count)
 
 
 def main(argv=None):
