@@ -1,54 +1,135 @@
-"""Train walk (or another skill) for a number of samples and write samples-vs-return.
+"""Learning curves of named training configurations: test return on full 20 s episodes vs samples.
 
-    python benchmarks/learning_curve.py --samples 1000000 --procs 2 --out output/bench_walk
+    python benchmarks/learning_curve.py --skill walk --config fast --samples 10000000 --procs 2
+    python benchmarks/learning_curve.py --list
 
-Runs DeepMimic_Optimizer under ``mpiexec -n PROCS`` with the default agent file, then reads
-``agent0_log.txt`` and writes ``learning_curve.csv`` and ``learning_curve.png`` next to it.
+Trains with DeepMimic_Optimizer under ``mpiexec -n PROCS`` with ``--curve_every`` so that every K
+samples the policy plays ``--episodes`` deterministic 20 s episodes from the same seeded start phases.
+The run lives in ``--out`` (default ``output/curves/<skill>_<config>``); calling the same command again
+resumes it from its last model and the curve continues. The curve is copied to
+``benchmarks/results/<skill>_<config>.csv`` (columns samples,wall_hours,test_return_mean,test_falls,
+test_episodes) with a PNG beside it.
 """
 import argparse
+import json
 import os
+import shutil
 import subprocess
 import sys
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+RESULTS = os.path.join(ROOT, "benchmarks", "results")
+
+# name -> (arg-file overrides, agent-file overrides, what it tests). "deepmimic" is the faithful
+# configuration; "fast" is the shipped recipe (the train_ arg files' defaults).
+FIXED_20S = ["--time_lim_min", "20", "--time_lim_max", "20", "--time_lim_exp", "0"]
+CONFIGS = {
+    "deepmimic": (["--agent_files", "data/agents/ct_agent_humanoid_ppo_deepmimic.txt",
+                   "--time_lim_min", "0.5", "--time_lim_max", "0.5", "--time_lim_exp", "0.2",
+                   "--anneal_samples", "32000000", "--drift_term_dist", "0"], {},
+                  "DeepMimic's agent file and episode-length annealing (0.5 s -> 20 s over 32M samples)"),
+    "fixed20": (["--agent_files", "data/agents/ct_agent_humanoid_ppo_deepmimic.txt", *FIXED_20S,
+                 "--drift_term_dist", "0"], {}, "DeepMimic's agent, 20 s episodes from the start"),
+    "drift": (["--agent_files", "data/agents/ct_agent_humanoid_ppo_deepmimic.txt", *FIXED_20S,
+               "--drift_term_dist", "1.0"], {}, "20 s episodes, end as a failure when the root drifts > 1 m"),
+    "drift_adam": (["--agent_files", "data/agents/ct_agent_humanoid_ppo_deepmimic.txt", *FIXED_20S,
+                    "--drift_term_dist", "1.0"],
+                   {"Optimizer": "Adam", "ActorStepsize": 2e-5, "CriticStepsize": 1e-4, "Epochs": 2},
+                   "drift + Adam (actor 2e-5, critic 1e-4), 2 epochs per batch"),
+    "warm_adam": (["--agent_files", "data/agents/ct_agent_humanoid_ppo_deepmimic.txt", *FIXED_20S,
+                   "--drift_term_dist", "1.0", "--warm_start_samples", "16000"],
+                  {"Optimizer": "Adam", "ActorStepsize": 2e-5, "CriticStepsize": 1e-4, "Epochs": 2},
+                  "drift_adam + warm start (actor fitted to the clip's PD targets, 16k samples per rank)"),
+    "warm_adam_g99": (["--agent_files", "data/agents/ct_agent_humanoid_ppo_deepmimic.txt", *FIXED_20S,
+                       "--drift_term_dist", "1.0", "--warm_start_samples", "16000"],
+                      {"Optimizer": "Adam", "ActorStepsize": 2e-5, "CriticStepsize": 1e-4, "Epochs": 2,
+                       "Discount": 0.99},
+                      "warm_adam with discount 0.99 (MimicKit's) instead of 0.95"),
+}
+
+
+def write_agent_file(base, overrides, path):
+    with open(os.path.join(ROOT, base)) as f:
+        cfg = json.load(f)
+    cfg.update(overrides)
+    with open(path, "w") as f:
+        json.dump(cfg, f, indent=1)
+    return path
+
+
+def train_command(a, out):
+    extra, agent_over, _ = CONFIGS[a.config]
+    extra = list(extra)
+    if agent_over:
+        i = extra.index("--agent_files")
+        extra[i + 1] = write_agent_file(extra[i + 1], agent_over, os.path.join(out, "agent.txt"))
+    mpiexec = os.path.join(os.path.dirname(sys.executable), "mpiexec")
+    cmd = [mpiexec, "-n", str(a.procs), sys.executable, os.path.join(ROOT, "deepmimic", "DeepMimic_Optimizer.py"),
+           "--arg_file", os.path.join(ROOT, "args", f"train_humanoid3d_{a.skill}_args.txt"), *extra,
+           "--output_path", out, "--int_output_path", os.path.join(out, "intermediate"),
+           "--max_samples", str(int(a.samples)), "--rand_seed", str(a.seed),
+           "--curve_every", str(int(a.every)), "--curve_episodes", str(a.episodes)]
+    model = os.path.join(out, "agent0_model_anet.pth")
+    if os.path.isfile(model):
+        cmd += ["--model_files", model]  # resume: the run and its curve continue
+    return cmd
+
+
+def plot_curves(csv_paths, png_path, title):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from deepmimic.learning.learning_curve import read_curve
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for path in csv_paths:
+        rows = read_curve(path)
+        label = os.path.splitext(os.path.basename(path))[0]
+        for ax, x in zip(axes, ("samples", "wall_hours")):
+            ax.plot([r[x] for r in rows], [r["test_return_mean"] for r in rows], "o-", ms=3, label=label)
+    axes[0].set_xlabel("samples")
+    axes[1].set_xlabel("wall time (h)")
+    for ax in axes:
+        ax.set_ylabel("mean test return (20 s episodes, max 600)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(png_path, dpi=100)
+    plt.close(fig)
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--skill", default="walk")
+    p.add_argument("--config", default="deepmimic", choices=sorted(CONFIGS))
     p.add_argument("--samples", type=float, default=1e6)
     p.add_argument("--procs", type=int, default=2)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--out", default=os.path.join(ROOT, "output", "bench_learning_curve"))
+    p.add_argument("--every", type=float, default=250000, help="samples between curve points")
+    p.add_argument("--episodes", type=int, default=16, help="test episodes per curve point")
+    p.add_argument("--out", help="run folder (default output/curves/<skill>_<config>)")
+    p.add_argument("--list", action="store_true", help="list the configurations and exit")
     a = p.parse_args()
-    os.makedirs(a.out, exist_ok=True)
-    mpiexec = os.path.join(os.path.dirname(sys.executable), "mpiexec")
-    cmd = [mpiexec, "-n", str(a.procs), sys.executable, os.path.join(ROOT, "deepmimic", "DeepMimic_Optimizer.py"),
-           "--arg_file", os.path.join(ROOT, "args", f"train_humanoid3d_{a.skill}_args.txt"),
-           "--output_path", a.out, "--int_output_path", os.path.join(a.out, "intermediate"),
-           "--max_samples", str(int(a.samples)), "--rand_seed", str(a.seed)]
+    if a.list:
+        for name, (_, _, what) in CONFIGS.items():
+            print(f"{name:12s} {what}")
+        return
+    sys.path.insert(0, ROOT)
+    name = f"{a.skill}_{a.config}"
+    out = os.path.abspath(a.out or os.path.join(ROOT, "output", "curves", name))
+    os.makedirs(out, exist_ok=True)
+    cmd = train_command(a, out)
     print(" ".join(cmd), flush=True)
-    t0 = time.time()
-    with open(os.path.join(a.out, "train_stdout.txt"), "w") as f:
+    with open(os.path.join(out, "train_stdout.txt"), "a") as f:
         rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT)
-    wall = time.time() - t0
+    curve = os.path.join(out, "learning_curve.csv")
+    if os.path.isfile(curve):
+        os.makedirs(RESULTS, exist_ok=True)
+        shutil.copyfile(curve, os.path.join(RESULTS, name + ".csv"))
+        plot_curves([curve], os.path.join(RESULTS, name + ".png"), f"{a.skill}: {CONFIGS[a.config][2]}")
+        print(open(curve).read().splitlines()[-1])
     if rc != 0:
-        sys.exit(f"training failed with exit code {rc}; see {a.out}/train_stdout.txt")
-    from deepmimic.util.logger import read_log
-    cols = read_log(os.path.join(a.out, "agent0_log.txt"))
-    with open(os.path.join(a.out, "learning_curve.csv"), "w") as f:
-        f.write("samples,train_return,test_return,wall_time_h\n")
-        for row in zip(cols["Samples"], cols["Train_Return"], cols["Test_Return"], cols["Wall_Time"]):
-            f.write(",".join(f"{v:.6g}" for v in row) + "\n")
-    from deepmimic.plot_log import plot_logs
-    plot_logs([os.path.join(a.out, "agent0_log.txt")], os.path.join(a.out, "learning_curve.png"))
-    last = max(range(len(cols["Samples"])), key=lambda i: cols["Samples"][i])
-    tail = cols["Train_Return"][-5:]
-    print(f"skill={a.skill} procs={a.procs} samples={int(cols['Samples'][last])} wall={wall / 3600:.3f} h "
-          f"({cols['Samples'][last] / wall:.0f} samples/s) final Train_Return={cols['Train_Return'][last]:.2f} "
-          f"(mean of last 5 iterations {sum(tail) / len(tail):.2f}) Test_Return={cols['Test_Return'][last]:.2f}")
+        sys.exit(f"training exited with code {rc}; see {out}/train_stdout.txt")
 
 
 if __name__ == "__main__":

@@ -56,6 +56,10 @@ class EnvConfig:
     #: DeepMimic compares joint velocities with the motion's; the upstream port reads them back
     #: from its kinematic body, where they are always 0. False keeps upstream parity.
     ref_joint_vel_reward: bool = False
+    #: End the episode as a failure once the root is farther than this (m) from the reference
+    #: root (0: off, as DeepMimic). The reward compares world positions, so a drifting character
+    #: earns little; ending such episodes early spends samples where they teach (MimicKit does similar).
+    drift_term_dist: float = 0.0
 
     @classmethod
     def from_args(cls, args):
@@ -73,13 +77,18 @@ class EnvConfig:
         world_scale = args.parse_float("world_scale", 4.0)
         if not world_scale > 0:
             raise DeepMimicError(f"--world_scale must be positive, got {world_scale}", args.parse_string("arg_file") or None)
+        drift = args.parse_float("drift_term_dist", 0.0)
+        if not drift >= 0:
+            raise DeepMimicError(f"--drift_term_dist must be >= 0 (0 turns it off), got {drift}",
+                                 args.parse_string("arg_file") or None)
         return cls(motion_file=resolve_path(motion), char_file=resolve_path(chars[0]),
                    ctrl_file=resolve_path(ctrls[0]),
                    fall_contact_bodies=args.parse_ints("fall_contact_bodies"),
                    world_scale=world_scale,
                    time_lim=timer("time_lim", end), time_end_lim=end,
                    anneal_samples=args.parse_float("anneal_samples", 0.0),
-                   ref_joint_vel_reward=args.parse_bool("ref_joint_vel_reward", False))
+                   ref_joint_vel_reward=args.parse_bool("ref_joint_vel_reward", False),
+                   drift_term_dist=drift)
 
 
 def _sq_dist(a, b):
@@ -211,6 +220,7 @@ class ImitationEnv:
             start_time = self.rng.uniform(0.0, self.motion.cycle_time)
         self.t = self.start_time = float(start_time)
         self.time_limit = self.timer.sample(self.rng, self.mode)
+        self.root_drift_sq = 0.0  # squared root distance to the reference, updated by the reward
         self._set_body_pose(self.body, self.motion.reference(self.t), with_velocity=True)
         if self.show_body is not None:
             self._sync_show_body()
@@ -246,6 +256,23 @@ class ImitationEnv:
         return [to_quat(a[i + 1:i + 4], a[i]) if sph else [a[i]]
                 for i, sph in zip(self._act_start, self._act_is_sph)]
 
+    def reference_action(self, t):
+        """The action whose PD targets are the clip's pose at time ``t``: the inverse of
+        ``action_to_targets`` (angle in [0, pi] and unit axis per spherical joint, angle per revolute)."""
+        ref = self.motion.reference(t)
+        q = ref.sph_rot / np.linalg.norm(ref.sph_rot, axis=1, keepdims=True)  # (x, y, z, w) rows
+        q *= np.where(q[:, 3:4] < 0, -1.0, 1.0)
+        sin_half = np.linalg.norm(q[:, :3], axis=1)
+        axis = np.where(sin_half[:, None] > 1e-9, q[:, :3] / np.maximum(sin_half, 1e-9)[:, None], [0.0, 0.0, 1.0])
+        sph = np.concatenate([2.0 * np.arctan2(sin_half, q[:, 3])[:, None], axis], axis=1)
+        action = np.empty(self.action_size)
+        for start, is_sph, k in zip(self._act_start, self._act_is_sph, self._ref_index):
+            if is_sph:
+                action[start:start + 4] = sph[k]
+            else:
+                action[start] = ref.rev_angle[k]
+        return action
+
     def set_action(self, action):
         if len(action) != self.action_size:
             raise ValueError(f"action has size {len(action)}, expected {self.action_size}")
@@ -271,8 +298,9 @@ class ImitationEnv:
         return state, reward, term is not None, term
 
     def check_terminate(self):
-        """Terminate.FAIL on a fall, Terminate.NULL at the time limit, else None."""
-        if self.has_fallen():
+        """Terminate.FAIL on a fall (or drift beyond ``drift_term_dist``), Terminate.NULL at the
+        time limit, else None. Drift is read from the last reward computation."""
+        if self.has_fallen() or self.root_drift_sq > self.cfg.drift_term_dist ** 2 > 0:
             return Terminate.FAIL
         if self.t - self.start_time >= self.time_limit - 0.5 * self.timestep:  # t accumulates rounding
             return Terminate.NULL
@@ -366,7 +394,7 @@ class ImitationEnv:
 
         d_ee = ee_pos[0] - ee_pos[1]
         end_eff_err = float(np.sum(d_ee * d_ee)) / n_ee if n_ee else 0.0
-        root_pos_err = _sq_dist(base_pos, kin_pos)
+        root_pos_err = self.root_drift_sq = _sq_dist(base_pos, kin_pos)
         root_vel_err = _sq_dist(base_vel, ref.root_vel)
         root_err = root_pos_err + 0.1 * root_rot_err + 0.01 * root_vel_err + 0.001 * root_ang_vel_err
 

@@ -26,7 +26,9 @@ DEFAULTS = {
     "CriticMomentum": 0.9, "CriticWeightDecay": 0.0, "Discount": 0.95, "BatchSize": 1024, "MiniBatchSize": 32,
     "Epochs": 1, "NormalizerSamples": float("inf"), "RatioClip": 0.2, "NormAdvClip": 5.0, "TDLambda": 0.95,
     "OutputIters": 100, "IntOutputIters": 100, "TestEpisodes": 0, "ExpAnnealSamples": 320000,
+    "Optimizer": "SGD",
 }
+OPTIMIZERS = ("SGD", "Adam")  # SGD with momentum is DeepMimic's; Adam ignores the *Momentum keys
 
 
 def load_agent_file(path):
@@ -45,6 +47,8 @@ def load_agent_file(path):
     for key in ("ActorNet", "CriticNet"):
         if cfg[key] not in NET_LAYERS:
             raise DeepMimicError(f"unknown '{key}' {cfg[key]!r} (known: {', '.join(NET_LAYERS)})", path)
+    if cfg["Optimizer"] not in OPTIMIZERS:
+        raise DeepMimicError(f"unknown 'Optimizer' {cfg['Optimizer']!r} (known: {', '.join(OPTIMIZERS)})", path)
     cfg["ExpParamsBeg"] = ExpParams.from_json(data.get("ExpParamsBeg", {}))
     cfg["ExpParamsEnd"] = ExpParams.from_json(data.get("ExpParamsEnd", {}))
     cfg["ExpParamsEnd"].noise = cfg["ExpParamsBeg"].noise  # the noise std must not change (DeepMimic)
@@ -75,11 +79,9 @@ class PPOAgent:
         self.critic = Critic(cfg["CriticNet"], copy.deepcopy(s_norm), val_norm)
         self.norm_a_bound_min = torch.as_tensor((env.a_bound_min + env.a_offset) * env.a_scale, dtype=torch.float32)
         self.norm_a_bound_max = torch.as_tensor((env.a_bound_max + env.a_offset) * env.a_scale, dtype=torch.float32)
-        self.actor_opt = torch.optim.SGD(self.actor.parameters(), lr=float(cfg["ActorStepsize"]),
-                                         momentum=float(cfg["ActorMomentum"]))
-        self.critic_opt = torch.optim.SGD(self.critic.parameters(), lr=float(cfg["CriticStepsize"]),
-                                          momentum=float(cfg["CriticMomentum"]))
-        self._sync_params()
+        self.actor_opt = make_optimizer(cfg, self.actor, "Actor")
+        self.critic_opt = make_optimizer(cfg, self.critic, "Critic")
+        self.sync_params()
 
         self.total_samples = 0
         self.iter = 0
@@ -132,7 +134,7 @@ class PPOAgent:
         self.critic.s_norm.load_state_dict(self.actor.s_norm.state_dict())
 
     # ----- training ----------------------------------------------------------------------------
-    def _sync_params(self):
+    def sync_params(self):
         for net in (self.actor, self.critic):
             flat = torch.nn.utils.parameters_to_vector(net.parameters()).detach().numpy().copy()
             mpi_util.bcast_inplace(flat)
@@ -285,7 +287,15 @@ class PPOAgent:
             self.critic.s_norm.load_state_dict(self.actor.s_norm.state_dict())
         self.set_total_samples(a.get("samples", 0))
         self.iter = int(a.get("iter", 0))
-        self._sync_params()
+        self.sync_params()
+
+
+def make_optimizer(cfg, net, prefix):
+    """The agent file's optimizer for ``net`` with the ``<prefix>Stepsize`` (and momentum, for SGD)."""
+    lr = float(cfg[prefix + "Stepsize"])
+    if cfg["Optimizer"] == "Adam":
+        return torch.optim.Adam(net.parameters(), lr=lr)
+    return torch.optim.SGD(net.parameters(), lr=lr, momentum=float(cfg[prefix + "Momentum"]))
 
 
 def load_net_state(net, data, path):

@@ -9,7 +9,9 @@ import numpy as np
 import torch
 
 from deepmimic.env.imitation_env import EnvConfig, ImitationEnv, Mode, Terminate
+from deepmimic.learning.learning_curve import CurveWriter, start_times
 from deepmimic.learning.path_buffer import Batch, PathRecorder
+from deepmimic.learning.warm_start import warm_start
 from deepmimic.learning.ppo_agent import NonFiniteError, PPOAgent, load_agent_file
 from deepmimic.util import mpi_util
 from deepmimic.util.arg_parser import resolve_path
@@ -43,17 +45,24 @@ def build_agent(args, env, seed):
     return agent
 
 
-def run_episodes(agent, envs, num_episodes, max_steps=None, on_step=None):
-    """Deterministic test episodes spread over ``envs``; returns a list of (return, length, fell)."""
+def run_episodes(agent, envs, num_episodes, max_steps=None, on_step=None, start_times=None):
+    """Deterministic test episodes spread over ``envs``; returns a list of (return, length, fell).
+
+    ``start_times`` (one per episode) fixes where in the clip each episode starts; by default
+    the envs draw random start times.
+    """
+    if start_times is not None:
+        num_episodes = len(start_times)
+    starts = iter([None] * num_episodes if start_times is None else list(start_times))
     for env in envs:
         env.set_mode(Mode.TEST)
     results = []
-    states = np.array([env.reset() for env in envs])  # rows are replaced, never kept
+    active = np.zeros(len(envs), dtype=bool)
+    active[:min(num_episodes, len(envs))] = True
+    states = np.array([env.reset(start_time=next(starts)) if on else env.reset()
+                       for env, on in zip(envs, active)])  # rows are replaced, never kept
     rets, lens = np.zeros(len(envs)), np.zeros(len(envs), dtype=int)
-    started = len(envs)
-    active = np.ones(len(envs), dtype=bool)
-    if num_episodes < len(envs):
-        active[num_episodes:] = False
+    started = int(active.sum())
     while active.any():
         actions, _, _ = agent.act(states, explore=False)
         for i, env in enumerate(envs):
@@ -71,7 +80,7 @@ def run_episodes(agent, envs, num_episodes, max_steps=None, on_step=None):
                 rets[i], lens[i] = 0.0, 0
                 if started < num_episodes:
                     started += 1
-                    s = env.reset()
+                    s = env.reset(start_time=next(starts))
                 else:
                     active[i] = False
             states[i] = s
@@ -106,8 +115,50 @@ class Trainer:
                    if self.logger.path and args.parse_bool("tensorboard", True) else None)
         self.nan_skips = 0
         self.avg_test_return = 0.0
+        self._init_curve(args)
+        self._warm_start(args)
         for env in self.envs:
             env.set_sample_count(self.agent.total_samples)
+
+    def _warm_start(self, args):
+        """``--warm_start_samples N`` (per rank): fit the actor to the clip before PPO (fresh runs only)."""
+        per_rank = args.parse_int("warm_start_samples", 0)
+        if per_rank < 0:
+            raise DeepMimicError(f"--warm_start_samples must be >= 0, got {per_rank}", args.parse_string("arg_file") or None)
+        if per_rank == 0 or self.agent.total_samples > 0:
+            return
+        used, mse = warm_start(self.agent, self.envs, per_rank, np.random.default_rng(self.seed + 1))
+        self.agent.set_total_samples(used)
+        for env in self.envs:
+            env.set_sample_count(used)
+        self.print_root(f"Warm start: actor fitted to the clip's PD targets on {used} samples (error {mse:.4f})")
+
+    def _init_curve(self, args):
+        """``--curve_every K``: every K samples, ``--curve_episodes`` full test episodes from fixed starts."""
+        self.curve_every = args.parse_float("curve_every", 0.0)
+        self.curve_episodes = args.parse_int("curve_episodes", 16)
+        if not self.curve_every >= 0 or self.curve_episodes < 1:
+            raise DeepMimicError(f"--curve_every must be >= 0 and --curve_episodes >= 1, got "
+                                 f"{self.curve_every:g} and {self.curve_episodes}", args.parse_string("arg_file") or None)
+        self.curve = None
+        if self.curve_every > 0 and self.logger.path:
+            resumed = self.agent.total_samples if args.parse_strings("model_files") else None
+            self.curve = CurveWriter(os.path.join(self.output_path, "learning_curve.csv"), resume_samples=resumed)
+        self.next_curve = mpi_util.bcast_object(self.curve.next_due(self.curve_every) if self.curve else 0)
+
+    def evaluate_curve(self, wall_hours):
+        """One point of the learning curve; the seeded starts are split over ranks."""
+        starts = start_times(self.envs[0].motion.cycle_time, self.curve_episodes)
+        mine = starts[mpi_util.rank()::mpi_util.num_procs()]
+        results = mpi_util.gather_list(run_episodes(self.agent, self.envs, len(mine), start_times=mine) if len(mine) else [])
+        self.next_curve = self.agent.total_samples + self.curve_every
+        if self.curve is not None:
+            row = self.curve.add(self.agent.total_samples, wall_hours, results)
+            self.print_root(f"Curve at {row['samples']} samples: mean test return {row['test_return_mean']:.2f}, "
+                            f"falls {row['test_falls']}/{row['test_episodes']}")
+
+    def curve_due(self):
+        return self.curve_every > 0 and self.agent.total_samples >= self.next_curve
 
     # ----- outputs ---------------------------------------------------------------------------
     def model_prefix(self):
@@ -130,6 +181,8 @@ class Trainer:
         start = time.time()
         if int(self.cfg["TestEpisodes"]) > 0 and agent.iter == 0:
             self.test()
+        if self.curve_due():
+            self.evaluate_curve(self.wall_offset)
         states = np.array([env.reset() for env in envs])
         while agent.total_samples < self.max_samples and agent.iter < self.max_iters:
             actions, logps, flags = agent.act(states, explore=True)
@@ -148,14 +201,21 @@ class Trainer:
                 next_states.append(s)
             states = np.array(next_states)
             if agent.can_train(batch):
-                if self.iteration(batch, returns, start):
-                    # Test episodes used the envs: start fresh training episodes afterwards.
+                tests_due = self.iteration(batch, returns, start)
+                curve_due = self.curve_due()
+                if tests_due:
                     self.test()
+                if curve_due:
+                    self.evaluate_curve((time.time() - start) / 3600.0 + self.wall_offset)
+                if tests_due or curve_due:
+                    # Test episodes used the envs: start fresh training episodes afterwards.
                     for r in recorders:
                         r.clear()
                     states = np.array([env.reset() for env in envs])
                 batch.clear()
                 returns = []
+        if self.curve_every > 0 and self.next_curve != agent.total_samples + self.curve_every:
+            self.evaluate_curve((time.time() - start) / 3600.0 + self.wall_offset)  # the final point
         self.save(self.model_prefix())
         return agent
 

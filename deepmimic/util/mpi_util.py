@@ -68,6 +68,11 @@ def bcast_object(obj, root=0):
     return COMM.bcast(obj, root=root) if num_procs() > 1 else obj
 
 
+def gather_list(items):
+    """Every rank's ``items`` concatenated in rank order, on every rank."""
+    return [x for part in COMM.allgather(list(items)) for x in part] if num_procs() > 1 else list(items)
+
+
 def barrier():
     if num_procs() > 1:
         COMM.Barrier()

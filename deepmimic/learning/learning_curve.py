@@ -1,0 +1,65 @@
+"""The learning curve users compare configurations by: deterministic test episodes of the full
+test time limit (20 s) from the same seeded start phases every time, evaluated every K samples.
+
+Train_Return is not comparable between configurations (episode lengths anneal, termination rules
+differ); a fixed set of full-length test episodes is. Rows go to ``learning_curve.csv`` with the
+columns below; a resumed run keeps the rows up to the resumed model and continues them.
+"""
+import csv
+import os
+
+import numpy as np
+
+from deepmimic.util.file_io import atomic_write
+
+COLUMNS = ("samples", "wall_hours", "test_return_mean", "test_falls", "test_episodes")
+START_SEED = 20180801  # the start phases never change between runs or configurations
+
+
+def start_times(cycle_time, num_episodes):
+    """The seeded start times (s) of the curve's test episodes: the same for every run."""
+    return np.random.default_rng(START_SEED).uniform(0.0, cycle_time, size=num_episodes)
+
+
+class CurveWriter:
+    """Rows of the learning curve, written atomically after each evaluation (rank 0 only)."""
+
+    def __init__(self, path, resume_samples=None):
+        self.path = path
+        self.rows = []
+        if resume_samples is not None and os.path.isfile(path):
+            self.rows = [r for r in read_curve(path) if r["samples"] <= resume_samples]
+            self._write()
+
+    def next_due(self, every):
+        """Sample count at which the next evaluation is due (0: evaluate the initial policy)."""
+        return self.rows[-1]["samples"] + every if self.rows else 0
+
+    def add(self, samples, wall_hours, results):
+        """``results``: (return, length, fell) per test episode over all ranks."""
+        rets = [r for r, _, _ in results]
+        self.rows.append({"samples": int(samples), "wall_hours": float(wall_hours),
+                          "test_return_mean": float(np.mean(rets)) if rets else float("nan"),
+                          "test_falls": int(sum(bool(f) for _, _, f in results)), "test_episodes": len(results)})
+        self._write()
+        return self.rows[-1]
+
+    def _write(self):
+        def write(f):
+            w = csv.writer(f, lineterminator="\n")
+            w.writerow(COLUMNS)
+            for r in self.rows:
+                w.writerow([r["samples"], f"{r['wall_hours']:.4f}", f"{r['test_return_mean']:.3f}",
+                            r["test_falls"], r["test_episodes"]])
+        atomic_write(self.path, write, mode="w")
+
+
+def read_curve(path):
+    """Rows of a learning_curve.csv as dicts of numbers."""
+    with open(path, newline="") as f:
+        reader = csv.DictReader(f)
+        if tuple(reader.fieldnames or ()) != COLUMNS:
+            raise ValueError(f"{path}: expected columns {','.join(COLUMNS)}, got {reader.fieldnames}")
+        return [{"samples": int(r["samples"]), "wall_hours": float(r["wall_hours"]),
+                 "test_return_mean": float(r["test_return_mean"]), "test_falls": int(r["test_falls"]),
+                 "test_episodes": int(r["test_episodes"])} for r in reader]

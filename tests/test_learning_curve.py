@@ -1,0 +1,165 @@
+"""The learning-curve benchmark's pieces: fixed test starts, the CSV, resume, and the recipe's knobs."""
+import glob
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from conftest import ROOT, make_env
+
+from deepmimic.learning.learning_curve import COLUMNS, CurveWriter, read_curve, start_times
+
+
+def test_start_times_are_fixed_and_inside_the_clip():
+    a, b = start_times(1.25, 16), start_times(1.25, 16)
+    assert np.array_equal(a, b) and a.shape == (16,) and np.all((0 <= a) & (a < 1.25))
+    assert len(set(np.round(a, 6))) == 16  # spread over the cycle, not one phase
+
+
+def test_curve_writer_columns_and_resume(tmp_path):
+    path = str(tmp_path / "learning_curve.csv")
+    w = CurveWriter(path)
+    assert w.next_due(1000) == 0
+    w.add(0, 0.0, [(10.0, 30, True), (20.0, 40, True)])
+    w.add(1000, 0.01, [(300.0, 600, False), (100.0, 200, True)])
+    w.add(2000, 0.02, [(400.0, 600, False), (500.0, 600, False)])
+    with open(path) as f:
+        assert f.readline().strip() == ",".join(COLUMNS) == "samples,wall_hours,test_return_mean,test_falls,test_episodes"
+    rows = read_curve(path)
+    assert [r["samples"] for r in rows] == [0, 1000, 2000]
+    assert rows[1]["test_return_mean"] == 200.0 and rows[1]["test_falls"] == 1 and rows[1]["test_episodes"] == 2
+    # a run resumed from a model saved at 1500 samples keeps the rows up to it and continues after
+    w2 = CurveWriter(path, resume_samples=1500)
+    assert [r["samples"] for r in read_curve(path)] == [0, 1000] and w2.next_due(1000) == 2000
+    # a fresh run (no resume) starts a new curve
+    CurveWriter(path).add(0, 0.0, [(1.0, 3, True)])
+    assert len(read_curve(path)) == 1
+
+
+def _train(out, agent_file, *extra):
+    cmd = [sys.executable, os.path.join(ROOT, "deepmimic", "DeepMimic_Optimizer.py"),
+           "--arg_file", "args/train_humanoid3d_walk_args.txt", "--agent_files", agent_file,
+           "--output_path", str(out), "--int_output_path", str(out / "int"), "--num_envs_per_proc", "2",
+           "--rand_seed", "3", "--curve_every", "600", "--curve_episodes", "3", "--time_end_lim_max", "1",
+           "--time_end_lim_min", "1", *extra]
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    return r.stdout
+
+
+def test_training_writes_the_curve_and_resume_continues_it(tmp_path, small_agent_file):
+    out = tmp_path / "run"
+    stdout = _train(out, small_agent_file, "--max_iters", "2")
+    rows = read_curve(str(out / "learning_curve.csv"))
+    assert rows[0]["samples"] == 0 and len(rows) >= 2 and all(r["test_episodes"] == 3 for r in rows)
+    assert all(0 < r["test_return_mean"] <= 30 for r in rows)  # 1 s test episodes: at most 30 steps of reward <= 1
+    assert f"Curve at {rows[-1]['samples']} samples" in stdout
+    anet = out / "agent0_model_anet.pth"
+    saved = torch.load(anet, weights_only=True)
+    assert rows[-1]["samples"] == saved["samples"]  # the final point is the saved model
+    _train(out, small_agent_file, "--model_files", str(anet), "--max_iters", str(saved["iter"] + 2))
+    rows2 = read_curve(str(out / "learning_curve.csv"))
+    assert rows2[:len(rows)] == rows and len(rows2) > len(rows)
+    samples = [r["samples"] for r in rows2]
+    assert samples == sorted(samples) and len(set(samples)) == len(samples)
+    assert rows2[-1]["wall_hours"] >= rows[-1]["wall_hours"]
+
+
+def test_drift_termination_ends_episodes_that_leave_the_reference():
+    from deepmimic.env.imitation_env import Terminate
+    plain, strict = make_env(), make_env()
+    strict.cfg.drift_term_dist = 0.05  # open-loop clip targets drift 5 cm from the reference within ~8 steps
+    ends = []
+    for env in (plain, strict):
+        env.reset(start_time=0.4)
+        for n in range(1, 13):
+            _, _, done, term = env.step(env.reference_action(env.t + 1.0 / 30))
+            if done:
+                break
+        ends.append((n, term, env.root_drift_sq))
+    assert ends[0][1] is None  # without the option the same steps do not end the episode
+    assert ends[1][1] == Terminate.FAIL and 3 < ends[1][0] < 12 and ends[1][2] > 0.05 ** 2
+
+
+def test_reference_action_reproduces_the_clip_pose():
+    env = make_env()
+    sph_k = [k for k, s in zip(env._ref_index, env._act_is_sph) if s]
+    rev_k = [k for k, s in zip(env._ref_index, env._act_is_sph) if not s]
+    for t in (0.0, 0.37, 0.81):
+        ref = env.motion.reference(t)
+        targets = env.action_to_targets(env.reference_action(t))
+        got_q = np.array([q for q, s in zip(targets, env._act_is_sph) if s])
+        got_rev = [q[0] for q, s in zip(targets, env._act_is_sph) if not s]
+        want_q = ref.sph_rot[sph_k] / np.linalg.norm(ref.sph_rot[sph_k], axis=1, keepdims=True)
+        assert np.allclose(np.abs(np.sum(got_q * want_q, axis=1)), 1.0, atol=1e-5)  # same rotation (q ~ -q)
+        assert np.allclose(got_rev, ref.rev_angle[rev_k])
+
+
+def test_warm_start_fits_the_actor_to_the_clip():
+    from deepmimic.learning.ppo_agent import PPOAgent, load_agent_file
+    from deepmimic.learning.warm_start import warm_start
+    env = make_env()
+    cfg = load_agent_file(os.path.join(ROOT, "data/agents/ct_agent_humanoid_ppo_deepmimic.txt"))
+    cfg.update(ActorNet="fc_2layers_256units", CriticNet="fc_2layers_256units")
+    agent = PPOAgent(cfg, env)
+    starts = start_times(env.motion.cycle_time, 4)
+
+    def clip_error():  # actor mean vs the clip's action, in normalised units, at fixed states
+        s = np.array([env.reset(start_time=t) for t in starts])
+        a = np.array([env.reference_action(t + 1.0 / 30) for t in starts])
+        mean, _, _ = agent.act(s, explore=False)
+        return float(np.mean(((mean - a) * env.a_scale) ** 2))
+
+    before = clip_error()
+    used, mse = warm_start(agent, [env], 1500, np.random.default_rng(0))
+    assert used == 1500 and mse < 0.02 and clip_error() < 0.2 * before
+
+
+def test_drift_term_dist_is_validated(tmp_path):
+    from deepmimic.env.imitation_env import EnvConfig
+    from deepmimic.util.arg_parser import ArgParser
+    from deepmimic.util.errors import DeepMimicError
+    args = ArgParser.from_argv(["--arg_file", os.path.join(ROOT, "args/train_humanoid3d_walk_args.txt"),
+                                "--drift_term_dist", "-1"])
+    with pytest.raises(DeepMimicError, match="drift_term_dist"):
+        EnvConfig.from_args(args)
+
+
+def test_agent_file_chooses_the_optimizer(tmp_path):
+    from deepmimic.learning.ppo_agent import PPOAgent, load_agent_file
+    from deepmimic.util.errors import DeepMimicError
+    base = json.load(open(os.path.join(ROOT, "data/agents/ct_agent_humanoid_ppo_deepmimic.txt")))
+    env = make_env()
+    kinds = {}
+    for opt in ("SGD", "Adam"):
+        path = tmp_path / f"{opt}.txt"
+        path.write_text(json.dumps(dict(base, Optimizer=opt, ActorNet="fc_2layers_256units", CriticNet="fc_2layers_256units")))
+        agent = PPOAgent(load_agent_file(str(path)), env)
+        kinds[opt] = (type(agent.actor_opt).__name__, type(agent.critic_opt).__name__)
+    assert kinds == {"SGD": ("SGD", "SGD"), "Adam": ("Adam", "Adam")}
+    bad = tmp_path / "bad.txt"
+    bad.write_text(json.dumps(dict(base, Optimizer="RMSprop")))
+    with pytest.raises(DeepMimicError, match="Optimizer"):
+        load_agent_file(str(bad))
+
+
+@pytest.mark.parametrize("anet", sorted(glob.glob(os.path.join(ROOT, "data/policies/humanoid3d/*_anet.pth"))),
+                         ids=os.path.basename)
+def test_every_shipped_policy_loads_and_acts(anet):
+    from deepmimic.learning.model_io import load_checkpoint
+    from deepmimic.learning.nets import Actor
+    from deepmimic.learning.normalizer import Normalizer
+    data = load_checkpoint(anet, "actor")
+    assert os.path.isfile(anet.replace("_anet.pth", "_cnet.pth"))
+    actor = Actor(data["net"], Normalizer(197), Normalizer(36))
+    actor.load_state_dict(data["state_dict"])
+    env = make_env(os.path.basename(anet).split("_")[1])
+    s = env.reset(start_time=0.1)
+    with torch.no_grad():
+        a = actor(torch.as_tensor(s, dtype=torch.float32)[None]).double().numpy()[0]
+    assert a.shape == (36,) and np.all(np.isfinite(a)) and np.abs(a).max() > 1e-3
+    s, r, _, _ = env.step(a)
+    assert np.all(np.isfinite(s)) and 0.0 <= r <= 1.0
