@@ -36,6 +36,7 @@ CONFIGS = {
                     "--drift_term_dist", "1.0"],
                    {"Optimizer": "Adam", "ActorStepsize": 2e-5, "CriticStepsize": 1e-4, "Epochs": 2},
                    "drift + Adam (actor 2e-5, critic 1e-4), 2 epochs per batch"),
+    "fast": ([], {}, "the fast recipe: args/train_humanoid3d_<skill>_fast_args.txt as it is"),
     "warm_adam": (["--agent_files", "data/agents/ct_agent_humanoid_ppo_deepmimic.txt", *FIXED_20S,
                    "--drift_term_dist", "1.0", "--warm_start_samples", "16000"],
                   {"Optimizer": "Adam", "ActorStepsize": 2e-5, "CriticStepsize": 1e-4, "Epochs": 2},
@@ -65,7 +66,8 @@ def train_command(a, out):
         extra[i + 1] = write_agent_file(extra[i + 1], agent_over, os.path.join(out, "agent.txt"))
     mpiexec = os.path.join(os.path.dirname(sys.executable), "mpiexec")
     cmd = [mpiexec, "-n", str(a.procs), sys.executable, os.path.join(ROOT, "deepmimic", "DeepMimic_Optimizer.py"),
-           "--arg_file", os.path.join(ROOT, "args", f"train_humanoid3d_{a.skill}_args.txt"), *extra,
+           "--arg_file", os.path.join(ROOT, "args", f"train_humanoid3d_{a.skill}{'_fast' if a.config == 'fast' else ''}_args.txt"),
+           *extra,
            "--output_path", out, "--int_output_path", os.path.join(out, "intermediate"),
            "--max_samples", str(int(a.samples)), "--rand_seed", str(a.seed),
            "--curve_every", str(int(a.every)), "--curve_episodes", str(a.episodes)]
@@ -98,10 +100,21 @@ def plot_curves(csv_paths, png_path, title):
     plt.close(fig)
 
 
+def publish(curve, skill, config):
+    """Copy a run's curve to benchmarks/results with its plot, and redraw the skill's comparison plot."""
+    import glob
+    name = f"{skill}_{config}"
+    os.makedirs(RESULTS, exist_ok=True)
+    shutil.copyfile(curve, os.path.join(RESULTS, name + ".csv"))
+    plot_curves([curve], os.path.join(RESULTS, name + ".png"), f"{skill}: {CONFIGS[config][2]}")
+    every = sorted(glob.glob(os.path.join(RESULTS, f"{skill}_*.csv")))
+    plot_curves(every, os.path.join(RESULTS, f"{skill}_all_configs.png"), f"{skill}: every configuration measured")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--skill", default="walk")
-    p.add_argument("--config", default="deepmimic", choices=sorted(CONFIGS))
+    p.add_argument("--config", default="fast", choices=sorted(CONFIGS))
     p.add_argument("--samples", type=float, default=1e6)
     p.add_argument("--procs", type=int, default=2)
     p.add_argument("--seed", type=int, default=1)
@@ -109,6 +122,8 @@ def main():
     p.add_argument("--episodes", type=int, default=16, help="test episodes per curve point")
     p.add_argument("--out", help="run folder (default output/curves/<skill>_<config>)")
     p.add_argument("--list", action="store_true", help="list the configurations and exit")
+    p.add_argument("--publish", action="store_true",
+                   help="do not train: copy the run's curve to benchmarks/results and redraw the plots")
     a = p.parse_args()
     if a.list:
         for name, (_, _, what) in CONFIGS.items():
@@ -118,15 +133,15 @@ def main():
     name = f"{a.skill}_{a.config}"
     out = os.path.abspath(a.out or os.path.join(ROOT, "output", "curves", name))
     os.makedirs(out, exist_ok=True)
-    cmd = train_command(a, out)
-    print(" ".join(cmd), flush=True)
-    with open(os.path.join(out, "train_stdout.txt"), "a") as f:
-        rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT)
+    rc = 0
+    if not a.publish:
+        cmd = train_command(a, out)
+        print(" ".join(cmd), flush=True)
+        with open(os.path.join(out, "train_stdout.txt"), "a") as f:
+            rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT)
     curve = os.path.join(out, "learning_curve.csv")
     if os.path.isfile(curve):
-        os.makedirs(RESULTS, exist_ok=True)
-        shutil.copyfile(curve, os.path.join(RESULTS, name + ".csv"))
-        plot_curves([curve], os.path.join(RESULTS, name + ".png"), f"{a.skill}: {CONFIGS[a.config][2]}")
+        publish(curve, a.skill, a.config)
         print(open(curve).read().splitlines()[-1])
     if rc != 0:
         sys.exit(f"training exited with code {rc}; see {out}/train_stdout.txt")

@@ -1,10 +1,13 @@
-"""Play the converted pretrained policies in our env and in the upstream env, same starts, same policy.
+"""Play shipped policies in our env and in the upstream env, same starts, same policy.
 
     python benchmarks/pretrained_policies.py [--episodes 20] [--max_steps 600] [--skills backflip jump]
+    python benchmarks/pretrained_policies.py --skills walk walk_upstream walk_upstream_com --episodes 16 --envs ours
 
-Episodes start at seeded random times of the clip (the same in both envs) and end at a fall or after
+A policy name is the file prefix in data/policies/humanoid3d/ (``walk`` is ours, ``walk_upstream``
+the converted upstream checkpoint); its clip is the name's first word. Episodes start at the
+learning curve's seeded start times (the same for every policy and env) and end at a fall or after
 ``max_steps`` control steps (20 s). The upstream env runs the same network weights (TF is not needed:
-the converted .pth reproduces the TF graph), so any difference comes from the envs.
+the converted .pth reproduces the TF graph), so any difference between envs comes from the envs.
 """
 import argparse
 import contextlib
@@ -22,12 +25,13 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 from upstream import FALL  # noqa: E402
 
 
-def load_policy(skill):
+def load_policy(name):
+    from deepmimic.learning.model_io import load_checkpoint
     from deepmimic.learning.nets import Actor
     from deepmimic.learning.normalizer import Normalizer
-    actor = Actor("fc_2layers_1024units", Normalizer(197), Normalizer(36))
-    actor.load_state_dict(torch.load(os.path.join(ROOT, f"data/policies/humanoid3d/humanoid3d_{skill}_anet.pth"),
-                                     weights_only=True)["state_dict"])
+    data = load_checkpoint(os.path.join(ROOT, f"data/policies/humanoid3d/humanoid3d_{name}_anet.pth"), "actor")
+    actor = Actor(data.get("net", "fc_2layers_1024units"), Normalizer(197), Normalizer(36))
+    actor.load_state_dict(data["state_dict"])
 
     def act(s):
         with torch.no_grad():
@@ -64,27 +68,31 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--episodes", type=int, default=20)
     p.add_argument("--max_steps", type=int, default=600)
-    p.add_argument("--skills", nargs="+", default=["backflip", "jump"])
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--skills", nargs="+", default=["backflip", "jump"], help="policy names (file prefixes)")
+    p.add_argument("--envs", nargs="+", default=["ours", "upstream"], choices=["ours", "upstream"])
     a = p.parse_args()
     from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
+    from deepmimic.learning.learning_curve import start_times
     from upstream import make_upstream_env
-    for skill in a.skills:
-        act = load_policy(skill)
+    for name in a.skills:
+        act, skill = load_policy(name), name.split("_")[0]
         with contextlib.redirect_stderr(io.StringIO()):
             ours = ImitationEnv(EnvConfig(motion_file=os.path.join(ROOT, f"data/motions/humanoid3d_{skill}.txt"),
-                                          fall_contact_bodies=FALL), seed=a.seed)
-            up = make_upstream_env(skill, FALL)
-        starts = np.random.default_rng(a.seed).uniform(0.0, ours.motion.cycle_time, size=a.episodes)
-        res = {"ours": [run_ours(ours, act, t, a.max_steps) for t in starts],
-               "upstream": [run_upstream(up, act, t, a.max_steps) for t in starts]}
-        for name, rows in res.items():
+                                          fall_contact_bodies=FALL), seed=0)
+            up = make_upstream_env(skill, FALL) if "upstream" in a.envs else None
+        starts = start_times(ours.motion.cycle_time, a.episodes)
+        res = {}
+        if "ours" in a.envs:
+            res["ours"] = [run_ours(ours, act, t, a.max_steps) for t in starts]
+        if up is not None:
+            res["upstream"] = [run_upstream(up, act, t, a.max_steps) for t in starts]
+        for env_name, rows in res.items():
             rets = np.array([r for r, _, _ in rows])
-            print(f"{skill:9s} {name:9s} mean return {rets.mean():7.2f}  std {rets.std():6.2f}  "
+            print(f"{name:18s} {env_name:9s} mean return {rets.mean():7.2f}  std {rets.std():6.2f}  "
                   f"mean length {np.mean([n for _, n, _ in rows]):6.1f}  falls {sum(f for _, _, f in rows)}/{len(rows)}")
-        m_ours = np.mean([r for r, _, _ in res["ours"]])
-        m_up = np.mean([r for r, _, _ in res["upstream"]])
-        print(f"{skill:9s} ours / upstream mean return: {m_ours / m_up:.3f}")
+        if len(res) == 2:
+            m_ours, m_up = (np.mean([r for r, _, _ in res[k]]) for k in ("ours", "upstream"))
+            print(f"{name:18s} ours / upstream mean return: {m_ours / m_up:.3f}")
 
 
 if __name__ == "__main__":

@@ -163,3 +163,34 @@ def test_every_shipped_policy_loads_and_acts(anet):
     assert a.shape == (36,) and np.all(np.isfinite(a)) and np.abs(a).max() > 1e-3
     s, r, _, _ = env.step(a)
     assert np.all(np.isfinite(s)) and 0.0 <= r <= 1.0
+
+
+def test_ref_root_state_shows_the_drift_the_policy_must_correct():
+    import dataclasses
+    from deepmimic.env.imitation_env import ImitationEnv
+    plain = make_env()
+    env = ImitationEnv(dataclasses.replace(plain.cfg, ref_root_state=True), seed=0)
+    assert env.state_size == plain.state_size + 5
+    s = env.reset(start_time=0.7)
+    assert np.allclose(s[-5:], [0, 0, 0, 1, 0], atol=1e-6)  # on the reference: no offset, same heading
+    assert np.array_equal(s[:-5], plain.reset(start_time=0.7))  # the DeepMimic state is unchanged
+    for _ in range(20):
+        s, _, _, _ = env.step(env.reference_action(env.t + 1.0 / 30))
+    offset = s[-5:-2]
+    assert np.isclose(np.linalg.norm(offset), np.sqrt(env.root_drift_sq), rtol=1e-6) and np.linalg.norm(offset) > 0.05
+    assert np.isclose(s[-2] ** 2 + s[-1] ** 2, 1.0) and s[-2] < 0.999  # the heading has drifted too
+    assert len(env.build_state_offset()) == len(env.build_state_norm_groups()) == env.state_size
+
+
+def test_model_trained_with_ref_root_state_needs_it(tmp_path, small_agent_file):
+    """A policy's state size travels with it: playing it in the plain env is a clear error."""
+    from deepmimic.learning.rl_world import build_agent, build_envs
+    from deepmimic.util.arg_parser import ArgParser
+    from deepmimic.util.errors import DeepMimicError
+    base = ["--arg_file", os.path.join(ROOT, "args/train_humanoid3d_walk_args.txt"), "--agent_files", small_agent_file]
+    args = ArgParser.from_argv(base + ["--ref_root_state", "true"])
+    env = build_envs(args, 1, seed=0)[0]
+    build_agent(args, env, seed=0).save(str(tmp_path / "m"))
+    plain = ArgParser.from_argv(base + ["--model_files", str(tmp_path / "m_anet.pth")])
+    with pytest.raises(DeepMimicError, match="state size 202.*197"):
+        build_agent(plain, build_envs(plain, 1, seed=0)[0], seed=0)

@@ -39,6 +39,7 @@ class Mode(IntEnum):
 # Reward weights and scales of DeepMimic's cSceneImitate (published code, not the paper).
 POSE_W, VEL_W, END_EFF_W, ROOT_W = 0.5, 0.05, 0.15, 0.2
 POSE_SCALE, VEL_SCALE, END_EFF_SCALE, ROOT_SCALE = 2.0, 0.1, 40.0, 5.0
+REF_ROOT_SIZE = 5  # reference root offset (x, y, z) and heading difference (cos, sin)
 
 
 @dataclass
@@ -60,6 +61,10 @@ class EnvConfig:
     #: root (0: off, as DeepMimic). The reward compares world positions, so a drifting character
     #: earns little; ending such episodes early spends samples where they teach (MimicKit does similar).
     drift_term_dist: float = 0.0
+    #: Append the reference root to the state: its position relative to the character's root and
+    #: the heading difference (cos, sin), in the character's heading frame. DeepMimic's state is
+    #: root-relative, so a policy cannot see (or correct) global drift, which the reward punishes.
+    ref_root_state: bool = False
 
     @classmethod
     def from_args(cls, args):
@@ -88,13 +93,18 @@ class EnvConfig:
                    time_lim=timer("time_lim", end), time_end_lim=end,
                    anneal_samples=args.parse_float("anneal_samples", 0.0),
                    ref_joint_vel_reward=args.parse_bool("ref_joint_vel_reward", False),
-                   drift_term_dist=drift)
+                   drift_term_dist=drift, ref_root_state=args.parse_bool("ref_root_state", False))
 
 
 def _sq_dist(a, b):
     """Squared distance of two 3-vectors; plain floats beat numpy at this size."""
     dx, dy, dz = a[0] - b[0], a[1] - b[1], a[2] - b[2]
     return float(dx * dx + dy * dy + dz * dz)
+
+
+def _heading(qx, qy, qz, qw):
+    """Angle about y of the rotation's forward (x) axis."""
+    return math.atan2(-2.0 * (qx * qz - qw * qy), 1.0 - 2.0 * (qy * qy + qz * qz))
 
 
 class ImitationEnv:
@@ -140,7 +150,7 @@ class ImitationEnv:
         starts = np.cumsum([0] + [4 if s else 1 for s in self._act_is_sph])[:-1]
         self._act_start = [int(i) for i in starts]
         self.action_size = int(starts[-1] + (4 if self._act_is_sph[-1] else 1))
-        self.state_size = 2 + 7 * self.num_links + 6 * self.num_links
+        self.state_size = 2 + 7 * self.num_links + 6 * self.num_links + (REF_ROOT_SIZE if config.ref_root_state else 0)
         self.goal_size = 0
 
         self._connect()
@@ -323,8 +333,7 @@ class ImitationEnv:
         arr = np.array([l[0] + l[6] + l[7] + l[1] for l in links])  # (J, 13): pos, lin vel, ang vel, quat
         arr[:, 0:3] -= base_pos
         # Heading: rotation about y that turns the root's forward (x) axis onto world x.
-        fwd_x, fwd_z = 1.0 - 2.0 * (qy * qy + qz * qz), 2.0 * (qx * qz - qw * qy)
-        theta = -math.atan2(-fwd_z, fwd_x)
+        theta = -_heading(qx, qy, qz, qw)
         c, s = math.cos(theta), math.sin(theta)
         rot_t = np.array([[c, 0.0, -s], [0.0, 1.0, 0.0], [s, 0.0, c]])  # transpose of R_y(theta)
         vecs = (arr[:, 0:9].reshape(-1, 3) @ rot_t).reshape(-1, 9)
@@ -338,7 +347,12 @@ class ImitationEnv:
         n = self.num_links
         pose = out[2:2 + 7 * n].reshape(n, 7)
         pose[:, 0:3], pose[:, 3:7] = vecs[:, 0:3], quat
-        out[2 + 7 * n:] = vecs[:, 3:9].ravel()
+        out[2 + 7 * n:2 + 13 * n] = vecs[:, 3:9].ravel()
+        if self.cfg.ref_root_state:
+            ref = self.motion.reference(self.t)
+            out[2 + 13 * n:2 + 13 * n + 3] = (ref.root_pos - base_pos) @ rot_t
+            d_heading = _heading(*ref.root_rot) + theta
+            out[2 + 13 * n + 3:] = math.cos(d_heading), math.sin(d_heading)
         return out
 
     def record_goal(self):
