@@ -77,32 +77,10 @@ def train_command(a, out):
     return cmd
 
 
-def plot_curves(csv_paths, png_path, title):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from deepmimic.learning.learning_curve import read_curve
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for path in csv_paths:
-        rows = read_curve(path)
-        label = os.path.splitext(os.path.basename(path))[0]
-        for ax, x in zip(axes, ("samples", "wall_hours")):
-            ax.plot([r[x] for r in rows], [r["test_return_mean"] for r in rows], "o-", ms=3, label=label)
-    axes[0].set_xlabel("samples")
-    axes[1].set_xlabel("wall time (h)")
-    for ax in axes:
-        ax.set_ylabel("mean test return (20 s episodes, max 600)")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=100)
-    plt.close(fig)
-
-
 def publish(curve, skill, config):
     """Copy a run's curve to benchmarks/results with its plot, and redraw the skill's comparison plot."""
     import glob
+    from deepmimic.plot_log import plot_curves
     name = f"{skill}_{config}"
     os.makedirs(RESULTS, exist_ok=True)
     shutil.copyfile(curve, os.path.join(RESULTS, name + ".csv"))

@@ -1,6 +1,8 @@
-"""Plot Train_Return / Test_Return against samples and wall time from one or more agent0_log.txt:
+"""Plot Train_Return / Test_Return against samples and wall time from one or more agent0_log.txt,
+or learning curves (learning_curve.csv, mean test return on full episodes):
 
     python deepmimic/plot_log.py output/humanoid3d_walk/agent0_log.txt [more logs...] -o curves.png
+    python deepmimic/plot_log.py benchmarks/results/walk_*.csv -o walk.png
 """
 import argparse
 import os
@@ -10,14 +12,37 @@ if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from deepmimic.util.errors import DeepMimicError, run_cli  # noqa: E402
+from deepmimic.learning.learning_curve import read_curve as read_curve_rows  # noqa: E402
 from deepmimic.util.logger import read_log  # noqa: E402
 
 
-def plot_logs(paths, out_path):
+def _samples_and_hours_figure():
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    return fig, axes
+
+
+def _finish(fig, axes, ylabel, out_path, title=None):
+    import matplotlib.pyplot as plt
+    axes[0].set_xlabel("samples")
+    axes[1].set_xlabel("wall time (h)")
+    for ax in axes:
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
+    fig.savefig(out_path, dpi=100)
+    plt.close(fig)
+    return out_path
+
+
+def plot_logs(paths, out_path):
+    fig, axes = _samples_and_hours_figure()
     for path in paths:
         if not os.path.isfile(path):
             raise DeepMimicError("log file not found", path)
@@ -29,17 +54,18 @@ def plot_logs(paths, out_path):
         for ax, x in zip(axes, ("Samples", "Wall_Time")):
             ax.plot(cols[x], cols["Train_Return"], label=f"{label} train")
             ax.plot(cols[x], cols["Test_Return"], "--", label=f"{label} test")
-    axes[0].set_xlabel("samples")
-    axes[1].set_xlabel("wall time (h)")
-    for ax in axes:
-        ax.set_ylabel("return")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
-    fig.savefig(out_path, dpi=100)
-    plt.close(fig)
-    return out_path
+    return _finish(fig, axes, "return", out_path)
+
+
+def plot_curves(csv_paths, out_path, title=None):
+    """Learning curves (``learning_curve.csv``): mean test return vs samples and wall hours."""
+    fig, axes = _samples_and_hours_figure()
+    for path in csv_paths:
+        rows = read_curve_rows(path)
+        label = os.path.splitext(os.path.basename(path))[0]
+        for ax, x in zip(axes, ("samples", "wall_hours")):
+            ax.plot([r[x] for r in rows], [r["test_return_mean"] for r in rows], "o-", ms=3, label=label)
+    return _finish(fig, axes, "mean test return (20 s episodes, max 600)", out_path, title)
 
 
 def main(argv=None):
@@ -47,7 +73,17 @@ def main(argv=None):
     p.add_argument("logs", nargs="+")
     p.add_argument("-o", "--out", default="learning_curves.png")
     a = p.parse_args(argv)
-    print(plot_logs(a.logs, a.out))
+    if all(path.endswith(".csv") for path in a.logs):
+        for path in a.logs:
+            if not os.path.isfile(path):
+                raise DeepMimicError("learning curve file not found", path)
+            try:
+                read_curve_rows(path)
+            except (ValueError, KeyError) as e:
+                raise DeepMimicError(f"not a learning_curve.csv ({str(e)[:120]})", path)
+        print(plot_curves(a.logs, a.out))
+    else:
+        print(plot_logs(a.logs, a.out))
     return 0
 
 

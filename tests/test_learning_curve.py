@@ -194,3 +194,15 @@ def test_model_trained_with_ref_root_state_needs_it(tmp_path, small_agent_file):
     plain = ArgParser.from_argv(base + ["--model_files", str(tmp_path / "m_anet.pth")])
     with pytest.raises(DeepMimicError, match="state size 202.*197"):
         build_agent(plain, build_envs(plain, 1, seed=0)[0], seed=0)
+
+
+def test_plot_cli_draws_learning_curves(tmp_path):
+    from deepmimic.plot_log import main
+    from deepmimic.util.errors import DeepMimicError
+    path = str(tmp_path / "walk_x.csv")
+    CurveWriter(path).add(0, 0.0, [(5.0, 20, True)])
+    main([path, "-o", str(tmp_path / "c.png")])
+    assert (tmp_path / "c.png").stat().st_size > 1000
+    (tmp_path / "bad.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(DeepMimicError, match="not a learning_curve.csv"):
+        main([str(tmp_path / "bad.csv"), "-o", str(tmp_path / "d.png")])
