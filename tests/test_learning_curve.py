@@ -66,6 +66,10 @@ def test_training_writes_the_curve_and_resume_continues_it(tmp_path, small_agent
     samples = [r["samples"] for r in rows2]
     assert samples == sorted(samples) and len(set(samples)) == len(samples)
     assert rows2[-1]["wall_hours"] >= rows[-1]["wall_hours"]
+    from deepmimic.util.logger import read_log
+    log = read_log(str(out / "agent0_log.txt"))
+    first_resumed = log["Samples"].index(next(s for s in log["Samples"] if s > saved["samples"]))
+    assert log["Test_Return"][first_resumed] == log["Test_Return"][first_resumed - 1] > 0  # carried, not 0
 
 
 def test_drift_termination_ends_episodes_that_leave_the_reference():

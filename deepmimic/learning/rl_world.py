@@ -114,7 +114,9 @@ class Trainer:
         self.tb = (make_tensorboard_writer(os.path.join(self.output_path, "tensorboard"))
                    if self.logger.path and args.parse_bool("tensorboard", True) else None)
         self.nan_skips = 0
-        self.avg_test_return = 0.0
+        # A resumed run carries its last test return until the next test (0 would plot a false drop).
+        self.avg_test_return = self.logger.last_value("Test_Return", 0.0) if args.parse_strings("model_files") else 0.0
+        self.avg_test_return = mpi_util.bcast_object(self.avg_test_return)
         self._init_curve(args)
         self._warm_start(args)
         for env in self.envs:
