@@ -11,6 +11,7 @@ the converted .pth reproduces the TF graph), so any difference between envs come
 """
 import argparse
 import contextlib
+import dataclasses
 import io
 import os
 import sys
@@ -36,6 +37,7 @@ def load_policy(name):
     def act(s):
         with torch.no_grad():
             return actor(torch.as_tensor(s, dtype=torch.float32)[None]).double().numpy()[0]
+    act.state_size = int(data["state_size"])
     return act
 
 
@@ -71,15 +73,16 @@ def main():
     p.add_argument("--skills", nargs="+", default=["backflip", "jump"], help="policy names (file prefixes)")
     p.add_argument("--envs", nargs="+", default=["ours", "upstream"], choices=["ours", "upstream"])
     a = p.parse_args()
-    from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
+    from deepmimic.env.imitation_env import REF_ROOT_SIZE, EnvConfig, ImitationEnv
     from deepmimic.learning.learning_curve import start_times
     from upstream import make_upstream_env
     for name in a.skills:
         act, skill = load_policy(name), name.split("_")[0]
         with contextlib.redirect_stderr(io.StringIO()):
-            ours = ImitationEnv(EnvConfig(motion_file=os.path.join(ROOT, f"data/motions/humanoid3d_{skill}.txt"),
-                                          fall_contact_bodies=FALL), seed=0)
-            up = make_upstream_env(skill, FALL) if "upstream" in a.envs else None
+            cfg = EnvConfig(motion_file=os.path.join(ROOT, f"data/motions/humanoid3d_{skill}.txt"), fall_contact_bodies=FALL)
+            # policies trained with --ref_root_state true see 5 more state entries (the upstream env has none)
+            ours = ImitationEnv(dataclasses.replace(cfg, ref_root_state=act.state_size == 197 + REF_ROOT_SIZE), seed=0)
+            up = make_upstream_env(skill, FALL) if "upstream" in a.envs and act.state_size == 197 else None
         starts = start_times(ours.motion.cycle_time, a.episodes)
         res = {}
         if "ours" in a.envs:

@@ -2,8 +2,8 @@
 
     mpiexec -n 2 python deepmimic/DeepMimic_Optimizer.py --arg_file args/train_humanoid3d_walk_args.txt
 
-Extra keys (command line or arg file): --rand_seed N, --num_envs_per_proc N (default 8),
---max_samples N / --max_iters N (stop and save), --model_files PATH (resume).
+Command-line values override the arg file. Ctrl-C (or SIGTERM) stops every rank at the next step,
+saves the model and exits 130; --model_files <output_path>/agent0_model_anet.pth resumes.
 """
 import os
 import sys
@@ -12,6 +12,7 @@ if __package__ in (None, ""):  # run as a script: make the package importable fr
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from deepmimic.util import mpi_util  # noqa: E402
+from deepmimic.util.arg_keys import format_help  # noqa: E402
 from deepmimic.util.arg_parser import ArgParser  # noqa: E402
 from deepmimic.util.errors import run_cli  # noqa: E402
 
@@ -19,12 +20,16 @@ from deepmimic.util.errors import run_cli  # noqa: E402
 def main(argv=None):
     from deepmimic.learning.rl_world import Trainer
     args = ArgParser.from_argv(sys.argv[1:] if argv is None else argv)
+    if args.has_key("help"):
+        mpi_util.is_root() and print(format_help(__doc__, ["general", "env", "training", "output"]))
+        return 0
     trainer = Trainer(args)
     if not args.parse_bool("train_agents", True):
         mpi_util.is_root() and print("train_agents is false: nothing to train (use testrl.py to play a policy)")
         return 0
-    trainer.train()
-    return 0
+    with trainer.stop:
+        trainer.train()
+    return 130 if trainer.stopped else 0
 
 
 def cli():

@@ -18,8 +18,10 @@ if __package__ in (None, ""):
 
 import numpy as np  # noqa: E402
 
+from deepmimic.util.arg_keys import format_help  # noqa: E402
 from deepmimic.util.arg_parser import ArgParser  # noqa: E402
 from deepmimic.util.errors import DeepMimicError, run_cli  # noqa: E402
+from deepmimic.util.file_io import check_writable_dir, check_writable_file  # noqa: E402
 
 
 def has_display():
@@ -40,6 +42,9 @@ def main(argv=None):
     from deepmimic.env.recorder import FrameRecorder
 
     args = ArgParser.from_argv(sys.argv[1:] if argv is None else argv)
+    if args.has_key("help"):
+        print(format_help(__doc__, ["general", "env", "training", "playback"]))
+        return 0
     if not args.parse_strings("model_files"):
         raise DeepMimicError("no --model_files given: name the agent0_model_anet.pth to play", args.parse_string("arg_file") or None)
     seed = make_seed(args)
@@ -47,6 +52,10 @@ def main(argv=None):
     num_episodes = args.parse_int("num_episodes", 0)
     gif = args.parse_string("record", "")
     png_dir = args.parse_string("record_png", "")
+    if gif:
+        check_writable_file(gif, "record")  # before simulating, not after the episode
+    if png_dir:
+        check_writable_dir(png_dir, "record_png")
     headless = bool(gif or png_dir or num_episodes) or not has_display()
     if not headless:
         return play_gui(args, seed, max_steps)

@@ -70,10 +70,13 @@ def test_char_bad_mass(tmp_path):
 def test_arg_file_missing_and_bad_value(tmp_path):
     with pytest.raises(DeepMimicError, match="arg file not found"):
         ArgParser.from_argv(["--arg_file", str(tmp_path / "none.txt")])
-    args = ArgParser.from_argv(["--arg_file", _write(tmp_path, "a.txt", "--fall_contact_bodies 0 one 2\n")])
-    with pytest.raises(DeepMimicError, match="fall_contact_bodies expects integer") as e:
-        args.parse_ints("fall_contact_bodies")
+    path = _write(tmp_path, "a.txt", "--fall_contact_bodies 0 one 2\n")
+    with pytest.raises(DeepMimicError, match="fall_contact_bodies expects integer") as e:  # checked when parsed
+        ArgParser.from_argv(["--arg_file", path])
     assert "a.txt" in str(e.value)
+    args = ArgParser.from_argv(["--arg_file", path], strict=False)  # the typed getters check too
+    with pytest.raises(DeepMimicError, match="fall_contact_bodies expects integer"):
+        args.parse_ints("fall_contact_bodies")
 
 
 def test_command_line_overrides_arg_file(tmp_path):

@@ -122,14 +122,13 @@ def test_warm_start_fits_the_actor_to_the_clip():
     assert used == 1500 and mse < 0.02 and clip_error() < 0.2 * before
 
 
-def test_drift_term_dist_is_validated(tmp_path):
-    from deepmimic.env.imitation_env import EnvConfig
+def test_recipe_keys_are_validated():
     from deepmimic.util.arg_parser import ArgParser
     from deepmimic.util.errors import DeepMimicError
-    args = ArgParser.from_argv(["--arg_file", os.path.join(ROOT, "args/train_humanoid3d_walk_args.txt"),
-                                "--drift_term_dist", "-1"])
-    with pytest.raises(DeepMimicError, match="drift_term_dist"):
-        EnvConfig.from_args(args)
+    for bad in (["--drift_term_dist", "-1"], ["--warm_start_samples", "-5"], ["--curve_episodes", "0"],
+                ["--ref_root_state", "maybe"]):
+        with pytest.raises(DeepMimicError, match=bad[0][2:]):
+            ArgParser.from_argv(["--arg_file", os.path.join(ROOT, "args/train_humanoid3d_walk_args.txt"), *bad])
 
 
 def test_agent_file_chooses_the_optimizer(tmp_path):

@@ -79,13 +79,11 @@ class EnvConfig:
             return TimerParams(args.parse_float(prefix + "_min"), args.parse_float(prefix + "_max", args.parse_float(prefix + "_min")),
                                args.parse_float(prefix + "_exp", 0.0))
         end = timer("time_end_lim", TimerParams(20.0, 20.0, 0.0))
+        for prefix, lim in (("time_lim", timer("time_lim", end)), ("time_end_lim", end)):
+            if lim.time_max < lim.time_min or lim.time_max <= 0:
+                raise DeepMimicError(f"--{prefix}_max ({lim.time_max:g}) must be positive and >= --{prefix}_min "
+                                     f"({lim.time_min:g})", args.parse_string("arg_file") or None)
         world_scale = args.parse_float("world_scale", 4.0)
-        if not world_scale > 0:
-            raise DeepMimicError(f"--world_scale must be positive, got {world_scale}", args.parse_string("arg_file") or None)
-        drift = args.parse_float("drift_term_dist", 0.0)
-        if not drift >= 0:
-            raise DeepMimicError(f"--drift_term_dist must be >= 0 (0 turns it off), got {drift}",
-                                 args.parse_string("arg_file") or None)
         return cls(motion_file=resolve_path(motion), char_file=resolve_path(chars[0]),
                    ctrl_file=resolve_path(ctrls[0]),
                    fall_contact_bodies=args.parse_ints("fall_contact_bodies"),
@@ -93,7 +91,7 @@ class EnvConfig:
                    time_lim=timer("time_lim", end), time_end_lim=end,
                    anneal_samples=args.parse_float("anneal_samples", 0.0),
                    ref_joint_vel_reward=args.parse_bool("ref_joint_vel_reward", False),
-                   drift_term_dist=drift, ref_root_state=args.parse_bool("ref_root_state", False))
+                   drift_term_dist=args.parse_float("drift_term_dist", 0.0), ref_root_state=args.parse_bool("ref_root_state", False))
 
 
 def _sq_dist(a, b):

@@ -5,6 +5,7 @@ penalty, weight decay and SGD with momentum, with gradients averaged over MPI ra
 All hyperparameters come from the agent file (e.g. ``data/agents/ct_agent_humanoid_ppo.txt``).
 """
 import copy
+import difflib
 import math
 import os
 
@@ -31,26 +32,65 @@ DEFAULTS = {
 OPTIMIZERS = ("SGD", "Adam")  # SGD with momentum is DeepMimic's; Adam ignores the *Momentum keys
 
 
+#: DeepMimic agent-file keys this PPO does not use (it has no replay buffer or update period).
+UNUSED_AGENT_KEYS = ("UpdatePeriod", "ItersPerUpdate", "ReplayBufferSize", "InitSamples")
+EXP_KEYS = ("Rate", "InitActionRate", "Noise", "NoiseInternal", "Temp")
+#: key -> (low, high, integer?) for every numeric agent key; values outside are errors.
+AGENT_RANGES = {
+    "ActorStepsize": (1e-12, 10, False), "CriticStepsize": (1e-12, 10, False),
+    "ActorMomentum": (0, 0.999999, False), "CriticMomentum": (0, 0.999999, False),
+    "ActorWeightDecay": (0, 1, False), "CriticWeightDecay": (0, 1, False), "ActorInitOutputScale": (0, 10, False),
+    "Discount": (1e-6, 0.999999, False), "BatchSize": (1, 10 ** 6, True), "MiniBatchSize": (1, 10 ** 6, True),
+    "Epochs": (1, 1000, True), "NormalizerSamples": (0, math.inf, False), "RatioClip": (1e-6, 10, False),
+    "NormAdvClip": (1e-6, math.inf, False), "TDLambda": (0, 1, False), "OutputIters": (1, 10 ** 9, True),
+    "IntOutputIters": (1, 10 ** 9, True), "TestEpisodes": (0, 10 ** 6, True), "ExpAnnealSamples": (1, math.inf, False),
+}
+EXP_RANGES = {"Rate": (0, 1), "InitActionRate": (0, 1), "Noise": (1e-9, 10), "NoiseInternal": (0, 10), "Temp": (1e-12, 1e6)}
+
+
+def _check_keys(data, known, path, where=""):
+    for key in data:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise DeepMimicError(f"unknown key '{where}{key}'{hint}", path)
+
+
+def _check_number(key, value, low, high, integer, path):
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    ok = number and (math.isfinite(value) or value == math.inf)
+    if not ok or not low <= value <= high or (integer and value != int(value)):
+        kind = "an integer" if integer else "a number"
+        raise DeepMimicError(f"'{key}' must be {kind} from {low:g} to {high:g}, got {value!r}", path)
+
+
 def load_agent_file(path):
+    """The agent file as a dict of checked values (defaults filled in); unknown keys are errors."""
     data = load_json_file(path, "agent")
     if not isinstance(data, dict):
         raise DeepMimicError("agent file must be a JSON object of hyperparameters", path)
+    _check_keys(data, list(DEFAULTS) + ["AgentType", "ExpParamsBeg", "ExpParamsEnd", *UNUSED_AGENT_KEYS], path)
     if data.get("AgentType", "PPO") != "PPO":
         raise DeepMimicError(f"unsupported AgentType {data.get('AgentType')!r} (only PPO)", path)
     cfg = dict(DEFAULTS)
     cfg.update(data)
-    for key in ("ActorStepsize", "CriticStepsize", "Discount", "BatchSize", "MiniBatchSize", "TDLambda", "RatioClip"):
-        if not isinstance(cfg[key], (int, float)) or cfg[key] <= 0:
-            raise DeepMimicError(f"'{key}' must be a positive number, got {cfg[key]!r}", path)
-    if not 0 < cfg["Discount"] < 1:
-        raise DeepMimicError(f"'Discount' must be in (0, 1), got {cfg['Discount']}", path)
+    for key, (low, high, integer) in AGENT_RANGES.items():
+        _check_number(key, cfg[key], low, high, integer, path)
+    if cfg["MiniBatchSize"] > cfg["BatchSize"]:
+        raise DeepMimicError(f"'MiniBatchSize' ({cfg['MiniBatchSize']}) must not exceed 'BatchSize' ({cfg['BatchSize']})", path)
     for key in ("ActorNet", "CriticNet"):
         if cfg[key] not in NET_LAYERS:
             raise DeepMimicError(f"unknown '{key}' {cfg[key]!r} (known: {', '.join(NET_LAYERS)})", path)
     if cfg["Optimizer"] not in OPTIMIZERS:
         raise DeepMimicError(f"unknown 'Optimizer' {cfg['Optimizer']!r} (known: {', '.join(OPTIMIZERS)})", path)
-    cfg["ExpParamsBeg"] = ExpParams.from_json(data.get("ExpParamsBeg", {}))
-    cfg["ExpParamsEnd"] = ExpParams.from_json(data.get("ExpParamsEnd", {}))
+    for part in ("ExpParamsBeg", "ExpParamsEnd"):
+        exp = data.get(part, {})
+        if not isinstance(exp, dict):
+            raise DeepMimicError(f"'{part}' must be an object of exploration parameters", path)
+        _check_keys(exp, list(EXP_KEYS), path, where=part + ".")
+        for key, value in exp.items():
+            _check_number(f"{part}.{key}", value, *EXP_RANGES[key], False, path)
+        cfg[part] = ExpParams.from_json(exp)
     cfg["ExpParamsEnd"].noise = cfg["ExpParamsBeg"].noise  # the noise std must not change (DeepMimic)
     cfg["path"] = path
     return cfg
@@ -272,7 +312,9 @@ class PPOAgent:
         save_actor_critic(prefix_or_anet, self.actor, self.critic, self.state_size, self.action_size,
                           self.exp_params.noise, self.discount, samples=int(self.total_samples), iter=int(self.iter))
 
-    def load(self, model_file):
+    def load(self, model_file, need_critic=True):
+        """Load an anet (and its cnet). Training needs the matching critic: a missing cnet or one from
+        another save is an error rather than a silently fresh critic. Playing needs only the actor."""
         anet, cnet = model_paths(model_file)
         a = load_checkpoint(anet, "actor")
         check_sizes(a, anet, self.state_size, self.action_size)
@@ -282,7 +324,12 @@ class PPOAgent:
         if os.path.isfile(cnet):
             c = load_checkpoint(cnet, "critic")
             check_sizes(c, cnet, self.state_size, None)
+            if (c.get("samples"), c.get("iter")) != (a.get("samples"), a.get("iter")):
+                raise DeepMimicError(f"critic was saved at {c.get('samples')} samples, its actor {anet} at "
+                                     f"{a.get('samples')}: the pair comes from different saves", cnet)
             load_net_state(self.critic, c, cnet)
+        elif need_critic:
+            raise DeepMimicError("critic model file not found: resuming training needs the cnet saved with the anet", cnet)
         else:
             self.critic.s_norm.load_state_dict(self.actor.s_norm.state_dict())
         self.set_total_samples(a.get("samples", 0))

@@ -16,6 +16,8 @@ from deepmimic.learning.ppo_agent import NonFiniteError, PPOAgent, load_agent_fi
 from deepmimic.util import mpi_util
 from deepmimic.util.arg_parser import resolve_path
 from deepmimic.util.errors import DeepMimicError
+from deepmimic.util.file_io import check_writable_dir
+from deepmimic.util.stop_signal import StopRequest
 from deepmimic.util.logger import TabularLogger, log_to_tensorboard, make_tensorboard_writer
 
 
@@ -34,6 +36,28 @@ def build_envs(args, num_envs, seed, enable_draw=False, show_reference=None):
             for i in range(num_envs)]
 
 
+def resolve_output_paths(args):
+    """(output_path, int_output_path). Intermediate models follow an --output_path given on the
+    command line unless --int_output_path is given there too (an arg file's folder is for its own output)."""
+    out = args.parse_string("output_path", "")
+    inter = args.parse_string("int_output_path", "")
+    if out and args.source_of("output_path") == "command line" and args.source_of("int_output_path") != "command line":
+        inter = os.path.join(out, "intermediate")
+    return out, inter
+
+
+def check_outputs(args, output_path, int_output_path):
+    """Before any work: the folders are writable, and a model already there is never silently replaced."""
+    for key, path in (("output_path", output_path), ("int_output_path", int_output_path)):
+        if path:
+            check_writable_dir(path, key)
+    existing = os.path.join(output_path, "agent0_model_anet.pth") if output_path else ""
+    if (existing and os.path.isfile(existing) and args.parse_bool("train_agents", True)
+            and not args.parse_strings("model_files") and not args.parse_bool("overwrite", False)):
+        raise DeepMimicError(f"already holds a trained model; resume it with --model_files {existing}, choose another "
+                             "--output_path, or pass --overwrite true to replace it", output_path)
+
+
 def build_agent(args, env, seed):
     agent_files = args.parse_strings("agent_files")
     if not agent_files:
@@ -41,7 +65,7 @@ def build_agent(args, env, seed):
     agent = PPOAgent(load_agent_file(resolve_path(agent_files[0])), env, seed=seed)
     model_files = [m for m in args.parse_strings("model_files") if m != "none"]
     if model_files:
-        agent.load(resolve_path(model_files[0]))
+        agent.load(resolve_path(model_files[0]), need_critic=args.parse_bool("train_agents", True))
     return agent
 
 
@@ -100,8 +124,10 @@ class Trainer:
         self.envs = build_envs(args, self.num_envs, self.seed)
         self.agent = build_agent(args, self.envs[0], self.seed)
         self.cfg = self.agent.cfg
-        self.output_path = args.parse_string("output_path", "")
-        self.int_output_path = args.parse_string("int_output_path", "")
+        self.output_path, self.int_output_path = resolve_output_paths(args)
+        if mpi_util.is_root():
+            check_outputs(args, self.output_path, self.int_output_path)
+        mpi_util.barrier()
         self.max_samples = args.parse_float("max_samples", math.inf)
         self.max_iters = args.parse_float("max_iters", math.inf)
         self.logger = TabularLogger(os.path.join(self.output_path, "agent0_log.txt")
@@ -119,14 +145,14 @@ class Trainer:
         self.avg_test_return = mpi_util.bcast_object(self.avg_test_return)
         self._init_curve(args)
         self._warm_start(args)
+        self.stop = StopRequest()  # installed by the caller (DeepMimic_Optimizer) around train()
+        self.stopped = False
         for env in self.envs:
             env.set_sample_count(self.agent.total_samples)
 
     def _warm_start(self, args):
         """``--warm_start_samples N`` (per rank): fit the actor to the clip before PPO (fresh runs only)."""
         per_rank = args.parse_int("warm_start_samples", 0)
-        if per_rank < 0:
-            raise DeepMimicError(f"--warm_start_samples must be >= 0, got {per_rank}", args.parse_string("arg_file") or None)
         if per_rank == 0 or self.agent.total_samples > 0:
             return
         used, mse = warm_start(self.agent, self.envs, per_rank, np.random.default_rng(self.seed + 1))
@@ -139,9 +165,6 @@ class Trainer:
         """``--curve_every K``: every K samples, ``--curve_episodes`` full test episodes from fixed starts."""
         self.curve_every = args.parse_float("curve_every", 0.0)
         self.curve_episodes = args.parse_int("curve_episodes", 16)
-        if not self.curve_every >= 0 or self.curve_episodes < 1:
-            raise DeepMimicError(f"--curve_every must be >= 0 and --curve_episodes >= 1, got "
-                                 f"{self.curve_every:g} and {self.curve_episodes}", args.parse_string("arg_file") or None)
         self.curve = None
         if self.curve_every > 0 and self.logger.path:
             resumed = self.agent.total_samples if args.parse_strings("model_files") else None
@@ -187,6 +210,9 @@ class Trainer:
             self.evaluate_curve(self.wall_offset)
         states = np.array([env.reset() for env in envs])
         while agent.total_samples < self.max_samples and agent.iter < self.max_iters:
+            if mpi_util.allreduce_sum(1.0 if self.stop.requested else 0.0) > 0:
+                self.stopped = True
+                break
             actions, logps, flags = agent.act(states, explore=True)
             next_states = []
             for i, env in enumerate(envs):
@@ -216,9 +242,11 @@ class Trainer:
                     states = np.array([env.reset() for env in envs])
                 batch.clear()
                 returns = []
-        if self.curve_every > 0 and self.next_curve != agent.total_samples + self.curve_every:
+        if self.curve_every > 0 and self.next_curve != agent.total_samples + self.curve_every and not self.stopped:
             self.evaluate_curve((time.time() - start) / 3600.0 + self.wall_offset)  # the final point
         self.save(self.model_prefix())
+        where = f"model saved to {self.model_prefix()}_anet.pth" if self.output_path else "no --output_path: nothing saved"
+        self.print_root(f"{'stopped' if self.stopped else 'finished'} at {agent.total_samples} samples; {where}")
         return agent
 
     def iteration(self, batch, returns, start):

@@ -8,6 +8,7 @@ import os
 import shlex
 
 from deepmimic import PACKAGE_ROOT
+from deepmimic.util.arg_keys import check_key
 from deepmimic.util.errors import DeepMimicError
 
 _TRUE = ("true", "1", "yes")
@@ -28,13 +29,24 @@ class ArgParser:
         self._source = {}
 
     @classmethod
-    def from_argv(cls, argv):
-        """Parse argv; if it names ``--arg_file``, load that file underneath the argv values."""
+    def from_argv(cls, argv, strict=True):
+        """Parse argv; if it names ``--arg_file``, load that file underneath the argv values.
+
+        With ``strict``, unknown keys and values out of range are errors naming their file
+        (see ``arg_keys``). ``-h`` / ``--help`` only sets the ``help`` key.
+        """
         parser = cls()
+        argv = list(argv)
+        if "-h" in argv or "--help" in argv:
+            parser.set("help", [])
+            return parser
         parser._load_tokens(argv, "command line", override=True)
         arg_file = parser.parse_string("arg_file", "")
         if arg_file:
             parser.load_file(resolve_path(arg_file), override=False)
+        if strict:
+            for key, values in parser._table.items():
+                check_key(key, values, parser._source.get(key))
         return parser
 
     def load_file(self, path, override=True):
@@ -64,6 +76,10 @@ class ArgParser:
             else:
                 self._table[key].append(tok)
         self._table.pop("\0skip", None)
+
+    def source_of(self, key):
+        """Where ``key`` was set: 'command line', an arg file's path, or None."""
+        return self._source.get(key)
 
     def has_key(self, key):
         return key in self._table

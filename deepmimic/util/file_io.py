@@ -2,6 +2,8 @@
 import os
 import tempfile
 
+from deepmimic.util.errors import DeepMimicError
+
 
 def atomic_write(path, write_fn, mode="wb"):
     """Call ``write_fn(fileobj)`` on a temp file in the target folder, then rename it over ``path``."""
@@ -21,3 +23,22 @@ def atomic_write(path, write_fn, mode="wb"):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def check_writable_dir(path, key):
+    """Create ``path`` if needed; a file in the way or a folder we cannot write is an error naming ``key``."""
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise DeepMimicError(f"--{key} is an existing file, not a folder", path)
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as e:
+        raise DeepMimicError(f"--{key} cannot be created: {e.strerror}", path)
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise DeepMimicError(f"--{key} is not writable", path)
+
+
+def check_writable_file(path, key):
+    """The folder of ``path`` can be created and written, and ``path`` is not a folder."""
+    if os.path.isdir(path):
+        raise DeepMimicError(f"--{key} names a folder, not a file", path)
+    check_writable_dir(os.path.dirname(os.path.abspath(path)), key)

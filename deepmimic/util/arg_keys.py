@@ -1,0 +1,146 @@
+"""Every key an arg file or command line may carry: its group, kind, default, check and meaning.
+
+One table serves three purposes: unknown keys are errors naming the closest known key (a typo in
+``--max_samples`` must not train forever), every value is checked before any work starts, and
+``--help`` prints the table. Keys that DeepMimic's and the upstream port's arg files carry but this
+port does not need are accepted and listed in ``COMPAT_KEYS`` with the reason.
+"""
+import difflib
+import math
+from dataclasses import dataclass
+
+from deepmimic.util.errors import DeepMimicError
+
+
+@dataclass(frozen=True)
+class Key:
+    group: str
+    kind: str         # str, strs, int, ints, float, bool
+    default: str      # shown by --help
+    help: str
+    low: float = -math.inf   # numeric values must lie in [low, high]
+    high: float = math.inf
+
+
+_POS = 1e-12  # "positive" lower bound for floats
+KEYS = {
+    "arg_file": Key("general", "str", "", "file of '--key values' lines; the command line overrides it"),
+    "help": Key("general", "strs", "", "print this help and exit"),
+    # env
+    "motion_file": Key("env", "str", "(required)", "motion clip (DeepMimic motion JSON)"),
+    "character_files": Key("env", "strs", "data/characters/humanoid3d.txt", "DeepMimic char file (skeleton and bodies)"),
+    "char_ctrl_files": Key("env", "strs", "data/controllers/humanoid3d_ctrl.txt", "PD gains per joint"),
+    "fall_contact_bodies": Key("env", "ints", "(none)", "body ids whose ground contact ends an episode as a fall", 0, 1000),
+    "world_scale": Key("env", "float", "4", "DeepMimic's world scale (the body is built at this scale, then scaled back)", _POS),
+    "time_lim_min": Key("env", "float", "20", "episode length (s) at the start of training: minimum", 0),
+    "time_lim_max": Key("env", "float", "time_lim_min", "... maximum", 0),
+    "time_lim_exp": Key("env", "float", "0", "... rate of the exponential added to the minimum", 0),
+    "time_end_lim_min": Key("env", "float", "20", "episode length (s) after --anneal_samples and in tests: minimum", 0),
+    "time_end_lim_max": Key("env", "float", "time_end_lim_min", "... maximum", 0),
+    "time_end_lim_exp": Key("env", "float", "0", "... rate of the exponential added to the minimum", 0),
+    "anneal_samples": Key("env", "float", "0", "samples over which episode length anneals to the end limits", 0),
+    "ref_joint_vel_reward": Key("env", "bool", "false", "velocity reward compares with the clip's joint velocities (DeepMimic), not 0 (upstream)"),
+    "ref_root_state": Key("env", "bool", "false", "append the reference root's offset and heading to the state (fast recipe)"),
+    "drift_term_dist": Key("env", "float", "0", "end an episode as a failure when the root is this far (m) from the reference; 0: off", 0),
+    # training
+    "agent_files": Key("training", "strs", "(required)", "PPO hyperparameters (DeepMimic agent JSON)"),
+    "model_files": Key("training", "strs", "(none)", "agent0_model_anet.pth to resume from or to play"),
+    "train_agents": Key("training", "bool", "true", "false: build everything but do not train"),
+    "rand_seed": Key("training", "int", "(time)", "seed; each MPI rank gets its own stream", 0, 2 ** 31 - 1),
+    "num_envs_per_proc": Key("training", "int", "8 (testrl: 4)", "simulations per MPI rank, stepped as one batch", 1, 256),
+    "max_samples": Key("training", "float", "(no limit)", "stop and save after this many samples", _POS),
+    "max_iters": Key("training", "float", "(no limit)", "stop and save after this many PPO iterations", _POS),
+    "warm_start_samples": Key("training", "int", "0", "samples per rank to fit the actor to the clip's PD targets before PPO", 0, 10 ** 7),
+    "tensorboard": Key("training", "bool", "true", "mirror the log as TensorBoard scalars when tensorboard is installed"),
+    "overwrite": Key("training", "bool", "false", "allow training into an --output_path that already holds a model"),
+    # output
+    "output_path": Key("output", "str", "(none)", "folder for agent0_model_*.pth, agent0_log.txt, learning_curve.csv"),
+    "int_output_path": Key("output", "str", "<output_path>/intermediate", "folder for intermediate models"),
+    "curve_every": Key("output", "float", "0", "every this many samples, test on fixed starts into learning_curve.csv; 0: off", 0),
+    "curve_episodes": Key("output", "int", "16", "test episodes per learning-curve point", 1, 10000),
+    # playback (testrl)
+    "num_episodes": Key("playback", "int", "0", "evaluate this many episodes headless and print statistics", 0, 10 ** 6),
+    "max_episodes": Key("playback", "int", "0", "GUI: quit after this many episodes (0: never)", 0, 10 ** 6),
+    "max_steps": Key("playback", "int", "(time limit)", "end each episode after this many control steps", 1, 10 ** 7),
+    "record": Key("playback", "str", "", "record a GIF headless to this file"),
+    "record_png": Key("playback", "str", "", "write PNG frames headless to this folder"),
+    "width": Key("playback", "int", "320", "recorded frame width (pixels)", 16, 4096),
+    "height": Key("playback", "int", "240", "recorded frame height (pixels)", 16, 4096),
+}
+
+#: Keys of DeepMimic's / the upstream port's arg files that are accepted and not used.
+COMPAT_KEYS = {
+    "scene": "one scene (imitation) is built",
+    "num_update_substeps": "240 Hz physics and 30 Hz control are fixed, as upstream",
+    "num_sim_substeps": "as num_update_substeps",
+    "terrain_file": "the ground is a plane",
+    "char_types": "one character type (general)",
+    "char_ctrls": "one controller (stable PD)",
+    "enable_char_soft_contact": "no soft contacts",
+    "sync_char_root_pos": "the reference is drawn beside the character instead",
+    "sync_char_root_rot": "as sync_char_root_pos",
+    "enable_char_contact_fall": "falls are defined by --fall_contact_bodies (empty: none)",
+    "enable_root_rot_fail": "not used by the humanoid3d skills shipped",
+    "hold_end_frame": "non-looping clips hold their last frame",
+    "character_file": "use --character_files",
+    "num_workers": "use mpiexec -n N",
+    "playback_speed": "the GUI plays in real time",
+}
+
+
+def check_key(key, values, source):
+    """Raise DeepMimicError naming ``source`` for an unknown key or a value that is not allowed."""
+    if key in COMPAT_KEYS:
+        return
+    spec = KEYS.get(key)
+    if spec is None:
+        close = difflib.get_close_matches(key, list(KEYS) + list(COMPAT_KEYS), n=1, cutoff=0.6)
+        hint = f"; did you mean --{close[0]}?" if close else " (see --help)"
+        raise DeepMimicError(f"unknown key --{key}{hint}", source)
+    if spec.kind in ("str", "int", "float", "bool") and len(values) != 1 and key != "help":
+        raise DeepMimicError(f"--{key} takes one value, got {len(values)}", source)
+    if spec.kind == "bool" and values and values[0].lower() not in ("true", "false", "1", "0", "yes", "no"):
+        raise DeepMimicError(f"--{key} expects true or false, got {values[0]}", source)
+    if spec.kind in ("int", "ints", "float"):
+        conv = float if spec.kind == "float" else int
+        try:
+            nums = [conv(v) for v in values]
+        except ValueError:
+            raise DeepMimicError(f"--{key} expects {'a number' if conv is float else 'integers'}, got {' '.join(values)}", source)
+        for x in nums:
+            if not (spec.low <= x <= spec.high) or (conv is float and not math.isfinite(x)):
+                raise DeepMimicError(f"--{key} must be {_range_text(spec)}, got {x:g}", source)
+
+
+def _range_text(spec):
+    if spec.low == _POS:
+        return "a positive number"
+    if spec.high == math.inf:
+        return f">= {spec.low:g}"
+    return f"from {spec.low:g} to {spec.high:g}"
+
+
+def list_arg_files():
+    """The shipped arg files, as 'train: walk, run, ...' lines."""
+    import os
+    from deepmimic import PACKAGE_ROOT
+    names = sorted(os.listdir(os.path.join(PACKAGE_ROOT, "args"))) if os.path.isdir(os.path.join(PACKAGE_ROOT, "args")) else []
+    lines = []
+    for kind in ("train", "run"):
+        skills = [n[len(kind) + 12:-9] for n in names if n.startswith(f"{kind}_humanoid3d_") and n.endswith("_args.txt")]
+        lines.append(f"  {kind}: args/{kind}_humanoid3d_<skill>_args.txt for " + ", ".join(skills))
+    return lines
+
+
+def format_help(title, groups):
+    """The keys of ``groups`` with defaults and meanings, the shipped arg files, the compatibility keys."""
+    lines = [title.strip(), ""]
+    for group in groups:
+        lines.append(f"{group}:")
+        for name, spec in KEYS.items():
+            if spec.group == group:
+                lines.append(f"  --{name:22s} {spec.help} [default: {spec.default or '-'}]")
+        lines.append("")
+    lines += ["arg files:"] + list_arg_files() + [""]
+    lines.append("accepted for DeepMimic/upstream arg files, not used: " + ", ".join(f"--{k}" for k in COMPAT_KEYS))
+    return "\n".join(lines)

@@ -1,0 +1,33 @@
+"""Ctrl-C and SIGTERM as a request to stop at the next safe point, not an exception mid-update.
+
+The training loop polls ``requested`` once per step (all MPI ranks agree through one reduction),
+saves the model and exits with 130. A second signal falls back to the default behaviour.
+"""
+import signal
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class StopRequest:
+    def __init__(self):
+        self.signum = None
+        self._previous = {}
+
+    def _handle(self, signum, frame):
+        self.signum = signum
+        for sig, handler in self._previous.items():  # a second Ctrl-C stops at once
+            signal.signal(sig, handler)
+
+    def __enter__(self):
+        for sig in STOP_SIGNALS:
+            self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        return False
+
+    @property
+    def requested(self):
+        return self.signum is not None

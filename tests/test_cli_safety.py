@@ -1,0 +1,191 @@
+"""Training and playback never lose work and never accept a typo: strict keys, values checked before
+any work, no silent overwrite, a graceful stop on Ctrl-C / SIGTERM, and --help."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+from conftest import ROOT
+
+from test_training import MPIEXEC, _train_cmd
+
+WALK_TRAIN = os.path.join(ROOT, "args/train_humanoid3d_walk_args.txt")
+WALK_RUN = os.path.join(ROOT, "args/run_humanoid3d_walk_args.txt")
+
+
+def _cli(capsys, script, argv):
+    """Run a CLI's main in-process as the console script would; returns (exit code, stdout, stderr)."""
+    from deepmimic.util.errors import run_cli
+    module = {"train": "deepmimic.DeepMimic_Optimizer", "play": "deepmimic.testrl"}[script]
+    main = __import__(module, fromlist=["main"]).main
+    try:
+        code = run_cli(lambda: main(argv))
+    except SystemExit as e:
+        code = e.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _agent(tmp_path, **over):
+    base = json.load(open(os.path.join(ROOT, "data/agents/ct_agent_humanoid_ppo.txt")))
+    path = tmp_path / "agent.txt"
+    path.write_text(json.dumps(dict(base, **over)))
+    return ["--agent_files", str(path)]
+
+
+BAD_TRAIN = [  # (extra argv, words the one-line error must contain)
+    (["--max_sample", "5"], "unknown key --max_sample; did you mean --max_samples?"),
+    (["--fall_contact_bodys", "1"], "did you mean --fall_contact_bodies?"),
+    (["--max_samples", "0"], "--max_samples must be a positive number"),
+    (["--max_samples", "-3"], "--max_samples must be a positive number"),
+    (["--rand_seed", "-1"], "--rand_seed must be from 0"),
+    (["--num_envs_per_proc", "0"], "--num_envs_per_proc must be from 1 to 256"),
+    (["--num_envs_per_proc", "100000"], "--num_envs_per_proc must be from 1 to 256"),
+    (["--world_scale", "nan"], "--world_scale must be a positive number"),
+    (["--time_lim_min", "2", "--time_lim_max", "1"], "--time_lim_max (1) must be positive and >= --time_lim_min (2)"),
+    (["--time_end_lim_min", "-1"], "--time_end_lim_min must be >= 0"),
+    (["--train_agents", "maybe"], "--train_agents expects true or false"),
+    (["--output_path", "a", "b"], "--output_path takes one value"),
+    (["--output_path", WALK_TRAIN], "--output_path is an existing file, not a folder"),
+    (["--output_path", "/proc/deepmimic_out"], "--output_path cannot be created"),
+]
+BAD_AGENT = [
+    ({"OutputIters": 0}, "'OutputIters' must be an integer from 1"),
+    ({"IntOutputIters": 0}, "'IntOutputIters' must be an integer from 1"),
+    ({"Epochs": 0}, "'Epochs' must be an integer from 1"),
+    ({"BatchSize": 10 ** 9}, "'BatchSize' must be an integer from 1 to 1e+06"),
+    ({"MiniBatchSize": 8192}, "'MiniBatchSize' (8192) must not exceed 'BatchSize' (4096)"),
+    ({"ActorStepSize": 1e-5}, "unknown key 'ActorStepSize'; did you mean 'ActorStepsize'?"),
+    ({"ExpParamsBeg": {"Noize": 0.1}}, "unknown key 'ExpParamsBeg.Noize'; did you mean 'Noise'?"),
+    ({"Discount": "0.95"}, "'Discount' must be a number"),
+]
+
+
+@pytest.mark.parametrize("extra,words", BAD_TRAIN, ids=[" ".join(b[0])[:40] for b in BAD_TRAIN])
+def test_bad_training_input_is_one_line_and_exit_2(tmp_path, capsys, extra, words):
+    argv = ["--arg_file", WALK_TRAIN, "--output_path", str(tmp_path / "out"), *extra]
+    code, out, err = _cli(capsys, "train", argv)
+    assert code == 2 and words in err and "Traceback" not in err and err.count("\n") == 1, err
+    assert not (tmp_path / "out" / "agent0_log.txt").exists()
+
+
+@pytest.mark.parametrize("over,words", BAD_AGENT, ids=[str(b[0])[:40] for b in BAD_AGENT])
+def test_bad_agent_file_is_one_line_naming_the_file(tmp_path, capsys, over, words):
+    code, _, err = _cli(capsys, "train", ["--arg_file", WALK_TRAIN, "--output_path", str(tmp_path / "o"),
+                                          *_agent(tmp_path, **over)])
+    assert code == 2 and words in err and "agent.txt" in err and err.count("\n") == 1, err
+
+
+def test_unknown_key_in_an_arg_file_names_the_file(tmp_path, capsys):
+    argfile = tmp_path / "my_args.txt"
+    argfile.write_text(open(WALK_TRAIN).read() + "\n--fall_contact_bodys 1 2\n")
+    code, _, err = _cli(capsys, "train", ["--arg_file", str(argfile)])
+    assert code == 2 and "my_args.txt: unknown key --fall_contact_bodys; did you mean --fall_contact_bodies?" in err
+
+
+def test_deepmimic_compat_keys_are_accepted():
+    from deepmimic.util.arg_parser import ArgParser
+    args = ArgParser.from_argv(["--arg_file", WALK_TRAIN, "--scene", "imitate", "--num_sim_substeps", "2",
+                                "--terrain_file", "data/terrain/plane.txt", "--char_types", "general"])
+    assert args.parse_string("scene") == "imitate"
+
+
+@pytest.mark.parametrize("extra,words", [
+    (["--num_episodes", "-1"], "--num_episodes must be from 0"),
+    (["--max_steps", "0"], "--max_steps must be from 1"),
+    (["--width", "0", "--record", "x.gif"], "--width must be from 16"),
+    (["--record", "/proc/nope/x.gif"], "--record cannot be created"),
+    (["--record_png", WALK_TRAIN], "--record_png is an existing file"),
+])
+def test_bad_playback_input_is_one_line_and_exit_2(capsys, extra, words):
+    argv = ["--arg_file", WALK_RUN, "--model_files", "data/policies/humanoid3d/humanoid3d_jump_anet.pth", *extra]
+    code, _, err = _cli(capsys, "play", argv)
+    assert code == 2 and words in err and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("script,group", [("train", "output:"), ("play", "playback:")])
+def test_help_lists_every_key_and_the_skills(capsys, script, group):
+    from deepmimic.util.arg_keys import KEYS
+    code, out, _ = _cli(capsys, script, ["--help"])
+    assert code == 0 and group in out and "env:" in out and "train: args/train_humanoid3d_<skill>_args.txt" in out
+    assert "walk" in out and "backflip" in out
+    shown = [k for k in KEYS if f"--{k} " in out]
+    assert "drift_term_dist" in shown and "motion_file" in shown
+
+
+def test_existing_model_is_never_silently_overwritten(tmp_path, capsys, small_agent_file):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "agent0_model_anet.pth").write_bytes(b"a trained model")
+    argv = ["--arg_file", WALK_TRAIN, "--agent_files", small_agent_file, "--output_path", str(out), "--max_iters", "1"]
+    code, _, err = _cli(capsys, "train", argv)
+    assert code == 2 and "already holds a trained model; resume it with --model_files" in err
+    assert (out / "agent0_model_anet.pth").read_bytes() == b"a trained model"
+
+
+def test_intermediate_models_follow_the_command_line_output_path():
+    from deepmimic.learning.rl_world import resolve_output_paths
+    from deepmimic.util.arg_parser import ArgParser
+    args = ArgParser.from_argv(["--arg_file", WALK_TRAIN, "--output_path", "/tmp/x"])
+    assert resolve_output_paths(args) == ("/tmp/x", os.path.join("/tmp/x", "intermediate"))
+    args = ArgParser.from_argv(["--arg_file", WALK_TRAIN, "--output_path", "/tmp/x", "--int_output_path", "/tmp/i"])
+    assert resolve_output_paths(args) == ("/tmp/x", "/tmp/i")
+    args = ArgParser.from_argv(["--arg_file", WALK_TRAIN])  # the arg file's own pair
+    assert resolve_output_paths(args) == ("output/humanoid3d_walk", "output/humanoid3d_walk/intermediate")
+
+
+def test_resume_needs_the_matching_critic(tmp_path, small_agent_file):
+    from deepmimic.learning.rl_world import build_agent, build_envs
+    from deepmimic.util.arg_parser import ArgParser
+    from deepmimic.util.errors import DeepMimicError
+    base = ["--arg_file", WALK_TRAIN, "--agent_files", small_agent_file]
+    args = ArgParser.from_argv(base)
+    env = build_envs(args, 1, seed=0)[0]
+    agent = build_agent(args, env, seed=0)
+    agent.set_total_samples(100)
+    agent.save(str(tmp_path / "a"))
+    agent.set_total_samples(200)
+    agent.save(str(tmp_path / "b"))
+    os.replace(tmp_path / "b_cnet.pth", tmp_path / "a_cnet.pth")  # anet of one save, cnet of another
+    resume = ArgParser.from_argv(base + ["--model_files", str(tmp_path / "a_anet.pth")])
+    with pytest.raises(DeepMimicError, match="different saves"):
+        build_agent(resume, env, seed=0)
+    os.remove(tmp_path / "a_cnet.pth")
+    with pytest.raises(DeepMimicError, match="critic model file not found"):
+        build_agent(resume, env, seed=0)
+    play = ArgParser.from_argv(base + ["--model_files", str(tmp_path / "a_anet.pth"), "--train_agents", "false"])
+    assert build_agent(play, env, seed=0).total_samples == 100  # playing needs only the actor
+
+
+def _stop_run(tmp_path, small_agent_file, sig, procs):
+    out = tmp_path / f"stop_{procs}"
+    proc = subprocess.Popen(_train_cmd(out, small_agent_file, procs=procs), cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 240
+        while time.time() < deadline and not (out / "agent0_model_anet.pth").is_file():
+            time.sleep(0.2)
+        time.sleep(1.0)
+        proc.send_signal(sig)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return out, proc.returncode, stdout, stderr
+
+
+@pytest.mark.parametrize("sig,procs", [(signal.SIGINT, 2), (signal.SIGTERM, 1)], ids=["ctrl-c-mpiexec-2", "sigterm-python"])
+def test_stop_signal_saves_the_current_model_and_exits_130(tmp_path, small_agent_file, sig, procs):
+    if procs > 1 and MPIEXEC is None:
+        pytest.skip("mpiexec not installed")
+    out, code, stdout, stderr = _stop_run(tmp_path, small_agent_file, sig, procs)
+    assert code == 130, stderr[-2000:]
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
+    saved = torch.load(out / "agent0_model_anet.pth", weights_only=True)
+    assert f"stopped at {saved['samples']} samples; model saved to {out}/agent0_model_anet.pth" in stdout
+    from deepmimic.util.logger import read_log
+    assert read_log(str(out / "agent0_log.txt"))["Samples"][-1] == saved["samples"]  # model and log agree
