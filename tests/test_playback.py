@@ -46,6 +46,7 @@ def test_testrl_evaluation_prints_statistics():
                         "--rand_seed", "2"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "episodes: 2  mean return:" in r.stdout
+    assert "b3Warning" not in r.stdout + r.stderr  # the generated URDF states every joint's axis
 
 
 def test_tf_checkpoint_conversion(tmp_path):

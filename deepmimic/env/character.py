@@ -179,7 +179,9 @@ def character_to_urdf(char, world_scale=1.0):
         jtype = char.types[j]
         parent = "base" if j == 0 else char.names[char.parents[j]]
         urdf_type = {"none": "fixed", "fixed": "fixed", "spherical": "spherical", "revolute": "revolute"}[jtype]
-        extra = ""
+        # PyBullet ignores a spherical joint's axis but warns when it is missing (16 lines per body
+        # loaded); (1, 0, 0) is the default it falls back to, so stating it changes nothing.
+        extra = '<axis xyz="1 0 0"/>' if jtype == "spherical" else ""
         if jtype == "revolute":
             extra = (f'<limit effort="1000.0" lower="{_f(char.lim_low[j, 0])}" upper="{_f(char.lim_high[j, 0])}" velocity="0.5"/>'
                      '<axis xyz="0 0 1"/>')
