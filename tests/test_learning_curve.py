@@ -57,6 +57,9 @@ def test_training_writes_the_curve_and_resume_continues_it(tmp_path, small_agent
     assert rows[0]["samples"] == 0 and len(rows) >= 2 and all(r["test_episodes"] == 3 for r in rows)
     assert all(0 < r["test_return_mean"] <= 30 for r in rows)  # 1 s test episodes: at most 30 steps of reward <= 1
     assert f"Curve at {rows[-1]['samples']} samples" in stdout
+    progress = [l for l in stdout.splitlines() if l.startswith("iter ")]  # one compact line per iteration
+    assert len(progress) == 2 and "samples/s" in progress[0] and "| Samples |" not in stdout
+    assert stdout.rstrip().endswith(f"finished at {rows[-1]['samples']} samples; model saved to {out}/agent0_model_anet.pth")
     anet = out / "agent0_model_anet.pth"
     saved = torch.load(anet, weights_only=True)
     assert rows[-1]["samples"] == saved["samples"]  # the final point is the saved model

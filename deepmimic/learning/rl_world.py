@@ -204,6 +204,7 @@ class Trainer:
         recorders = [PathRecorder() for _ in envs]
         returns = []
         start = time.time()
+        self.start_samples = agent.total_samples
         if int(self.cfg["TestEpisodes"]) > 0 and agent.iter == 0:
             self.test()
         if self.curve_due():
@@ -284,7 +285,7 @@ class Trainer:
         agent.set_total_samples(agent.total_samples + global_samples)
         for env in self.envs:
             env.set_sample_count(agent.total_samples)
-        self.print_root(f"Agent 0\n{log.format_table()}\n")
+        self.print_root(self.progress_line(start))
         if mpi_util.is_root():
             if log.path:
                 log.dump()
@@ -295,6 +296,18 @@ class Trainer:
                 self.save(os.path.join(self.int_output_path, f"agent0_int_model_{prev_iter:010d}"))
         return (int(self.cfg["TestEpisodes"]) > 0
                 and prev_iter // int(self.cfg["IntOutputIters"]) != agent.iter // int(self.cfg["IntOutputIters"]))
+
+    def progress_line(self, start):
+        """One line per iteration; the full DeepMimic table goes to agent0_log.txt."""
+        agent, log = self.agent, self.logger
+        elapsed = max(time.time() - start, 1e-9)
+        rate = (agent.total_samples - self.start_samples) / elapsed
+        text = f"iter {agent.iter:6d}  samples {agent.total_samples:,}"
+        if math.isfinite(self.max_samples):
+            left = max(self.max_samples - agent.total_samples, 0) / max(rate, 1e-9)
+            text += f" ({min(100.0, 100.0 * agent.total_samples / self.max_samples):.1f}%, ETA {left / 3600:.0f}h{left % 3600 / 60:02.0f}m)"
+        return (text + f"  {rate:,.0f} samples/s  train return {log.get('Train_Return', 0.0):.2f}"
+                f"  test return {self.avg_test_return:.2f}  clip frac {log.get('Clip_Frac', float('nan')):.3f}")
 
     def test(self):
         """DeepMimic's periodic test: TestEpisodes deterministic episodes split over ranks."""
