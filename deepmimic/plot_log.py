@@ -12,6 +12,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from deepmimic.util.errors import DeepMimicError, run_cli  # noqa: E402
+from deepmimic.util.file_io import check_writable_file  # noqa: E402
 from deepmimic.learning.learning_curve import read_curve as read_curve_rows  # noqa: E402
 from deepmimic.util.logger import read_log  # noqa: E402
 
@@ -68,11 +69,24 @@ def plot_curves(csv_paths, out_path, title=None):
     return _finish(fig, axes, "mean test return (20 s episodes, max 600)", out_path, title)
 
 
+def check_plot_output(path):
+    """The output's format is one matplotlib writes, and its folder is writable (before any plotting)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib.backend_bases import FigureCanvasBase
+    ext = os.path.splitext(path)[1].lstrip(".").lower()
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if ext not in formats:
+        raise DeepMimicError(f"-o: unknown image format {ext!r} (use one of {', '.join(sorted(formats))})", path)
+    check_writable_file(path, "out")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description="Plot DeepMimic training logs")
     p.add_argument("logs", nargs="+")
     p.add_argument("-o", "--out", default="learning_curves.png")
     a = p.parse_args(argv)
+    check_plot_output(a.out)
     if all(path.endswith(".csv") for path in a.logs):
         for path in a.logs:
             if not os.path.isfile(path):

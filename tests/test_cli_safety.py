@@ -189,3 +189,59 @@ def test_stop_signal_saves_the_current_model_and_exits_130(tmp_path, small_agent
     assert f"stopped at {saved['samples']} samples; model saved to {out}/agent0_model_anet.pth" in stdout
     from deepmimic.util.logger import read_log
     assert read_log(str(out / "agent0_log.txt"))["Samples"][-1] == saved["samples"]  # model and log agree
+
+
+def _edited_data(tmp_path, name, edit):
+    data = json.load(open(os.path.join(ROOT, name)))
+    edit(data)
+    path = tmp_path / os.path.basename(name)
+    path.write_text(json.dumps(data))  # json writes NaN/Infinity, which Python's json also reads
+    return str(path)
+
+
+@pytest.mark.parametrize("name,edit,words", [
+    ("data/controllers/humanoid3d_ctrl.txt", lambda d: d["PDControllers"][3].update(Kp=float("nan")), "finite, non-negative gains"),
+    ("data/controllers/humanoid3d_ctrl.txt", lambda d: d["PDControllers"][3].update(Kd=float("inf")), "finite, non-negative gains"),
+    ("data/characters/humanoid3d.txt", lambda d: d["Skeleton"]["Joints"][2].update(TorqueLim=-5), "negative TorqueLim"),
+    ("data/characters/humanoid3d.txt", lambda d: d["Skeleton"]["Joints"][4].update(LimLow0=2, LimHigh0=1), "LimLow > LimHigh"),
+    ("data/characters/humanoid3d.txt", lambda d: d["Skeleton"]["Joints"][1].update(AttachY=float("nan")), "non-finite 'AttachY'"),
+], ids=["kp-nan", "kd-inf", "torque-negative", "limits-inverted", "attach-nan"])
+def test_bad_values_in_data_files_are_reported(tmp_path, name, edit, words):
+    from deepmimic.env.character import load_character
+    from deepmimic.env.pd_controller import load_pd_gains
+    from deepmimic.util.errors import DeepMimicError
+    path = _edited_data(tmp_path, name, edit)
+    with pytest.raises(DeepMimicError, match=words.replace("(", r"\(")) as e:
+        if "controllers" in name:
+            load_pd_gains(path, load_character(os.path.join(ROOT, "data/characters/humanoid3d.txt")))
+        else:
+            load_character(path)
+    assert os.path.basename(name) in str(e.value)
+
+
+def test_gym_env_rejects_non_finite_actions():
+    import gymnasium as gym
+    import numpy as np
+    import deepmimic  # noqa: F401  (registers the envs)
+    env = gym.make("deepmimic/HumanoidDeepMimicWalk-v0")
+    env.reset(seed=0)
+    action = np.zeros(env.action_space.shape)
+    action[5] = np.nan
+    with pytest.raises(ValueError, match=r"NaN or infinite values at indices \[5\]"):
+        env.step(action)
+    obs, *_ = env.step(np.zeros(env.action_space.shape))  # the env is still usable
+    assert np.all(np.isfinite(obs))
+    env.close()
+
+
+def test_plot_and_converter_outputs_are_checked_first(tmp_path, capsys):
+    from deepmimic.learning.tf_checkpoint import main as convert_main
+    from deepmimic.plot_log import main as plot_main
+    from deepmimic.util.errors import DeepMimicError
+    curve = os.path.join(ROOT, "benchmarks/results/walk_deepmimic.csv")
+    with pytest.raises(DeepMimicError, match="unknown image format 'pngx'"):
+        plot_main([curve, "-o", str(tmp_path / "c.pngx")])
+    with pytest.raises(DeepMimicError, match="--out cannot be created"):
+        plot_main([curve, "-o", "/proc/no_such_dir/c.png"])
+    with pytest.raises(DeepMimicError, match="--out_prefix cannot be created"):
+        convert_main(["missing.ckpt", "/proc/no_such_dir/walk"])

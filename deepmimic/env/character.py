@@ -74,9 +74,12 @@ def load_character(path):
                 return default
             raise DeepMimicError(f"{where} is missing '{key}'", path)
         try:
-            return float(entry[key])
+            value = float(entry[key])
         except (TypeError, ValueError):
             raise DeepMimicError(f"{where} has a non-numeric '{key}': {entry[key]!r}", path)
+        if not np.isfinite(value):
+            raise DeepMimicError(f"{where} has a non-finite '{key}': {entry[key]!r}", path)
+        return value
 
     names, types, parents = [], [], []
     attach, lo, hi, tq, ee, dw = [], [], [], [], [], []
@@ -109,7 +112,11 @@ def load_character(path):
         attach.append([num(j, f"Attach{a}", where) for a in "XYZ"])
         lo.append([num(j, f"LimLow{k}", where, default=0.0) for k in range(3)])
         hi.append([num(j, f"LimHigh{k}", where, default=0.0) for k in range(3)])
+        if any(l > h for l, h in zip(lo[-1], hi[-1])):
+            raise DeepMimicError(f"{where} has a joint limit LimLow > LimHigh ({lo[-1]} > {hi[-1]})", path)
         tq.append(num(j, "TorqueLim", where, default=0.0))
+        if tq[-1] < 0:
+            raise DeepMimicError(f"{where} has a negative TorqueLim {tq[-1]:g}", path)
         ee.append(bool(num(j, "IsEndEffector", where, default=0.0)))
         dw.append(num(j, "DiffWeight", where, default=1.0))
 

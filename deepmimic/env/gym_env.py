@@ -40,7 +40,10 @@ class DeepMimicGymEnv(gym.Env):
         return obs.astype(np.float32), {"phase": self.sim.phase()}
 
     def step(self, action):
-        obs, reward, done, term = self.sim.step(np.asarray(action, dtype=np.float64))
+        action = np.asarray(action, dtype=np.float64)
+        if not np.all(np.isfinite(action)):  # PyBullet would return NaN observations forever
+            raise ValueError(f"action contains NaN or infinite values at indices {np.nonzero(~np.isfinite(action))[0].tolist()}")
+        obs, reward, done, term = self.sim.step(action)
         terminated = term == Terminate.FAIL
         truncated = done and not terminated
         return obs.astype(np.float32), float(reward), bool(terminated), bool(truncated), {"phase": self.sim.phase()}

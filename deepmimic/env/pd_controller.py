@@ -19,8 +19,8 @@ def load_pd_gains(path, char):
             kp[i], kd[i] = float(c["Kp"]), float(c["Kd"])
         except (KeyError, TypeError, ValueError):
             raise DeepMimicError(f"controller {i} needs numeric 'Kp' and 'Kd'", path)
-        if kp[i] < 0 or kd[i] < 0:
-            raise DeepMimicError(f"controller {i} has negative gains", path)
+        if not (np.isfinite(kp[i]) and np.isfinite(kd[i])) or kp[i] < 0 or kd[i] < 0:
+            raise DeepMimicError(f"controller {i} needs finite, non-negative gains, got Kp {kp[i]:g} and Kd {kd[i]:g}", path)
     return kp, kd
 
 

@@ -18,6 +18,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 from deepmimic.util.errors import DeepMimicError, run_cli  # noqa: E402
+from deepmimic.util.file_io import check_writable_file  # noqa: E402
 
 _TABLE_MAGIC = 0xDB4775248B80FB57
 _DTYPES = {1: np.float32, 2: np.float64, 3: np.int32, 9: np.int64}
@@ -200,6 +201,7 @@ def main(argv=None):
     p.add_argument("checkpoint", help="checkpoint prefix, e.g. .../humanoid3d_backflip.ckpt")
     p.add_argument("out_prefix", help="writes OUT_PREFIX_anet.pth and OUT_PREFIX_cnet.pth")
     a = p.parse_args(argv)
+    check_writable_file(a.out_prefix + "_anet.pth", "out_prefix")
     for path in convert(a.checkpoint, a.out_prefix):
         print(path)
     return 0
