@@ -1,4 +1,24 @@
+import os
+import shutil
+
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class BuildWithResources(build_py):
+    """Wheels and non-editable installs carry args/ and data/ as deepmimic/resources/, so the arg
+    files, clips and shipped policies work from any directory (deepmimic.PACKAGE_ROOT finds them)."""
+
+    def run(self):
+        super().run()
+        if getattr(self, "editable_mode", False):
+            return  # an editable install reads them from the checkout
+        for folder in ("args", "data"):
+            shutil.copytree(os.path.join(HERE, folder), os.path.join(self.build_lib, "deepmimic", "resources", folder),
+                            dirs_exist_ok=True)
+
 
 setup(
     name="deepmimic",
@@ -7,6 +27,7 @@ setup(
     license="MIT",
     python_requires=">=3.9",
     packages=find_packages(include=["deepmimic", "deepmimic.*"]),
+    cmdclass={"build_py": BuildWithResources},
     install_requires=[
         "torch==2.13.0",
         "pybullet>=3.2.5",

@@ -37,6 +37,8 @@ CONFIGS = {
                    {"Optimizer": "Adam", "ActorStepsize": 2e-5, "CriticStepsize": 1e-4, "Epochs": 2},
                    "drift + Adam (actor 2e-5, critic 1e-4), 2 epochs per batch"),
     "fast": ([], {}, "the fast recipe: args/train_humanoid3d_<skill>_fast_args.txt as it is"),
+    "fast_lr3": (["--agent_files", "data/agents/ct_agent_humanoid_ppo_fast.txt"], {"ActorStepsize": 3e-5},
+                 "the fast recipe with a 3x actor step (3e-5)"),
     "warm_adam": (["--agent_files", "data/agents/ct_agent_humanoid_ppo_deepmimic.txt", *FIXED_20S,
                    "--drift_term_dist", "1.0", "--warm_start_samples", "16000"],
                   {"Optimizer": "Adam", "ActorStepsize": 2e-5, "CriticStepsize": 1e-4, "Epochs": 2},
@@ -66,7 +68,7 @@ def train_command(a, out):
         extra[i + 1] = write_agent_file(extra[i + 1], agent_over, os.path.join(out, "agent.txt"))
     mpiexec = os.path.join(os.path.dirname(sys.executable), "mpiexec")
     cmd = [mpiexec, "-n", str(a.procs), sys.executable, os.path.join(ROOT, "deepmimic", "DeepMimic_Optimizer.py"),
-           "--arg_file", os.path.join(ROOT, "args", f"train_humanoid3d_{a.skill}{'_fast' if a.config == 'fast' else ''}_args.txt"),
+           "--arg_file", os.path.join(ROOT, "args", f"train_humanoid3d_{a.skill}{'_fast' if a.config.startswith('fast') else ''}_args.txt"),
            *extra,
            "--output_path", out, "--int_output_path", os.path.join(out, "intermediate"),
            "--max_samples", str(int(a.samples)), "--rand_seed", str(a.seed),

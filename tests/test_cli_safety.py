@@ -245,3 +245,30 @@ def test_plot_and_converter_outputs_are_checked_first(tmp_path, capsys):
         plot_main([curve, "-o", "/proc/no_such_dir/c.png"])
     with pytest.raises(DeepMimicError, match="--out_prefix cannot be created"):
         convert_main(["missing.ckpt", "/proc/no_such_dir/walk"])
+
+
+def test_wheel_install_trains_from_any_directory(tmp_path, small_agent_file):
+    """A non-editable install carries the arg files, clips and policies: train and play from elsewhere."""
+    wheel_dir, target, work = tmp_path / "wheel", tmp_path / "site", tmp_path / "elsewhere"
+    work.mkdir()
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", ROOT, "--no-deps", "--no-build-isolation", "-q",
+                        "-w", str(wheel_dir)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    wheel = next(wheel_dir.glob("deepmimic-*.whl"))
+    r = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    env = dict(os.environ, PYTHONPATH=str(target))
+    r = subprocess.run([sys.executable, "-c", "import deepmimic; print(deepmimic.__file__, deepmimic.PACKAGE_ROOT)"],
+                       cwd=work, env=env, capture_output=True, text=True, timeout=120)
+    assert str(target) in r.stdout and r.stdout.split()[1].endswith(os.path.join("deepmimic", "resources"))
+    r = subprocess.run([sys.executable, "-m", "deepmimic.DeepMimic_Optimizer", "--arg_file",
+                        "args/train_humanoid3d_walk_args.txt", "--agent_files", small_agent_file, "--output_path", "out",
+                        "--num_envs_per_proc", "2", "--max_samples", "300", "--rand_seed", "1"],
+                       cwd=work, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout[-1000:] + r.stderr[-2000:]
+    assert (work / "out" / "agent0_model_anet.pth").is_file()
+    r = subprocess.run([sys.executable, "-m", "deepmimic.testrl", "--arg_file", "args/run_humanoid3d_jump_args.txt",
+                        "--num_episodes", "1", "--max_steps", "5"], cwd=work, env=env, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0 and "episodes: 1" in r.stdout, r.stderr[-2000:]
