@@ -52,9 +52,10 @@ def plot_logs(paths, out_path):
         if missing:
             raise DeepMimicError(f"not a DeepMimic training log: missing column(s) {', '.join(missing)}", path)
         label = os.path.basename(os.path.dirname(os.path.abspath(path))) or path
+        marker = "o" if len(cols["Samples"]) < 50 else None  # a short (even 1-row) log stays visible
         for ax, x in zip(axes, ("Samples", "Wall_Time")):
-            ax.plot(cols[x], cols["Train_Return"], label=f"{label} train")
-            ax.plot(cols[x], cols["Test_Return"], "--", label=f"{label} test")
+            ax.plot(cols[x], cols["Train_Return"], marker=marker, ms=4, label=f"{label} train")
+            ax.plot(cols[x], cols["Test_Return"], "--", marker=marker, ms=4, label=f"{label} test")
     return _finish(fig, axes, "return", out_path)
 
 

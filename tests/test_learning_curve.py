@@ -212,3 +212,16 @@ def test_plot_cli_draws_learning_curves(tmp_path):
     (tmp_path / "bad.csv").write_text("a,b\n1,2\n")
     with pytest.raises(DeepMimicError, match="not a learning_curve.csv"):
         main([str(tmp_path / "bad.csv"), "-o", str(tmp_path / "d.png")])
+
+
+def test_plot_log_draws_a_one_row_log_visibly(tmp_path):
+    from PIL import Image
+    from deepmimic.plot_log import plot_logs
+    log = tmp_path / "run" / "agent0_log.txt"
+    log.parent.mkdir()
+    log.write_text("Iteration\tWall_Time\tSamples\tTrain_Return\tTest_Return\n0\t0.001\t4096\t15.0\t17.0\n")
+    im = np.asarray(Image.open(plot_logs([str(log)], str(tmp_path / "p.png"))).convert("RGB")).astype(int)
+    w = im.shape[1]
+    centre = im[:, int(0.22 * w):int(0.32 * w)]  # the lone point sits mid-axes; the legend is far right
+    blue = np.abs(centre - np.array([31, 119, 180])).sum(-1) < 60  # matplotlib's first colour
+    assert blue.sum() > 10
