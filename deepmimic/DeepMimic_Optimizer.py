@@ -18,12 +18,12 @@ from deepmimic.util.errors import run_cli  # noqa: E402
 
 
 def main(argv=None):
-    from deepmimic.learning.rl_world import Trainer
+    from deepmimic.factory import make_trainer
     args = ArgParser.from_argv(sys.argv[1:] if argv is None else argv)
     if args.has_key("help"):
         mpi_util.is_root() and print(format_help(__doc__, ["general", "env", "training", "output"]))
         return 0
-    trainer = Trainer(args)
+    trainer = make_trainer(args)
     if not args.parse_bool("train_agents", True):
         mpi_util.is_root() and print("train_agents is false: nothing to train (use testrl.py to play a policy)")
         return 0

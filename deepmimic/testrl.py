@@ -38,7 +38,8 @@ def report(results):
 
 
 def main(argv=None):
-    from deepmimic.learning.rl_world import build_agent, build_envs, make_seed, run_episodes
+    from deepmimic.factory import build_agent, build_envs, make_seed
+    from deepmimic.learning.rollout import run_episodes
     from deepmimic.env.recorder import FrameRecorder
 
     args = ArgParser.from_argv(sys.argv[1:] if argv is None else argv)
@@ -87,7 +88,7 @@ def main(argv=None):
 
 def play_gui(args, seed, max_steps):
     from deepmimic.env.imitation_env import Mode, Terminate
-    from deepmimic.learning.rl_world import build_agent, build_envs
+    from deepmimic.factory import build_agent, build_envs
     env = build_envs(args, 1, seed, enable_draw=True)[0]
     agent = build_agent(args, env, seed)
     env.set_mode(Mode.TEST)

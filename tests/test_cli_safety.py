@@ -128,7 +128,7 @@ def test_existing_model_is_never_silently_overwritten(tmp_path, capsys, small_ag
 
 
 def test_intermediate_models_follow_the_command_line_output_path():
-    from deepmimic.learning.rl_world import resolve_output_paths
+    from deepmimic.learning.trainer import resolve_output_paths
     from deepmimic.util.arg_parser import ArgParser
     args = ArgParser.from_argv(["--arg_file", WALK_TRAIN, "--output_path", "/tmp/x"])
     assert resolve_output_paths(args) == ("/tmp/x", os.path.join("/tmp/x", "intermediate"))
@@ -139,7 +139,7 @@ def test_intermediate_models_follow_the_command_line_output_path():
 
 
 def test_resume_needs_the_matching_critic(tmp_path, small_agent_file):
-    from deepmimic.learning.rl_world import build_agent, build_envs
+    from deepmimic.factory import build_agent, build_envs
     from deepmimic.util.arg_parser import ArgParser
     from deepmimic.util.errors import DeepMimicError
     base = ["--arg_file", WALK_TRAIN, "--agent_files", small_agent_file]

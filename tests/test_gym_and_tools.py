@@ -53,7 +53,7 @@ def test_plot_log_cli(tmp_path):
 
 def test_nan_gradient_is_skipped_and_saved_model_stays_valid(tmp_path, small_agent_file, monkeypatch):
     from deepmimic.learning.ppo_agent import PPOAgent
-    from deepmimic.learning.rl_world import Trainer
+    from deepmimic.factory import make_trainer
     from deepmimic.util.arg_parser import ArgParser
     from deepmimic.util.logger import read_log
 
@@ -71,7 +71,7 @@ def test_nan_gradient_is_skipped_and_saved_model_stays_valid(tmp_path, small_age
     args = ArgParser.from_argv(["--arg_file", os.path.join(ROOT, "args/train_humanoid3d_walk_args.txt"),
                                 "--agent_files", small_agent_file, "--output_path", str(out),
                                 "--num_envs_per_proc", "2", "--rand_seed", "9", "--max_iters", "4"])
-    trainer = Trainer(args)
+    trainer = make_trainer(args)
     before = {}
 
     original_train = PPOAgent.train
@@ -100,14 +100,14 @@ def test_nan_gradient_is_skipped_and_saved_model_stays_valid(tmp_path, small_age
 def test_tensorboard_scalars_mirror_the_log(tmp_path, small_agent_file):
     pytest.importorskip("tensorboard")
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-    from deepmimic.learning.rl_world import Trainer
+    from deepmimic.factory import make_trainer
     from deepmimic.util.arg_parser import ArgParser
     from deepmimic.util.logger import read_log
     out = tmp_path / "run"
     args = ArgParser.from_argv(["--arg_file", os.path.join(ROOT, "args/train_humanoid3d_walk_args.txt"),
                                 "--agent_files", small_agent_file, "--output_path", str(out),
                                 "--num_envs_per_proc", "2", "--rand_seed", "4", "--max_iters", "2"])
-    Trainer(args).train()
+    make_trainer(args).train()
     acc = EventAccumulator(str(out / "tensorboard"))
     acc.Reload()
     train_return = [e.value for e in acc.Scalars("Train_Return")]

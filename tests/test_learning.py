@@ -91,7 +91,7 @@ def _tiny_agent(cfg_overrides=None):
                ExpParamsBeg=ExpParams(rate=1.0, noise=0.05), ExpParamsEnd=ExpParams(rate=0.2, noise=0.05))
     cfg.update(cfg_overrides or {})
     env = make_env("walk")
-    return PPOAgent(cfg, env, seed=3), env
+    return PPOAgent(cfg, env.spec, seed=3), env
 
 
 def test_actor_loss_ratio_clipping_and_logp():
@@ -127,3 +127,17 @@ def test_gaussian_logp_numpy_and_torch_agree_with_closed_form():
     expected = np.sum(-0.5 * (delta / 0.05) ** 2 - np.log(0.05) - 0.5 * np.log(2 * np.pi), axis=-1)
     assert np.allclose(gaussian_logp(delta, 0.05), expected)
     assert np.allclose(gaussian_logp(torch.as_tensor(delta), 0.05).numpy(), expected)
+
+
+def test_learner_depends_on_the_env_contract_only():
+    """deepmimic.learning sees envs through deepmimic.env.base_env: no PyBullet, no concrete env."""
+    import pkgutil
+    import subprocess
+    import sys
+    import deepmimic.learning
+    mods = [f"deepmimic.learning.{m.name}" for m in pkgutil.iter_modules(deepmimic.learning.__path__)]
+    code = (f"import sys\nfor m in {mods!r}: __import__(m)\n"
+            "print(sorted(m for m in sys.modules if m in ('pybullet', 'deepmimic.env.imitation_env')))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "[]", r.stdout + r.stderr
+    assert len(mods) >= 10

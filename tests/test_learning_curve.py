@@ -111,7 +111,7 @@ def test_warm_start_fits_the_actor_to_the_clip():
     env = make_env()
     cfg = load_agent_file(os.path.join(ROOT, "data/agents/ct_agent_humanoid_ppo_deepmimic.txt"))
     cfg.update(ActorNet="fc_2layers_256units", CriticNet="fc_2layers_256units")
-    agent = PPOAgent(cfg, env)
+    agent = PPOAgent(cfg, env.spec)
     starts = start_times(env.motion.cycle_time, 4)
 
     def clip_error():  # actor mean vs the clip's action, in normalised units, at fixed states
@@ -143,7 +143,7 @@ def test_agent_file_chooses_the_optimizer(tmp_path):
     for opt in ("SGD", "Adam"):
         path = tmp_path / f"{opt}.txt"
         path.write_text(json.dumps(dict(base, Optimizer=opt, ActorNet="fc_2layers_256units", CriticNet="fc_2layers_256units")))
-        agent = PPOAgent(load_agent_file(str(path)), env)
+        agent = PPOAgent(load_agent_file(str(path)), env.spec)
         kinds[opt] = (type(agent.actor_opt).__name__, type(agent.critic_opt).__name__)
     assert kinds == {"SGD": ("SGD", "SGD"), "Adam": ("Adam", "Adam")}
     bad = tmp_path / "bad.txt"
@@ -190,7 +190,7 @@ def test_ref_root_state_shows_the_drift_the_policy_must_correct():
 
 def test_model_trained_with_ref_root_state_needs_it(tmp_path, small_agent_file):
     """A policy's state size travels with it: playing it in the plain env is a clear error."""
-    from deepmimic.learning.rl_world import build_agent, build_envs
+    from deepmimic.factory import build_agent, build_envs
     from deepmimic.util.arg_parser import ArgParser
     from deepmimic.util.errors import DeepMimicError
     base = ["--arg_file", os.path.join(ROOT, "args/train_humanoid3d_walk_args.txt"), "--agent_files", small_agent_file]

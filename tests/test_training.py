@@ -61,7 +61,7 @@ def test_short_mpi_training_run_saves_reloadable_models(tmp_path, small_agent_fi
     assert len(set(cols["Iteration"])) == len(cols["Iteration"])  # only rank 0 writes
 
     # reloading reproduces the same actions
-    from deepmimic.learning.rl_world import build_agent, build_envs
+    from deepmimic.factory import build_agent, build_envs
     from deepmimic.util.arg_parser import ArgParser
     args = ArgParser.from_argv(["--arg_file", os.path.join(ROOT, "args/train_humanoid3d_walk_args.txt"),
                                 "--agent_files", small_agent_file, "--model_files", str(anet)])

@@ -9,12 +9,12 @@ only when a reward is read (once per control step), not before each of the 8 phy
 import math
 import os
 from dataclasses import dataclass, field
-from enum import IntEnum
 
 import numpy as np
 import pybullet
 import pybullet_data
 
+from deepmimic.env.base_env import EnvSpec, Mode, Terminate  # noqa: F401  (Terminate/Mode re-exported)
 from deepmimic.env.bullet_client import BulletClient
 from deepmimic.env.character import build_action_layout, load_character, write_urdf
 from deepmimic.env.motion_data import MotionData
@@ -22,18 +22,6 @@ from deepmimic.env.pd_controller import StablePD, load_pd_gains
 from deepmimic.env.timer import EpisodeTimer, TimerParams
 from deepmimic.util.arg_parser import resolve_path
 from deepmimic.util.errors import DeepMimicError
-
-
-class Terminate(IntEnum):
-    """How an episode ended: time-out (Null, bootstrap), fall (Fail, value 0) or success."""
-    NULL = 0
-    FAIL = 1
-    SUCC = 2
-
-
-class Mode(IntEnum):
-    TRAIN = 0
-    TEST = 1
 
 
 # Reward weights and scales of DeepMimic's cSceneImitate (published code, not the paper).
@@ -150,6 +138,9 @@ class ImitationEnv:
         self.action_size = int(starts[-1] + (4 if self._act_is_sph[-1] else 1))
         self.state_size = 2 + 7 * self.num_links + 6 * self.num_links + (REF_ROOT_SIZE if config.ref_root_state else 0)
         self.goal_size = 0
+        self.spec = EnvSpec(self.state_size, self.action_size, self.build_state_offset(), self.build_state_scale(),
+                            self.build_state_norm_groups(), self.a_offset, self.a_scale, self.a_bound_min,
+                            self.a_bound_max, self.get_reward_min(), self.get_reward_max())
 
         self._connect()
         # Pose the bodies at the clip's start before any step, as upstream does: Bullet's contact
@@ -218,6 +209,12 @@ class ImitationEnv:
     # ----- task interface ----------------------------------------------------------------
     def set_mode(self, mode):
         self.mode = Mode(mode)
+
+    def clip_duration(self):
+        return self.motion.cycle_time
+
+    def control_step(self):
+        return self.substeps * self.timestep
 
     def set_sample_count(self, count):
         self.timer.set_sample_count(count)

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from deepmimic.env.imitation_env import Terminate
+from deepmimic.env.base_env import Terminate
 
 
 @dataclass

@@ -12,7 +12,7 @@ import os
 import numpy as np
 import torch
 
-from deepmimic.env.imitation_env import Terminate
+from deepmimic.env.base_env import Terminate
 from deepmimic.learning.exp_params import ExpParams
 from deepmimic.learning.model_io import check_sizes, load_checkpoint, model_paths, save_actor_critic
 from deepmimic.learning.nets import NET_LAYERS, Actor, Critic, weight_decay_loss
@@ -101,24 +101,26 @@ class NonFiniteError(RuntimeError):
 
 
 class PPOAgent:
-    def __init__(self, cfg, env, seed=0):
+    def __init__(self, cfg, spec, seed=0):
+        """``spec``: the env's ``EnvSpec`` (sizes, normalisation hints, action bounds, reward range)."""
         self.cfg = cfg
-        self.state_size, self.action_size = env.state_size, env.action_size
+        self.state_size, self.action_size = spec.state_size, spec.action_size
         self.discount, self.td_lambda = float(cfg["Discount"]), float(cfg["TDLambda"])
         self.rng = np.random.default_rng(seed)
         torch.manual_seed(seed)
-        r_min, r_max = env.get_reward_min(), env.get_reward_max()
+        r_min, r_max = spec.reward_min, spec.reward_max
         self.val_min, self.val_max = r_min / (1 - self.discount), r_max / (1 - self.discount)
         self.val_fail, self.val_succ = self.val_min, self.val_max  # reward on fail/succ = min/max
 
-        s_norm = Normalizer(self.state_size, env.build_state_norm_groups(),
-                            mean=-env.build_state_offset(), std=1.0 / env.build_state_scale())
-        a_norm = Normalizer(self.action_size, mean=-env.a_offset, std=1.0 / env.a_scale)
+        s_norm = Normalizer(self.state_size, spec.state_norm_groups, mean=-spec.state_offset, std=1.0 / spec.state_scale)
+        a_norm = Normalizer(self.action_size, mean=-spec.action_offset, std=1.0 / spec.action_scale)
         val_norm = Normalizer(1, mean=[0.5 * (self.val_max + self.val_min)], std=[0.5 * (self.val_max - self.val_min)])
         self.actor = Actor(cfg["ActorNet"], s_norm, a_norm, float(cfg["ActorInitOutputScale"]))
         self.critic = Critic(cfg["CriticNet"], copy.deepcopy(s_norm), val_norm)
-        self.norm_a_bound_min = torch.as_tensor((env.a_bound_min + env.a_offset) * env.a_scale, dtype=torch.float32)
-        self.norm_a_bound_max = torch.as_tensor((env.a_bound_max + env.a_offset) * env.a_scale, dtype=torch.float32)
+        self.norm_a_bound_min = torch.as_tensor((spec.action_bound_min + spec.action_offset) * spec.action_scale,
+                                                dtype=torch.float32)
+        self.norm_a_bound_max = torch.as_tensor((spec.action_bound_max + spec.action_offset) * spec.action_scale,
+                                                dtype=torch.float32)
         self.actor_opt = make_optimizer(cfg, self.actor, "Actor")
         self.critic_opt = make_optimizer(cfg, self.critic, "Critic")
         self.sync_params()

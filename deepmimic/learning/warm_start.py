@@ -21,8 +21,8 @@ def collect_reference_rollouts(envs, num_samples, noise, rng, horizon=30):
     states, actions = [], []
     per_env = int(math.ceil(num_samples / len(envs)))
     for env in envs:
-        dt = env.substeps * env.timestep
-        a_std = noise / env.a_scale  # the agent's exploration noise, in action units
+        dt = env.control_step()
+        a_std = noise / env.spec.action_scale  # the agent's exploration noise, in action units
         count = 0
         while count < per_env:
             s = env.reset()

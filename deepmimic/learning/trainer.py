@@ -1,39 +1,22 @@
 """The training loop: several envs per MPI rank, the policy evaluated on all of them at once,
-PPO iterations once the global batch is full, logging, checkpoints and test episodes.
+PPO iterations once the global batch is full, logging, checkpoints, test episodes and the learning curve.
 """
 import math
 import os
 import time
 
 import numpy as np
-import torch
 
-from deepmimic.env.imitation_env import EnvConfig, ImitationEnv, Mode, Terminate
 from deepmimic.learning.learning_curve import CurveWriter, start_times
 from deepmimic.learning.path_buffer import Batch, PathRecorder
+from deepmimic.learning.ppo_agent import NonFiniteError
+from deepmimic.learning.rollout import run_episodes
 from deepmimic.learning.warm_start import warm_start
-from deepmimic.learning.ppo_agent import NonFiniteError, PPOAgent, load_agent_file
 from deepmimic.util import mpi_util
-from deepmimic.util.arg_parser import resolve_path
 from deepmimic.util.errors import DeepMimicError
 from deepmimic.util.file_io import check_writable_dir
-from deepmimic.util.stop_signal import StopRequest
 from deepmimic.util.logger import TabularLogger, log_to_tensorboard, make_tensorboard_writer
-
-
-def make_seed(args):
-    """``--rand_seed`` if given (each rank gets its own stream), else a time-based seed from rank 0."""
-    if args.has_key("rand_seed"):
-        base = args.parse_int("rand_seed")
-    else:
-        base = mpi_util.bcast_object(int(time.time() * 1000) % (2 ** 31))
-    return base + 104729 * mpi_util.rank()
-
-
-def build_envs(args, num_envs, seed, enable_draw=False, show_reference=None):
-    cfg = EnvConfig.from_args(args)
-    return [ImitationEnv(cfg, seed=seed * 1000 + i, enable_draw=enable_draw and i == 0, show_reference=show_reference)
-            for i in range(num_envs)]
+from deepmimic.util.stop_signal import StopRequest
 
 
 def resolve_output_paths(args):
@@ -58,71 +41,11 @@ def check_outputs(args, output_path, int_output_path):
                              "--output_path, or pass --overwrite true to replace it", output_path)
 
 
-def build_agent(args, env, seed):
-    agent_files = args.parse_strings("agent_files")
-    if not agent_files:
-        raise DeepMimicError("no --agent_files given (set it in the arg file)")
-    agent = PPOAgent(load_agent_file(resolve_path(agent_files[0])), env, seed=seed)
-    model_files = [m for m in args.parse_strings("model_files") if m != "none"]
-    if model_files:
-        agent.load(resolve_path(model_files[0]), need_critic=args.parse_bool("train_agents", True))
-    return agent
-
-
-def run_episodes(agent, envs, num_episodes, max_steps=None, on_step=None, start_times=None):
-    """Deterministic test episodes spread over ``envs``; returns a list of (return, length, fell).
-
-    ``start_times`` (one per episode) fixes where in the clip each episode starts; by default
-    the envs draw random start times.
-    """
-    if start_times is not None:
-        num_episodes = len(start_times)
-    starts = iter([None] * num_episodes if start_times is None else list(start_times))
-    for env in envs:
-        env.set_mode(Mode.TEST)
-    results = []
-    active = np.zeros(len(envs), dtype=bool)
-    active[:min(num_episodes, len(envs))] = True
-    states = np.array([env.reset(start_time=next(starts)) if on else env.reset()
-                       for env, on in zip(envs, active)])  # rows are replaced, never kept
-    rets, lens = np.zeros(len(envs)), np.zeros(len(envs), dtype=int)
-    started = int(active.sum())
-    while active.any():
-        actions, _, _ = agent.act(states, explore=False)
-        for i, env in enumerate(envs):
-            if not active[i]:
-                continue
-            s, r, done, term = env.step(actions[i])
-            rets[i] += r
-            lens[i] += 1
-            if on_step is not None:
-                on_step(i, env)
-            if max_steps is not None and lens[i] >= max_steps:
-                done = True
-            if done:
-                results.append((float(rets[i]), int(lens[i]), term == Terminate.FAIL))
-                rets[i], lens[i] = 0.0, 0
-                if started < num_episodes:
-                    started += 1
-                    s = env.reset(start_time=next(starts))
-                else:
-                    active[i] = False
-            states[i] = s
-    for env in envs:
-        env.set_mode(Mode.TRAIN)
-    return results
-
-
 class Trainer:
-    def __init__(self, args):
-        self.args = args
-        self.seed = make_seed(args)
-        torch.manual_seed(self.seed)
-        if mpi_util.num_procs() > 1:
-            torch.set_num_threads(1)
-        self.num_envs = max(args.parse_int("num_envs_per_proc", 8), 1)
-        self.envs = build_envs(args, self.num_envs, self.seed)
-        self.agent = build_agent(args, self.envs[0], self.seed)
+    """Collect -> update -> log -> checkpoint -> test, over ``envs`` (one MPI rank's) with ``agent``."""
+
+    def __init__(self, args, envs, agent, seed):
+        self.args, self.envs, self.agent, self.seed = args, envs, agent, seed
         self.cfg = self.agent.cfg
         self.output_path, self.int_output_path = resolve_output_paths(args)
         if mpi_util.is_root():
@@ -173,7 +96,7 @@ class Trainer:
 
     def evaluate_curve(self, wall_hours):
         """One point of the learning curve; the seeded starts are split over ranks."""
-        starts = start_times(self.envs[0].motion.cycle_time, self.curve_episodes)
+        starts = start_times(self.envs[0].clip_duration(), self.curve_episodes)
         mine = starts[mpi_util.rank()::mpi_util.num_procs()]
         results = mpi_util.gather_list(run_episodes(self.agent, self.envs, len(mine), start_times=mine) if len(mine) else [])
         self.next_curve = self.agent.total_samples + self.curve_every

@@ -1,0 +1,51 @@
+"""Wiring: builds the concrete PyBullet envs, the agent and the trainer from parsed arguments.
+
+The learner (``deepmimic.learning``) sees envs only through ``deepmimic.env.base_env``; this is the
+one place that knows which env class and agent class go together.
+"""
+import time
+
+import torch
+
+from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
+from deepmimic.learning.ppo_agent import PPOAgent, load_agent_file
+from deepmimic.learning.trainer import Trainer
+from deepmimic.util import mpi_util
+from deepmimic.util.arg_parser import resolve_path
+from deepmimic.util.errors import DeepMimicError
+
+
+def make_seed(args):
+    """``--rand_seed`` if given (each rank gets its own stream), else a time-based seed from rank 0."""
+    if args.has_key("rand_seed"):
+        base = args.parse_int("rand_seed")
+    else:
+        base = mpi_util.bcast_object(int(time.time() * 1000) % (2 ** 31))
+    return base + 104729 * mpi_util.rank()
+
+
+def build_envs(args, num_envs, seed, enable_draw=False, show_reference=None):
+    cfg = EnvConfig.from_args(args)
+    return [ImitationEnv(cfg, seed=seed * 1000 + i, enable_draw=enable_draw and i == 0, show_reference=show_reference)
+            for i in range(num_envs)]
+
+
+def build_agent(args, env, seed):
+    agent_files = args.parse_strings("agent_files")
+    if not agent_files:
+        raise DeepMimicError("no --agent_files given (set it in the arg file)")
+    agent = PPOAgent(load_agent_file(resolve_path(agent_files[0])), env.spec, seed=seed)
+    model_files = [m for m in args.parse_strings("model_files") if m != "none"]
+    if model_files:
+        agent.load(resolve_path(model_files[0]), need_critic=args.parse_bool("train_agents", True))
+    return agent
+
+
+def make_trainer(args):
+    """Seed, envs (``--num_envs_per_proc`` per rank), agent (resumed with ``--model_files``) and trainer."""
+    seed = make_seed(args)
+    torch.manual_seed(seed)
+    if mpi_util.num_procs() > 1:
+        torch.set_num_threads(1)
+    envs = build_envs(args, args.parse_int("num_envs_per_proc", 8), seed)
+    return Trainer(args, envs, build_agent(args, envs[0], seed), seed)
