@@ -44,7 +44,7 @@ setup(
             "deepmimic-train=deepmimic.DeepMimic_Optimizer:cli",
             "deepmimic-play=deepmimic.testrl:cli",
             "deepmimic-plot=deepmimic.plot_log:cli",
-            "deepmimic-convert-tf=deepmimic.learning.tf_checkpoint:cli",
+            "deepmimic-convert-tf=deepmimic.tools.tf_checkpoint:cli",
         ]
     },
 )

@@ -109,7 +109,6 @@ def main():
         for name, (_, _, what) in CONFIGS.items():
             print(f"{name:12s} {what}")
         return
-    sys.path.insert(0, ROOT)
     name = f"{a.skill}_{a.config}"
     out = os.path.abspath(a.out or os.path.join(ROOT, "output", "curves", name))
     os.makedirs(out, exist_ok=True)

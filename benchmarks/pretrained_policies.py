@@ -14,16 +14,13 @@ import contextlib
 import dataclasses
 import io
 import os
-import sys
 
 import numpy as np
 import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-sys.path.insert(0, os.path.join(ROOT, "tests"))
 
-from upstream import FALL  # noqa: E402
+from deepmimic.tools.upstream_oracle import FALL
 
 
 def load_policy(name):
@@ -52,7 +49,7 @@ def run_ours(env, act, start, max_steps):
 
 
 def run_upstream(env, act, start, max_steps):
-    from upstream import upstream_reset_at
+    from deepmimic.tools.upstream_oracle import upstream_reset_at
     upstream_reset_at(env, start)
     s, ret = np.array(env.record_state(0)), 0.0
     for n in range(1, max_steps + 1):
@@ -75,7 +72,7 @@ def main():
     a = p.parse_args()
     from deepmimic.env.imitation_env import REF_ROOT_SIZE, EnvConfig, ImitationEnv
     from deepmimic.learning.learning_curve import start_times
-    from upstream import make_upstream_env
+    from deepmimic.tools.upstream_oracle import make_upstream_env
     for name in a.skills:
         act, skill = load_policy(name), name.split("_")[0]
         with contextlib.redirect_stderr(io.StringIO()):

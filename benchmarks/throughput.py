@@ -25,10 +25,8 @@ import numpy as np
 import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-sys.path.insert(0, os.path.join(ROOT, "tests"))
 
-from upstream import FALL  # noqa: E402
+from deepmimic.tools.upstream_oracle import FALL
 
 
 def make_policy():
@@ -63,7 +61,7 @@ def bench_raw(skill, steps):
 
 def bench_upstream(skill, steps, act):
     """Upstream's training loop (testrl.update_world + RLWorld + RLAgent) minus the TF graph."""
-    from upstream import make_upstream_env
+    from deepmimic.tools.upstream_oracle import make_upstream_env
     env = make_upstream_env(skill, FALL)
     with contextlib.redirect_stdout(io.StringIO()):
         env.reset()

@@ -1,12 +1,9 @@
 import os
-import sys
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from upstream import FALL  # noqa: E402,F401  (shared with the tests and benchmarks)
+from deepmimic.tools.upstream_oracle import FALL  # noqa: F401  (shared with the tests and benchmarks)
 
 SMALL_AGENT = """{"AgentType": "PPO", "ActorNet": "fc_2layers_256units", "ActorStepsize": 0.0000025,
  "ActorMomentum": 0.9, "ActorWeightDecay": 0.0005, "ActorInitOutputScale": 0.01,

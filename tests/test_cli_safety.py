@@ -235,7 +235,7 @@ def test_gym_env_rejects_non_finite_actions():
 
 
 def test_plot_and_converter_outputs_are_checked_first(tmp_path, capsys):
-    from deepmimic.learning.tf_checkpoint import main as convert_main
+    from deepmimic.tools.tf_checkpoint import main as convert_main
     from deepmimic.plot_log import main as plot_main
     from deepmimic.util.errors import DeepMimicError
     curve = os.path.join(ROOT, "benchmarks/results/walk_deepmimic.csv")
@@ -251,7 +251,11 @@ def test_wheel_install_trains_from_any_directory(tmp_path, small_agent_file):
     """A non-editable install carries the arg files, clips and policies: train and play from elsewhere."""
     wheel_dir, target, work = tmp_path / "wheel", tmp_path / "site", tmp_path / "elsewhere"
     work.mkdir()
-    r = subprocess.run([sys.executable, "-m", "pip", "wheel", ROOT, "--no-deps", "--no-build-isolation", "-q",
+    import shutil
+    src = tmp_path / "src"  # build from a copy: setuptools leaves build/ behind in the source tree
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".git", ".venv", "output", "build", "*.egg-info",
+                                                             "__pycache__", ".pytest_cache"))
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "--no-build-isolation", "-q",
                         "-w", str(wheel_dir)], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     wheel = next(wheel_dir.glob("deepmimic-*.whl"))

@@ -9,8 +9,8 @@ import torch
 from conftest import FALL, ROOT, make_env
 from PIL import Image
 
-from deepmimic.learning.tf_checkpoint import convert, read_tf_checkpoint
-from upstream import make_upstream_env, upstream_root
+from deepmimic.tools.tf_checkpoint import convert, read_tf_checkpoint
+from deepmimic.tools.upstream_oracle import make_upstream_env, upstream_root
 
 
 def test_render_shows_the_character():
