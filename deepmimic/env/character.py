@@ -6,7 +6,7 @@ dumped humanoid.urdf), so editing a mass, size, attach point or limit changes th
 """
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -17,7 +17,6 @@ SHAPES = ("sphere", "capsule", "box")
 #: Pose parameters per joint type in motion frames and PD targets (quaternion or angle).
 POSE_SIZE = {"none": 7, "spherical": 4, "revolute": 1, "fixed": 0}
 #: Velocity degrees of freedom per joint type.
-VEL_SIZE = {"none": 6, "spherical": 3, "revolute": 1, "fixed": 0}
 
 
 @dataclass
@@ -37,7 +36,6 @@ class Character:
     body_pos: np.ndarray         # (J, 3) body (centre of mass) offset in the joint frame
     body_param: np.ndarray       # (J, 3)
     body_color: np.ndarray       # (J, 4)
-    levels: list = field(default_factory=list)  # joint indices grouped by depth, for batched FK
 
     @property
     def num_joints(self):
@@ -139,15 +137,11 @@ def load_character(path):
         color.append([num(b, f"Color{c}", where, default=d) for c, d in zip("RGBA", (0.6, 0.6, 0.6, 1.0))])
 
     parents = np.array(parents, dtype=np.int64)
-    depth = np.zeros(len(names), dtype=np.int64)
-    for i in range(1, len(names)):
-        depth[i] = depth[parents[i]] + 1
-    levels = [np.nonzero(depth == d)[0] for d in range(1, depth.max() + 1)]
     return Character(path=path, names=names, types=types, parents=parents,
                      attach_pos=np.array(attach), lim_low=np.array(lo), lim_high=np.array(hi),
                      torque_lim=np.array(tq), end_effector=np.array(ee), diff_weight=np.array(dw),
                      body_shape=shapes, body_mass=np.array(mass), body_pos=np.array(bpos),
-                     body_param=np.array(bparam), body_color=np.array(color), levels=levels)
+                     body_param=np.array(bparam), body_color=np.array(color))
 
 
 def _f(x):
@@ -181,6 +175,8 @@ def character_to_urdf(char, world_scale=1.0):
         xyz = _xyz(char.body_pos[j], s)
         out.append(f'  <link name="{name}">'
                    f'<inertial><origin rpy="0 0 0" xyz="{xyz}"/><mass value="{_f(char.body_mass[j])}"/>'
+                   # placeholder inertia: PyBullet derives it from the collision shape and mass (no
+                   # URDF_USE_INERTIA_FROM_FILE), as for upstream's humanoid.urdf
                    f'<inertia ixx="0.1" ixy="0" ixz="0" iyy="0.1" iyz="0" izz="0.1"/></inertial>'
                    f'<collision><origin rpy="{rpy}" xyz="{xyz}"/><geometry>{geom}</geometry></collision></link>')
         jtype = char.types[j]

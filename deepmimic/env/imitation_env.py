@@ -137,7 +137,6 @@ class ImitationEnv:
         self._act_start = [int(i) for i in starts]
         self.action_size = int(starts[-1] + (4 if self._act_is_sph[-1] else 1))
         self.state_size = 2 + 7 * self.num_links + 6 * self.num_links + (REF_ROOT_SIZE if config.ref_root_state else 0)
-        self.goal_size = 0
         self.spec = EnvSpec(self.state_size, self.action_size, self.build_state_offset(), self.build_state_scale(),
                             self.build_state_norm_groups(), self.a_offset, self.a_scale, self.a_bound_min,
                             self.a_bound_max, self.get_reward_min(), self.get_reward_max())
@@ -349,9 +348,6 @@ class ImitationEnv:
             d_heading = _heading(*ref.root_rot) + theta
             out[2 + 13 * n + 3:] = math.cos(d_heading), math.sin(d_heading)
         return out
-
-    def record_goal(self):
-        return np.zeros(0)
 
     def calc_reward(self):
         return self.reward_terms()["reward"]

@@ -1,29 +1,21 @@
-"""Exploration parameters, annealed from ExpParamsBeg to ExpParamsEnd over ExpAnnealSamples."""
+"""Exploration parameters, annealed from ExpParamsBeg to ExpParamsEnd over ExpAnnealSamples.
+
+DeepMimic's agent files also carry InitActionRate, NoiseInternal and Temp; its PPO agent does not use
+them and neither do we (they are accepted, see ``ppo_agent.EXP_KEYS``).
+"""
 from dataclasses import dataclass
 
-from deepmimic.util.math_util import lerp, log_lerp
+from deepmimic.util.math_util import lerp
 
 
 @dataclass
 class ExpParams:
     rate: float = 0.2           # probability that a step gets exploration noise
-    init_action_rate: float = 0.0
     noise: float = 0.1          # std of the Gaussian noise in normalised action space
-    noise_internal: float = 0.0
-    temp: float = 0.1
 
     @classmethod
     def from_json(cls, data):
-        p = cls()
-        for key, attr in (("Rate", "rate"), ("InitActionRate", "init_action_rate"), ("Noise", "noise"),
-                          ("NoiseInternal", "noise_internal"), ("Temp", "temp")):
-            if key in data:
-                setattr(p, attr, float(data[key]))
-        return p
+        return cls(rate=float(data.get("Rate", cls.rate)), noise=float(data.get("Noise", cls.noise)))
 
     def lerp(self, other, t):
-        return ExpParams(rate=lerp(self.rate, other.rate, t),
-                         init_action_rate=lerp(self.init_action_rate, other.init_action_rate, t),
-                         noise=lerp(self.noise, other.noise, t),
-                         noise_internal=lerp(self.noise_internal, other.noise_internal, t),
-                         temp=float(log_lerp(self.temp, other.temp, t)))
+        return ExpParams(rate=lerp(self.rate, other.rate, t), noise=lerp(self.noise, other.noise, t))

@@ -15,9 +15,9 @@ GROUP_SINGLE = 0
 
 
 class Normalizer(nn.Module):
-    def __init__(self, size, groups=None, eps=0.02, clip=np.inf, mean=None, std=None):
+    def __init__(self, size, groups=None, eps=0.02, mean=None, std=None):
         super().__init__()
-        self.size, self.eps, self.clip = size, eps, clip
+        self.size, self.eps = size, eps
         self.groups = np.zeros(size, dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
         mean = np.zeros(size) if mean is None else np.asarray(mean, dtype=np.float64)
         std = np.ones(size) if std is None else np.asarray(std, dtype=np.float64)
@@ -77,10 +77,8 @@ class Normalizer(nn.Module):
 
     def normalize(self, x):
         z = (x - self.mean) / self.std
-        return z.clamp(-self.clip, self.clip) if np.isfinite(self.clip) else z
+        return z
 
     def unnormalize(self, z):
         return z * self.std + self.mean
 
-    def normalize_np(self, x):
-        return (np.asarray(x) - self.mean.numpy()) / self.std.numpy()

@@ -66,9 +66,6 @@ class Batch:
         self.num_samples = 0  # DeepMimic counts every stored state, end states included
         self.num_exp = 0      # steps with exploration noise
 
-    def __len__(self):
-        return len(self.paths)
-
     def concat(self):
         """Flat arrays over all steps, plus per-path (start, length) and end-state indices."""
         p = self.paths

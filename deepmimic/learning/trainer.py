@@ -186,11 +186,8 @@ class Trainer:
         log.log("Test_Return", float(self.avg_test_return))
         log.log("State_Mean", float(agent.s_norm.mean.mean()))
         log.log("State_Std", float(agent.s_norm.std.mean()))
-        log.log("Goal_Mean", 0.0)
-        log.log("Goal_Std", 0.0)
         log.log("Exp_Rate", float(agent.exp_params.rate))
         log.log("Exp_Noise", float(agent.exp_params.noise))
-        log.log("Exp_Temp", float(agent.exp_params.temp))
         prev_iter = agent.iter
         try:
             stats = agent.train(batch)

@@ -1,1 +1,1 @@
-"""Shared helpers: arg parsing, errors, file I/O, logging, quaternion math and MPI."""
+"""Shared helpers: arg parsing, errors, file I/O, logging, key table, stop signals and MPI."""

@@ -31,7 +31,7 @@ KEYS = {
     "character_files": Key("env", "strs", "data/characters/humanoid3d.txt", "DeepMimic char file (skeleton and bodies)"),
     "char_ctrl_files": Key("env", "strs", "data/controllers/humanoid3d_ctrl.txt", "PD gains per joint"),
     "fall_contact_bodies": Key("env", "ints", "(none)", "body ids whose ground contact ends an episode as a fall", 0, 1000),
-    "world_scale": Key("env", "float", "4", "DeepMimic's world scale (the body is built at this scale, then scaled back)", _POS),
+    "world_scale": Key("env", "float", "4", "accepted for DeepMimic compatibility: the body is built at this scale and loaded scaled back, so the simulation is the same at any value (as upstream)", _POS),
     "time_lim_min": Key("env", "float", "20", "episode length (s) at the start of training: minimum", 0),
     "time_lim_max": Key("env", "float", "time_lim_min", "... maximum", 0),
     "time_lim_exp": Key("env", "float", "0", "... rate of the exponential added to the minimum", 0),

@@ -26,11 +26,6 @@ def load_json_file(path, what):
         raise DeepMimicError(f"cannot read {what} file: {e}", path)
 
 
-def require(cond, problem, path):
-    if not cond:
-        raise DeepMimicError(problem, path)
-
-
 def run_cli(main):
     """Run ``main()``; a DeepMimicError becomes one line on stderr and exit code 2 (no traceback)."""
     try:
