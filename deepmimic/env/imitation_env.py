@@ -19,14 +19,12 @@ from deepmimic.env.bullet_client import BulletClient
 from deepmimic.env.character import build_action_layout, load_character, write_urdf
 from deepmimic.env.motion_data import MotionData
 from deepmimic.env.pd_controller import StablePD, load_pd_gains
+from deepmimic.env.reward import JointWeights, TrackingState, sq_dist, imitation_reward
 from deepmimic.env.timer import EpisodeTimer, TimerParams
 from deepmimic.util.arg_parser import resolve_path
 from deepmimic.util.errors import DeepMimicError
 
 
-# Reward weights and scales of DeepMimic's cSceneImitate (published code, not the paper).
-POSE_W, VEL_W, END_EFF_W, ROOT_W = 0.5, 0.05, 0.15, 0.2
-POSE_SCALE, VEL_SCALE, END_EFF_SCALE, ROOT_SCALE = 2.0, 0.1, 40.0, 5.0
 REF_ROOT_SIZE = 5  # reference root offset (x, y, z) and heading difference (cos, sin)
 
 
@@ -82,12 +80,6 @@ class EnvConfig:
                    drift_term_dist=args.parse_float("drift_term_dist", 0.0), ref_root_state=args.parse_bool("ref_root_state", False))
 
 
-def _sq_dist(a, b):
-    """Squared distance of two 3-vectors; plain floats beat numpy at this size."""
-    dx, dy, dz = a[0] - b[0], a[1] - b[1], a[2] - b[2]
-    return float(dx * dx + dy * dy + dz * dz)
-
-
 def _heading(qx, qy, qz, qw):
     """Angle about y of the rotation's forward (x) axis."""
     return math.atan2(-2.0 * (qx * qz - qw * qy), 1.0 - 2.0 * (qy * qy + qz * qz))
@@ -120,9 +112,7 @@ class ImitationEnv:
         self.actuated = [int(j) for j in ch.actuated]
         self._act_is_sph = np.array([ch.types[j] == "spherical" for j in self.actuated])
         self.end_effectors = [int(j) for j in np.nonzero(ch.end_effector)[0]]
-        self.sph_w = ch.diff_weight[self.sph]
-        self.rev_w = ch.diff_weight[self.rev]
-        self.root_w = ch.diff_weight[0]
+        self.joint_weights = JointWeights(root=ch.diff_weight[0], sph=ch.diff_weight[self.sph], rev=ch.diff_weight[self.rev])
         # One spare slot at the end: contacts on the massless base report link -1, which never fails.
         self.fall_bodies = np.zeros(self.num_links + 1, dtype=bool)
         self.fall_bodies[list(config.fall_contact_bodies)] = True
@@ -353,11 +343,13 @@ class ImitationEnv:
         return self.reward_terms()["reward"]
 
     def reward_terms(self):
-        """DeepMimic's imitation reward and its four terms, comparing with the posed reference body.
+        """DeepMimic's imitation reward and its four terms (``reward.imitation_reward``), comparing
+        with the reference body posed at the current time."""
+        return imitation_reward(self.tracking_state(), self.joint_weights)
 
-        Everything PyBullet returns is packed into one flat array first: on vectors this small,
-        the number of numpy calls, not their size, is what costs.
-        """
+    def tracking_state(self):
+        """Gather the reward's arrays from PyBullet. Everything is packed into one flat array first:
+        on vectors this small, the number of numpy calls, not their size, is what costs."""
         pb, body, kin = self.pb, self.body, self.kin_body
         ref = self.motion.reference(self.t)
         self._set_body_pose(kin, ref, with_velocity=False)
@@ -367,48 +359,21 @@ class ImitationEnv:
         js = pb.getJointStatesMultiDof(body, self._rewarded)
         # Upstream reads cached link transforms here (no forward kinematics): keep that.
         ee = pb.getLinkStates(body, self.end_effectors) + pb.getLinkStates(kin, self.end_effectors)
-        n_sph, n_ee = len(self.sph), len(self.end_effectors)
+        n_sph, n_rev, n_ee = len(self.sph), len(self.rev), len(self.end_effectors)
         flat = np.array(kin_rot + base_rot + sum((j[0] for j in js[:n_sph]), ()) + sum((j[1] for j in js[:n_sph]), ())
                         + sum((j[0] + j[1] for j in js[n_sph:]), ()) + sum((l[0] for l in ee), ()))
-        o = 8
-        sim_q = flat[o:o + 4 * n_sph].reshape(n_sph, 4)
-        o += 4 * n_sph
-        sim_w = flat[o:o + 3 * n_sph].reshape(n_sph, 3)
-        o += 3 * n_sph
-        rev = flat[o:o + 2 * len(self.rev)].reshape(-1, 2)
-        o += 2 * len(self.rev)
-        ee_pos = flat[o:].reshape(2, n_ee, 3)
-
-        # Rotation errors: angle of q_ref * conj(q_sim) = 2 acos(<q_ref, q_sim>) for root and joints.
-        ref_q = ref.sph_rot
-        dots = np.empty(n_sph + 1)
-        dots[0] = flat[0:4] @ flat[4:8]
-        dots[1:] = np.einsum("ij,ij->i", ref_q, sim_q) / np.sqrt(np.einsum("ij,ij->i", ref_q, ref_q))
-        rot_err = (2.0 * np.arccos(np.clip(dots, -1.0, 1.0))) ** 2
-        root_rot_err = float(rot_err[0])
-        rev_err = rev[:, 0] - ref.rev_angle
-        pose_err = self.root_w * root_rot_err + self.sph_w @ rot_err[1:] + self.rev_w @ (rev_err * rev_err)
-
-        if self.cfg.ref_joint_vel_reward:
-            sim_w, rev_v = sim_w - ref.sph_vel, rev[:, 1] - ref.rev_vel
-        else:
-            rev_v = rev[:, 1]
-        root_ang_vel_err = _sq_dist(base_ang, ref.root_ang_vel)
-        vel_err = (self.root_w * root_ang_vel_err + self.sph_w @ np.einsum("ij,ij->i", sim_w, sim_w)
-                   + self.rev_w @ (rev_v * rev_v))
-
-        d_ee = ee_pos[0] - ee_pos[1]
-        end_eff_err = float(np.sum(d_ee * d_ee)) / n_ee if n_ee else 0.0
-        root_pos_err = self.root_drift_sq = _sq_dist(base_pos, kin_pos)
-        root_vel_err = _sq_dist(base_vel, ref.root_vel)
-        root_err = root_pos_err + 0.1 * root_rot_err + 0.01 * root_vel_err + 0.001 * root_ang_vel_err
-
-        terms = {"pose_reward": math.exp(-POSE_SCALE * pose_err), "vel_reward": math.exp(-VEL_SCALE * vel_err),
-                 "end_eff_reward": math.exp(-END_EFF_SCALE * end_eff_err), "root_reward": math.exp(-ROOT_SCALE * root_err)}
-        total_w = POSE_W + VEL_W + END_EFF_W + ROOT_W
-        terms["reward"] = (POSE_W * terms["pose_reward"] + VEL_W * terms["vel_reward"]
-                           + END_EFF_W * terms["end_eff_reward"] + ROOT_W * terms["root_reward"]) / total_w
-        return terms
+        o = 8 + 7 * n_sph
+        rev = flat[o:o + 2 * n_rev].reshape(-1, 2)
+        ee_pos = flat[o + 2 * n_rev:].reshape(2, n_ee, 3)
+        self.root_drift_sq = sq_dist(base_pos, kin_pos)
+        with_ref_vel = self.cfg.ref_joint_vel_reward
+        return TrackingState(
+            root_pos=base_pos, root_rot=flat[4:8], root_vel=base_vel, root_ang_vel=base_ang,
+            ref_root_pos=kin_pos, ref_root_rot=flat[0:4], ref_root_vel=ref.root_vel, ref_root_ang_vel=ref.root_ang_vel,
+            joint_rot=flat[8:8 + 4 * n_sph].reshape(n_sph, 4), ref_joint_rot=ref.sph_rot,
+            joint_vel=flat[8 + 4 * n_sph:o].reshape(n_sph, 3), rev_angle=rev[:, 0], ref_rev_angle=ref.rev_angle,
+            rev_vel=rev[:, 1], end_eff_pos=ee_pos[0], ref_end_eff_pos=ee_pos[1],
+            ref_joint_vel=ref.sph_vel if with_ref_vel else None, ref_rev_vel=ref.rev_vel if with_ref_vel else None)
 
     # ----- normalisation hints for the agent (DeepMimic's BuildStateOffset/Scale etc.) -------
     def build_state_offset(self):
