@@ -141,3 +141,14 @@ def test_learner_depends_on_the_env_contract_only():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and r.stdout.strip() == "[]", r.stdout + r.stderr
     assert len(mods) >= 10
+
+
+def test_no_function_in_the_package_is_longer_than_60_lines():
+    import ast
+    import pathlib
+    root = pathlib.Path(__file__).resolve().parent.parent / "deepmimic"
+    long = [f"{p.relative_to(root)}:{n.name} ({n.end_lineno - n.lineno + 1} lines)"
+            for p in root.rglob("*.py") if "resources" not in p.parts
+            for n in ast.walk(ast.parse(p.read_text()))
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno - n.lineno + 1 > 60]
+    assert not long, long

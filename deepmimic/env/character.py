@@ -4,8 +4,6 @@ The char file is the single source of truth: we write a URDF from it at load tim
 ``world_scale`` and loaded back with ``globalScaling = 1/world_scale``, like the upstream port's
 dumped humanoid.urdf), so editing a mass, size, attach point or limit changes the simulated body.
 """
-import os
-import tempfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +51,80 @@ class Character:
         return sum(POSE_SIZE[t] for t in self.types)
 
 
+class _CharFileReader:
+    """Checked reads of one char file's entries; every error names the file and the entry."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def fail(self, problem):
+        raise DeepMimicError(problem, self.path)
+
+    def num(self, entry, key, where, default=None):
+        if key not in entry:
+            if default is not None:
+                return default
+            self.fail(f"{where} is missing '{key}'")
+        try:
+            value = float(entry[key])
+        except (TypeError, ValueError):
+            self.fail(f"{where} has a non-numeric '{key}': {entry[key]!r}")
+        if not np.isfinite(value):
+            self.fail(f"{where} has a non-finite '{key}': {entry[key]!r}")
+        return value
+
+    def entry(self, kind, i, e, key, allowed):
+        """Check that entry i is an object with a known ``key`` value; return (where, value)."""
+        where = f"{kind} {i} ({e.get('Name', '?') if isinstance(e, dict) else '?'})"
+        if not isinstance(e, dict):
+            self.fail(f"{where} must be a JSON object")
+        if e.get(key) not in allowed:
+            noun = "joint type" if kind == "joint" else key.lower()
+            self.fail(f"{where} has unknown {noun} {e.get(key)!r} (expected one of {', '.join(allowed)})")
+        return where, e[key]
+
+    def no_rotation(self, e, where, what):
+        if any(abs(self.num(e, f"AttachTheta{a}", where, default=0.0)) > 0 for a in "XYZ"):
+            self.fail(f"{where}: rotated {what} (AttachTheta) are not supported")
+
+    def joint(self, i, j):
+        where, jtype = self.entry("joint", i, j, "Type", JOINT_TYPES)
+        num = self.num
+        parent = int(num(j, "Parent", where))
+        if i == 0 and (jtype != "none" or parent != -1):
+            self.fail("joint 0 must be the root: Type 'none' and Parent -1")
+        if i > 0 and not (0 <= parent < i):
+            self.fail(f"{where} has Parent {parent}; parents must come before their children")
+        if i > 0 and jtype == "none":
+            self.fail(f"{where}: only the root joint may have type 'none'")
+        if int(num(j, "ID", where, default=i)) != i:
+            self.fail(f"{where} has ID {j.get('ID')}, expected {i}")
+        self.no_rotation(j, where, "joint frames")
+        lo = [num(j, f"LimLow{k}", where, default=0.0) for k in range(3)]
+        hi = [num(j, f"LimHigh{k}", where, default=0.0) for k in range(3)]
+        if any(l > h for l, h in zip(lo, hi)):
+            self.fail(f"{where} has a joint limit LimLow > LimHigh ({lo} > {hi})")
+        torque = num(j, "TorqueLim", where, default=0.0)
+        if torque < 0:
+            self.fail(f"{where} has a negative TorqueLim {torque:g}")
+        return dict(name=str(j.get("Name", f"joint{i}")), type=jtype, parent=parent,
+                    attach=[num(j, f"Attach{a}", where) for a in "XYZ"], lo=lo, hi=hi, torque=torque,
+                    ee=bool(num(j, "IsEndEffector", where, default=0.0)), dw=num(j, "DiffWeight", where, default=1.0))
+
+    def body(self, i, b):
+        where, shape = self.entry("body", i, b, "Shape", SHAPES)
+        mass = self.num(b, "Mass", where)
+        if not mass > 0:
+            self.fail(f"{where} must have a positive Mass, got {mass}")
+        self.no_rotation(b, where, "bodies")
+        params = [self.num(b, f"Param{k}", where, default=0.0) for k in range(3)]
+        needed = {"sphere": 1, "capsule": 2, "box": 3}[shape]
+        if not all(p > 0 for p in params[:needed]):
+            self.fail(f"{where}: a {shape} needs {needed} positive size parameter(s) Param0..")
+        return dict(shape=shape, mass=mass, pos=[self.num(b, f"Attach{a}", where) for a in "XYZ"], param=params,
+                    color=[self.num(b, f"Color{c}", where, default=d) for c, d in zip("RGBA", (0.6, 0.6, 0.6, 1.0))])
+
+
 def load_character(path):
     data = load_json_file(path, "character")
     try:
@@ -65,141 +137,17 @@ def load_character(path):
     if not isinstance(bodies, list) or len(bodies) != len(joints):
         raise DeepMimicError(f"'BodyDefs' must have one entry per joint ({len(joints)}), found "
                              f"{len(bodies) if isinstance(bodies, list) else 'none'}", path)
+    reader = _CharFileReader(path)
+    js = [reader.joint(i, j) for i, j in enumerate(joints)]
+    bs = [reader.body(i, b) for i, b in enumerate(bodies)]
 
-    def num(entry, key, where, default=None):
-        if key not in entry:
-            if default is not None:
-                return default
-            raise DeepMimicError(f"{where} is missing '{key}'", path)
-        try:
-            value = float(entry[key])
-        except (TypeError, ValueError):
-            raise DeepMimicError(f"{where} has a non-numeric '{key}': {entry[key]!r}", path)
-        if not np.isfinite(value):
-            raise DeepMimicError(f"{where} has a non-finite '{key}': {entry[key]!r}", path)
-        return value
-
-    names, types, parents = [], [], []
-    attach, lo, hi, tq, ee, dw = [], [], [], [], [], []
-    def entry(kind, i, e, key, allowed):
-        """Check that entry i is an object with a known ``key`` value; return (where, value)."""
-        where = f"{kind} {i} ({e.get('Name', '?') if isinstance(e, dict) else '?'})"
-        if not isinstance(e, dict):
-            raise DeepMimicError(f"{where} must be a JSON object", path)
-        if e.get(key) not in allowed:
-            noun = "joint type" if kind == "joint" else key.lower()
-            raise DeepMimicError(f"{where} has unknown {noun} {e.get(key)!r} (expected one of {', '.join(allowed)})", path)
-        return where, e[key]
-
-    for i, j in enumerate(joints):
-        where, jtype = entry("joint", i, j, "Type", JOINT_TYPES)
-        parent = int(num(j, "Parent", where))
-        if i == 0 and (jtype != "none" or parent != -1):
-            raise DeepMimicError("joint 0 must be the root: Type 'none' and Parent -1", path)
-        if i > 0 and not (0 <= parent < i):
-            raise DeepMimicError(f"{where} has Parent {parent}; parents must come before their children", path)
-        if i > 0 and jtype == "none":
-            raise DeepMimicError(f"{where}: only the root joint may have type 'none'", path)
-        if int(num(j, "ID", where, default=i)) != i:
-            raise DeepMimicError(f"{where} has ID {j.get('ID')}, expected {i}", path)
-        if any(abs(num(j, f"AttachTheta{a}", where, default=0.0)) > 0 for a in "XYZ"):
-            raise DeepMimicError(f"{where}: rotated joint frames (AttachTheta) are not supported", path)
-        names.append(str(j.get("Name", f"joint{i}")))
-        types.append(jtype)
-        parents.append(parent)
-        attach.append([num(j, f"Attach{a}", where) for a in "XYZ"])
-        lo.append([num(j, f"LimLow{k}", where, default=0.0) for k in range(3)])
-        hi.append([num(j, f"LimHigh{k}", where, default=0.0) for k in range(3)])
-        if any(l > h for l, h in zip(lo[-1], hi[-1])):
-            raise DeepMimicError(f"{where} has a joint limit LimLow > LimHigh ({lo[-1]} > {hi[-1]})", path)
-        tq.append(num(j, "TorqueLim", where, default=0.0))
-        if tq[-1] < 0:
-            raise DeepMimicError(f"{where} has a negative TorqueLim {tq[-1]:g}", path)
-        ee.append(bool(num(j, "IsEndEffector", where, default=0.0)))
-        dw.append(num(j, "DiffWeight", where, default=1.0))
-
-    shapes, mass, bpos, bparam, color = [], [], [], [], []
-    for i, b in enumerate(bodies):
-        where, shape = entry("body", i, b, "Shape", SHAPES)
-        m = num(b, "Mass", where)
-        if not m > 0:
-            raise DeepMimicError(f"{where} must have a positive Mass, got {m}", path)
-        if any(abs(num(b, f"AttachTheta{a}", where, default=0.0)) > 0 for a in "XYZ"):
-            raise DeepMimicError(f"{where}: rotated bodies (AttachTheta) are not supported", path)
-        params = [num(b, f"Param{k}", where, default=0.0) for k in range(3)]
-        needed = {"sphere": 1, "capsule": 2, "box": 3}[shape]
-        if not all(p > 0 for p in params[:needed]):
-            raise DeepMimicError(f"{where}: a {shape} needs {needed} positive size parameter(s) Param0..", path)
-        shapes.append(shape)
-        mass.append(m)
-        bpos.append([num(b, f"Attach{a}", where) for a in "XYZ"])
-        bparam.append(params)
-        color.append([num(b, f"Color{c}", where, default=d) for c, d in zip("RGBA", (0.6, 0.6, 0.6, 1.0))])
-
-    parents = np.array(parents, dtype=np.int64)
-    return Character(path=path, names=names, types=types, parents=parents,
-                     attach_pos=np.array(attach), lim_low=np.array(lo), lim_high=np.array(hi),
-                     torque_lim=np.array(tq), end_effector=np.array(ee), diff_weight=np.array(dw),
-                     body_shape=shapes, body_mass=np.array(mass), body_pos=np.array(bpos),
-                     body_param=np.array(bparam), body_color=np.array(color))
-
-
-def _f(x):
-    return f"{x:.6f}"
-
-
-def _xyz(v, scale):
-    return " ".join(_f(scale * c) for c in v)
-
-
-def character_to_urdf(char, world_scale=1.0):
-    """URDF text for ``char``: a massless base link, the root fixed to it, one link per joint.
-
-    Joint index j in PyBullet is joint j of the char file, so body ids in arg files
-    (``fall_contact_bodies``) are link indices.
-    """
-    s = world_scale
-    out = ['<robot name="deepmimic_character">',
-           '  <link name="base"><inertial><origin rpy="0 0 0" xyz="0 0 0"/><mass value="0.0001"/>'
-           '<inertia ixx="0.0001" ixy="0" ixz="0" iyy="0.0001" iyz="0" izz="0.0001"/></inertial></link>']
-    for j, name in enumerate(char.names):
-        shape, (p0, p1, p2) = char.body_shape[j], char.body_param[j]
-        rpy = "0 0 0"
-        if shape == "sphere":
-            geom = f'<sphere radius="{_f(0.5 * p0 * s)}"/>'
-        elif shape == "capsule":  # DeepMimic capsules run along the body's y axis
-            geom = f'<capsule length="{_f(p1 * s)}" radius="{_f(0.5 * p0 * s)}"/>'
-            rpy = f"{_f(-np.pi / 2)} 0 0"
-        else:
-            geom = f'<box size="{_f(p0 * s)} {_f(p1 * s)} {_f(p2 * s)}"/>'
-        xyz = _xyz(char.body_pos[j], s)
-        out.append(f'  <link name="{name}">'
-                   f'<inertial><origin rpy="0 0 0" xyz="{xyz}"/><mass value="{_f(char.body_mass[j])}"/>'
-                   # placeholder inertia: PyBullet derives it from the collision shape and mass (no
-                   # URDF_USE_INERTIA_FROM_FILE), as for upstream's humanoid.urdf
-                   f'<inertia ixx="0.1" ixy="0" ixz="0" iyy="0.1" iyz="0" izz="0.1"/></inertial>'
-                   f'<collision><origin rpy="{rpy}" xyz="{xyz}"/><geometry>{geom}</geometry></collision></link>')
-        jtype = char.types[j]
-        parent = "base" if j == 0 else char.names[char.parents[j]]
-        urdf_type = {"none": "fixed", "fixed": "fixed", "spherical": "spherical", "revolute": "revolute"}[jtype]
-        # PyBullet ignores a spherical joint's axis but warns when it is missing (16 lines per body
-        # loaded); (1, 0, 0) is the default it falls back to, so stating it changes nothing.
-        extra = '<axis xyz="1 0 0"/>' if jtype == "spherical" else ""
-        if jtype == "revolute":
-            extra = (f'<limit effort="1000.0" lower="{_f(char.lim_low[j, 0])}" upper="{_f(char.lim_high[j, 0])}" velocity="0.5"/>'
-                     '<axis xyz="0 0 1"/>')
-        out.append(f'  <joint name="{name}" type="{urdf_type}"><parent link="{parent}"/><child link="{name}"/>'
-                   f'<origin rpy="0 0 0" xyz="{_xyz(char.attach_pos[j], s)}"/>{extra}</joint>')
-    out.append("</robot>")
-    return "\n".join(out) + "\n"
-
-
-def write_urdf(char, world_scale=1.0, folder=None):
-    """Write the URDF to a temp file (PyBullet loads URDFs from disk) and return its path."""
-    fd, path = tempfile.mkstemp(prefix="deepmimic_char_", suffix=".urdf", dir=folder)
-    with os.fdopen(fd, "w") as f:
-        f.write(character_to_urdf(char, world_scale))
-    return path
+    def col(rows, key, dtype=None):
+        return np.array([r[key] for r in rows], dtype=dtype)
+    return Character(path=path, names=[j["name"] for j in js], types=[j["type"] for j in js],
+                     parents=col(js, "parent", np.int64), attach_pos=col(js, "attach"), lim_low=col(js, "lo"),
+                     lim_high=col(js, "hi"), torque_lim=col(js, "torque"), end_effector=col(js, "ee"),
+                     diff_weight=col(js, "dw"), body_shape=[b["shape"] for b in bs], body_mass=col(bs, "mass"),
+                     body_pos=col(bs, "pos"), body_param=col(bs, "param"), body_color=col(bs, "color"))
 
 
 def build_action_layout(char):

@@ -16,7 +16,8 @@ import pybullet_data
 
 from deepmimic.env.base_env import EnvSpec, Mode, Terminate  # noqa: F401  (Terminate/Mode re-exported)
 from deepmimic.env.bullet_client import BulletClient
-from deepmimic.env.character import build_action_layout, load_character, write_urdf
+from deepmimic.env.character import build_action_layout, load_character
+from deepmimic.env.urdf_writer import write_urdf
 from deepmimic.env.motion_data import MotionData
 from deepmimic.env.pd_controller import StablePD, load_pd_gains
 from deepmimic.env.reward import JointWeights, TrackingState, sq_dist, imitation_reward

@@ -51,55 +51,67 @@ def _wxyz_to_xyzw(q):
     return np.concatenate([q[..., 1:4], q[..., 0:1]], axis=-1)
 
 
+def _read_frames(path, char):
+    """The clip's checked (frames, loop) from a DeepMimic motion file: [duration, root pos, root rot, joints]."""
+    data = load_json_file(path, "motion")
+    if not isinstance(data, dict) or "Frames" not in data:
+        raise DeepMimicError("motion file needs a 'Frames' list", path)
+    loop = data.get("Loop", "wrap")
+    if loop not in LOOP_MODES:
+        raise DeepMimicError(f"unknown 'Loop' mode {loop!r} (expected one of {', '.join(LOOP_MODES)})", path)
+    frames = data["Frames"]
+    if not isinstance(frames, list) or len(frames) < 2:
+        raise DeepMimicError("'Frames' must be a list of at least 2 keyframes", path)
+    frame_len = 1 + char.pose_size()
+    for i, fr in enumerate(frames):
+        if not isinstance(fr, list) or len(fr) != frame_len:
+            got = len(fr) if isinstance(fr, list) else type(fr).__name__
+            raise DeepMimicError(f"frame {i} has length {got}, expected {frame_len} "
+                                 f"(duration + pose of character {char.path})", path)
+    try:
+        frames = np.array(frames, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DeepMimicError("frames must contain only numbers", path)
+    if not np.all(np.isfinite(frames)):
+        raise DeepMimicError("frames contain NaN or infinite values", path)
+    durations = frames[:-1, 0]  # the last frame's duration is unused
+    bad = np.nonzero(~(durations > 0))[0]
+    if len(bad):
+        raise DeepMimicError(f"frame {bad[0]} must have a positive duration, got {durations[bad[0]]}", path)
+    return frames, loop == "wrap"
+
+
+def _joint_columns(char):
+    """Frame columns of each spherical joint's quaternion and each revolute joint's angle."""
+    sph_cols, rev_cols = [], []
+    col = 8
+    for jtype in char.types[1:]:
+        if jtype == "spherical":
+            sph_cols.append(np.arange(col, col + 4))
+        elif jtype == "revolute":
+            rev_cols.append(col)
+        col += POSE_SIZE[jtype]
+    return sph_cols, np.array(rev_cols, dtype=np.int64)
+
+
 class MotionData:
     def __init__(self, path, char):
         self.path = path
-        data = load_json_file(path, "motion")
-        if not isinstance(data, dict) or "Frames" not in data:
-            raise DeepMimicError("motion file needs a 'Frames' list", path)
-        loop = data.get("Loop", "wrap")
-        if loop not in LOOP_MODES:
-            raise DeepMimicError(f"unknown 'Loop' mode {loop!r} (expected one of {', '.join(LOOP_MODES)})", path)
-        self.loop = loop == "wrap"
-        frames = data["Frames"]
-        if not isinstance(frames, list) or len(frames) < 2:
-            raise DeepMimicError("'Frames' must be a list of at least 2 keyframes", path)
-        frame_len = 1 + char.pose_size()
-        for i, fr in enumerate(frames):
-            if not isinstance(fr, list) or len(fr) != frame_len:
-                got = len(fr) if isinstance(fr, list) else type(fr).__name__
-                raise DeepMimicError(f"frame {i} has length {got}, expected {frame_len} "
-                                     f"(duration + pose of character {char.path})", path)
-        try:
-            self.frames = np.array(frames, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise DeepMimicError("frames must contain only numbers", path)
-        if not np.all(np.isfinite(self.frames)):
-            raise DeepMimicError("frames contain NaN or infinite values", path)
-        self.num_frames = len(frames)
-        durations = self.frames[:-1, 0]  # the last frame's duration is unused
-        bad = np.nonzero(~(durations > 0))[0]
-        if len(bad):
-            raise DeepMimicError(f"frame {bad[0]} must have a positive duration, got {durations[bad[0]]}", path)
+        self.frames, self.loop = _read_frames(path, char)
+        f = self.frames
+        self.num_frames = len(f)
+        durations = f[:-1, 0]
         self.frame_dur = float(durations[0])
         # Uniform clips (all shipped ones) use upstream's arithmetic exactly; others use frame start times.
         self.uniform = bool(np.all(durations == durations[0]))
         self._frame_times = np.concatenate([[0.0], np.cumsum(durations)])
         self.cycle_time = self.frame_dur * (self.num_frames - 1) if self.uniform else float(self._frame_times[-1])
 
-        f = self.frames
         self.root_pos = f[:, 1:4]
         self.root_rot = _wxyz_to_xyzw(f[:, 4:8])
-        sph_cols, rev_cols = [], []
-        col = 8
-        for jtype in char.types[1:]:
-            if jtype == "spherical":
-                sph_cols.append(np.arange(col, col + 4))
-            elif jtype == "revolute":
-                rev_cols.append(col)
-            col += POSE_SIZE[jtype]
+        sph_cols, rev_cols = _joint_columns(char)
         self.sph_rot = _wxyz_to_xyzw(f[:, np.array(sph_cols)]) if sph_cols else np.zeros((len(f), 0, 4))
-        self.rev_angle = f[:, np.array(rev_cols, dtype=np.int64)]
+        self.rev_angle = f[:, rev_cols]
         for name, q in (("root", self.root_rot[:, None]), ("joint", self.sph_rot)):
             if np.any(np.linalg.norm(q, axis=-1) < 1e-8):
                 raise DeepMimicError(f"a {name} quaternion has zero length", path)
