@@ -8,7 +8,8 @@ import time
 import torch
 
 from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
-from deepmimic.learning.ppo_agent import PPOAgent, load_agent_file
+from deepmimic.learning.agent_config import load_agent_file
+from deepmimic.learning.ppo_agent import PPOAgent
 from deepmimic.learning.trainer import Trainer
 from deepmimic.util import mpi_util
 from deepmimic.util.arg_parser import resolve_path

@@ -62,7 +62,7 @@ def main(argv=None):
         return play_gui(args, seed, max_steps)
 
     if num_episodes and not (gif or png_dir):
-        envs = build_envs(args, max(1, min(args.parse_int("num_envs_per_proc", 4), num_episodes)), seed)
+        envs = build_envs(args, max(1, min(args.parse_int("num_envs_per_proc", 8), num_episodes)), seed)
         agent = build_agent(args, envs[0], seed)
         results = run_episodes(agent, envs, num_episodes, max_steps)
         for i, (ret, n, fell) in enumerate(results):

@@ -128,7 +128,7 @@ def test_model_with_wrong_sizes_is_rejected(tmp_path):
 
 
 def test_agent_file_unknown_net_and_bad_json(tmp_path):
-    from deepmimic.learning.ppo_agent import load_agent_file
+    from deepmimic.learning.agent_config import load_agent_file
     data = json.load(open(os.path.join(ROOT, "data/agents/ct_agent_humanoid_ppo.txt")))
     data["ActorNet"] = "fc_9layers"
     with pytest.raises(DeepMimicError, match="unknown 'ActorNet' 'fc_9layers'") as e:

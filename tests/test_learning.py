@@ -85,11 +85,12 @@ def test_bound_loss():
 
 def _tiny_agent(cfg_overrides=None):
     from conftest import make_env
-    from deepmimic.learning.ppo_agent import DEFAULTS, PPOAgent
+    from deepmimic.learning.agent_config import AgentConfig
+    from deepmimic.learning.ppo_agent import PPOAgent
     from deepmimic.learning.exp_params import ExpParams
-    cfg = dict(DEFAULTS, ActorNet="fc_2layers_256units", CriticNet="fc_2layers_256units", ActorInitOutputScale=0.01,
-               ExpParamsBeg=ExpParams(rate=1.0, noise=0.05), ExpParamsEnd=ExpParams(rate=0.2, noise=0.05))
-    cfg.update(cfg_overrides or {})
+    cfg = AgentConfig(actor_net="fc_2layers_256units", critic_net="fc_2layers_256units", actor_init_output_scale=0.01,
+                      exp_beg=ExpParams(rate=1.0, noise=0.05), exp_end=ExpParams(rate=0.2, noise=0.05),
+                      **(cfg_overrides or {}))
     env = make_env("walk")
     return PPOAgent(cfg, env.spec, seed=3), env
 
@@ -104,13 +105,13 @@ def test_actor_loss_ratio_clipping_and_logp():
     adv = torch.tensor([1.0, -1.0, 0.5])
     loss, clip_frac = agent.actor_loss(s, a, old, adv)
     # unchanged policy: ratio 1, surrogate = -mean(adv), no clipping; plus tiny weight decay
-    wd = agent.cfg["ActorWeightDecay"]
+    wd = agent.cfg.actor_weight_decay
     assert clip_frac.item() == 0.0
     assert math.isclose(loss.item(), -adv.mean().item(), abs_tol=1e-4 + wd * 1e6)
     # old log-probs much lower -> ratio >> 1 -> positive advantages are clipped at 1 + eps
     loss_hi, clip_hi = agent.actor_loss(s, a, old - 5.0, torch.ones(3))
     assert clip_hi.item() == 1.0
-    assert math.isclose(loss_hi.item(), -(1 + agent.cfg["RatioClip"]), rel_tol=1e-3)
+    assert math.isclose(loss_hi.item(), -(1 + agent.cfg.ratio_clip), rel_tol=1e-3)
 
 
 def test_critic_loss_uses_normalised_values():

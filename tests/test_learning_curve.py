@@ -1,4 +1,5 @@
 """The learning-curve benchmark's pieces: fixed test starts, the CSV, resume, and the recipe's knobs."""
+import dataclasses
 import glob
 import json
 import os
@@ -106,11 +107,12 @@ def test_reference_action_reproduces_the_clip_pose():
 
 
 def test_warm_start_fits_the_actor_to_the_clip():
-    from deepmimic.learning.ppo_agent import PPOAgent, load_agent_file
+    from deepmimic.learning.agent_config import load_agent_file
+    from deepmimic.learning.ppo_agent import PPOAgent
     from deepmimic.learning.warm_start import warm_start
     env = make_env()
     cfg = load_agent_file(os.path.join(ROOT, "data/agents/ct_agent_humanoid_ppo_deepmimic.txt"))
-    cfg.update(ActorNet="fc_2layers_256units", CriticNet="fc_2layers_256units")
+    cfg = dataclasses.replace(cfg, actor_net="fc_2layers_256units", critic_net="fc_2layers_256units")
     agent = PPOAgent(cfg, env.spec)
     starts = start_times(env.motion.cycle_time, 4)
 
@@ -135,7 +137,8 @@ def test_recipe_keys_are_validated():
 
 
 def test_agent_file_chooses_the_optimizer(tmp_path):
-    from deepmimic.learning.ppo_agent import PPOAgent, load_agent_file
+    from deepmimic.learning.agent_config import load_agent_file
+    from deepmimic.learning.ppo_agent import PPOAgent
     from deepmimic.util.errors import DeepMimicError
     base = json.load(open(os.path.join(ROOT, "data/agents/ct_agent_humanoid_ppo_deepmimic.txt")))
     env = make_env()

@@ -1,7 +1,7 @@
 """Exploration parameters, annealed from ExpParamsBeg to ExpParamsEnd over ExpAnnealSamples.
 
 DeepMimic's agent files also carry InitActionRate, NoiseInternal and Temp; its PPO agent does not use
-them and neither do we (they are accepted, see ``ppo_agent.EXP_KEYS``).
+them and neither do we (they are accepted, see ``agent_config.EXP_RANGES``).
 """
 from dataclasses import dataclass
 

@@ -5,7 +5,6 @@ penalty, weight decay and SGD with momentum, with gradients averaged over MPI ra
 All hyperparameters come from the agent file (e.g. ``data/agents/ct_agent_humanoid_ppo.txt``).
 """
 import copy
-import difflib
 import math
 import os
 
@@ -13,88 +12,12 @@ import numpy as np
 import torch
 
 from deepmimic.env.base_env import Terminate
-from deepmimic.learning.exp_params import ExpParams
 from deepmimic.learning.model_io import check_sizes, load_checkpoint, model_paths, save_actor_critic
-from deepmimic.learning.nets import NET_LAYERS, Actor, Critic, weight_decay_loss
+from deepmimic.learning.nets import Actor, Critic, weight_decay_loss
 from deepmimic.learning.normalizer import Normalizer
 from deepmimic.learning.returns import td_lambda_returns
 from deepmimic.util import mpi_util
-from deepmimic.util.errors import DeepMimicError, load_json_file
-
-DEFAULTS = {
-    "ActorNet": "fc_2layers_1024units", "ActorStepsize": 0.001, "ActorMomentum": 0.9, "ActorWeightDecay": 0.0,
-    "ActorInitOutputScale": 1.0, "CriticNet": "fc_2layers_1024units", "CriticStepsize": 0.01,
-    "CriticMomentum": 0.9, "CriticWeightDecay": 0.0, "Discount": 0.95, "BatchSize": 1024, "MiniBatchSize": 32,
-    "Epochs": 1, "NormalizerSamples": float("inf"), "RatioClip": 0.2, "NormAdvClip": 5.0, "TDLambda": 0.95,
-    "OutputIters": 100, "IntOutputIters": 100, "TestEpisodes": 0, "ExpAnnealSamples": 320000,
-    "Optimizer": "SGD",
-}
-OPTIMIZERS = ("SGD", "Adam")  # SGD with momentum is DeepMimic's; Adam ignores the *Momentum keys
-
-
-#: DeepMimic agent-file keys this PPO does not use (it has no replay buffer or update period).
-UNUSED_AGENT_KEYS = ("UpdatePeriod", "ItersPerUpdate", "ReplayBufferSize", "InitSamples")
-EXP_KEYS = ("Rate", "InitActionRate", "Noise", "NoiseInternal", "Temp")
-#: key -> (low, high, integer?) for every numeric agent key; values outside are errors.
-AGENT_RANGES = {
-    "ActorStepsize": (1e-12, 10, False), "CriticStepsize": (1e-12, 10, False),
-    "ActorMomentum": (0, 0.999999, False), "CriticMomentum": (0, 0.999999, False),
-    "ActorWeightDecay": (0, 1, False), "CriticWeightDecay": (0, 1, False), "ActorInitOutputScale": (0, 10, False),
-    "Discount": (1e-6, 0.999999, False), "BatchSize": (1, 10 ** 6, True), "MiniBatchSize": (1, 10 ** 6, True),
-    "Epochs": (1, 1000, True), "NormalizerSamples": (0, math.inf, False), "RatioClip": (1e-6, 10, False),
-    "NormAdvClip": (1e-6, math.inf, False), "TDLambda": (0, 1, False), "OutputIters": (1, 10 ** 9, True),
-    "IntOutputIters": (1, 10 ** 9, True), "TestEpisodes": (0, 10 ** 6, True), "ExpAnnealSamples": (1, math.inf, False),
-}
-EXP_RANGES = {"Rate": (0, 1), "InitActionRate": (0, 1), "Noise": (1e-9, 10), "NoiseInternal": (0, 10), "Temp": (1e-12, 1e6)}
-
-
-def _check_keys(data, known, path, where=""):
-    for key in data:
-        if key not in known:
-            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise DeepMimicError(f"unknown key '{where}{key}'{hint}", path)
-
-
-def _check_number(key, value, low, high, integer, path):
-    number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    ok = number and (math.isfinite(value) or value == math.inf)
-    if not ok or not low <= value <= high or (integer and value != int(value)):
-        kind = "an integer" if integer else "a number"
-        raise DeepMimicError(f"'{key}' must be {kind} from {low:g} to {high:g}, got {value!r}", path)
-
-
-def load_agent_file(path):
-    """The agent file as a dict of checked values (defaults filled in); unknown keys are errors."""
-    data = load_json_file(path, "agent")
-    if not isinstance(data, dict):
-        raise DeepMimicError("agent file must be a JSON object of hyperparameters", path)
-    _check_keys(data, list(DEFAULTS) + ["AgentType", "ExpParamsBeg", "ExpParamsEnd", *UNUSED_AGENT_KEYS], path)
-    if data.get("AgentType", "PPO") != "PPO":
-        raise DeepMimicError(f"unsupported AgentType {data.get('AgentType')!r} (only PPO)", path)
-    cfg = dict(DEFAULTS)
-    cfg.update(data)
-    for key, (low, high, integer) in AGENT_RANGES.items():
-        _check_number(key, cfg[key], low, high, integer, path)
-    if cfg["MiniBatchSize"] > cfg["BatchSize"]:
-        raise DeepMimicError(f"'MiniBatchSize' ({cfg['MiniBatchSize']}) must not exceed 'BatchSize' ({cfg['BatchSize']})", path)
-    for key in ("ActorNet", "CriticNet"):
-        if cfg[key] not in NET_LAYERS:
-            raise DeepMimicError(f"unknown '{key}' {cfg[key]!r} (known: {', '.join(NET_LAYERS)})", path)
-    if cfg["Optimizer"] not in OPTIMIZERS:
-        raise DeepMimicError(f"unknown 'Optimizer' {cfg['Optimizer']!r} (known: {', '.join(OPTIMIZERS)})", path)
-    for part in ("ExpParamsBeg", "ExpParamsEnd"):
-        exp = data.get(part, {})
-        if not isinstance(exp, dict):
-            raise DeepMimicError(f"'{part}' must be an object of exploration parameters", path)
-        _check_keys(exp, list(EXP_KEYS), path, where=part + ".")
-        for key, value in exp.items():
-            _check_number(f"{part}.{key}", value, *EXP_RANGES[key], False, path)
-        cfg[part] = ExpParams.from_json(exp)
-    cfg["ExpParamsEnd"].noise = cfg["ExpParamsBeg"].noise  # the noise std must not change (DeepMimic)
-    cfg["path"] = path
-    return cfg
-
+from deepmimic.util.errors import DeepMimicError
 
 class NonFiniteError(RuntimeError):
     """A loss, gradient or parameter became NaN/inf during an update."""
@@ -105,7 +28,7 @@ class PPOAgent:
         """``spec``: the env's ``EnvSpec`` (sizes, normalisation hints, action bounds, reward range)."""
         self.cfg = cfg
         self.state_size, self.action_size = spec.state_size, spec.action_size
-        self.discount, self.td_lambda = float(cfg["Discount"]), float(cfg["TDLambda"])
+        self.discount, self.td_lambda = cfg.discount, cfg.td_lambda
         self.rng = np.random.default_rng(seed)
         torch.manual_seed(seed)
         r_min, r_max = spec.reward_min, spec.reward_max
@@ -115,19 +38,19 @@ class PPOAgent:
         s_norm = Normalizer(self.state_size, spec.state_norm_groups, mean=-spec.state_offset, std=1.0 / spec.state_scale)
         a_norm = Normalizer(self.action_size, mean=-spec.action_offset, std=1.0 / spec.action_scale)
         val_norm = Normalizer(1, mean=[0.5 * (self.val_max + self.val_min)], std=[0.5 * (self.val_max - self.val_min)])
-        self.actor = Actor(cfg["ActorNet"], s_norm, a_norm, float(cfg["ActorInitOutputScale"]))
-        self.critic = Critic(cfg["CriticNet"], copy.deepcopy(s_norm), val_norm)
+        self.actor = Actor(cfg.actor_net, s_norm, a_norm, cfg.actor_init_output_scale)
+        self.critic = Critic(cfg.critic_net, copy.deepcopy(s_norm), val_norm)
         self.norm_a_bound_min = torch.as_tensor((spec.action_bound_min + spec.action_offset) * spec.action_scale,
                                                 dtype=torch.float32)
         self.norm_a_bound_max = torch.as_tensor((spec.action_bound_max + spec.action_offset) * spec.action_scale,
                                                 dtype=torch.float32)
-        self.actor_opt = make_optimizer(cfg, self.actor, "Actor")
-        self.critic_opt = make_optimizer(cfg, self.critic, "Critic")
+        self.actor_opt = make_optimizer(cfg, self.actor, "actor")
+        self.critic_opt = make_optimizer(cfg, self.critic, "critic")
         self.sync_params()
 
         self.total_samples = 0
         self.iter = 0
-        self.normalizer_samples = float(cfg["NormalizerSamples"])
+        self.normalizer_samples = cfg.normalizer_samples
         self._update_exp_params()
 
     # ----- acting ------------------------------------------------------------------------------
@@ -157,8 +80,8 @@ class PPOAgent:
 
     # ----- bookkeeping -------------------------------------------------------------------------
     def _update_exp_params(self):
-        t = min(max(self.total_samples / float(self.cfg["ExpAnnealSamples"]), 0.0), 1.0)
-        self.exp_params = self.cfg["ExpParamsBeg"].lerp(self.cfg["ExpParamsEnd"], t)
+        t = min(max(self.total_samples / self.cfg.exp_anneal_samples, 0.0), 1.0)
+        self.exp_params = self.cfg.exp_beg.lerp(self.cfg.exp_end, t)
 
     def set_total_samples(self, count):
         self.total_samples = int(count)
@@ -203,7 +126,7 @@ class PPOAgent:
         exp_idx = np.nonzero(d["exp_flags"])[0]
         adv = ret[exp_idx] - v_t[exp_idx]
         adv_mean, adv_std = (float(np.mean(adv)), float(np.std(adv))) if len(adv) else (0.0, 0.0)
-        adv = np.clip((adv - adv_mean) / (adv_std + 1e-5), -self.cfg["NormAdvClip"], self.cfg["NormAdvClip"])
+        adv = np.clip((adv - adv_mean) / (adv_std + 1e-5), -self.cfg.norm_adv_clip, self.cfg.norm_adv_clip)
         d.update(tar_vals=np.clip(ret, self.val_min, self.val_max), exp_idx=exp_idx, adv=adv,
                  adv_mean=adv_mean, adv_std=adv_std)
         return d
@@ -211,7 +134,7 @@ class PPOAgent:
     def critic_loss(self, s, tar_vals):
         norm_tar = self.critic.val_norm.normalize(tar_vals)
         loss = 0.5 * torch.mean((norm_tar - self.critic.forward_norm(s)) ** 2)
-        wd = float(self.cfg["CriticWeightDecay"])
+        wd = self.cfg.critic_weight_decay
         return loss + wd * weight_decay_loss(self.critic) if wd else loss
 
     def actor_loss(self, s, a, old_logp, adv):
@@ -220,10 +143,10 @@ class PPOAgent:
         norm_mean = self.actor.forward_norm(s)
         logp = gaussian_logp(self.actor.a_norm.normalize(a) - norm_mean, sigma)
         ratio = torch.exp(logp - old_logp)
-        clip = float(self.cfg["RatioClip"])
+        clip = self.cfg.ratio_clip
         surrogate = torch.minimum(adv * ratio, adv * torch.clamp(ratio, 1 - clip, 1 + clip))
         loss = -torch.mean(surrogate) + bound_loss(norm_mean, self.norm_a_bound_min, self.norm_a_bound_max)
-        wd = float(self.cfg["ActorWeightDecay"])
+        wd = self.cfg.actor_weight_decay
         if wd:
             loss = loss + wd * weight_decay_loss(self.actor)
         clip_frac = torch.mean((torch.abs(ratio - 1.0) > clip).float())
@@ -232,7 +155,7 @@ class PPOAgent:
     def can_train(self, batch):
         """DeepMimic trains once the global batch exceeds BatchSize and every rank explored at least once."""
         global_samples = mpi_util.allreduce_sum(float(batch.num_samples))
-        return global_samples > self.cfg["BatchSize"] and mpi_util.allreduce_min(float(batch.num_exp)) > 0
+        return global_samples > self.cfg.batch_size and mpi_util.allreduce_min(float(batch.num_exp)) > 0
 
     def snapshot(self):
         return (copy.deepcopy(self.actor.state_dict()), copy.deepcopy(self.critic.state_dict()),
@@ -272,11 +195,11 @@ class PPOAgent:
         exp_idx = d["exp_idx"]
         exp_pos = np.arange(len(exp_idx))
         procs = mpi_util.num_procs()
-        local_mb = max(int(math.ceil(self.cfg["MiniBatchSize"] / procs)), 1)
+        local_mb = max(int(math.ceil(self.cfg.mini_batch_size / procs)), 1)
         global_valid = mpi_util.allreduce_sum(float(len(valid)))
         mini_batches = int(math.ceil(global_valid / (local_mb * procs)))
         c_loss = a_loss = clip_frac = 0.0
-        for _ in range(int(self.cfg["Epochs"])):
+        for _ in range(self.cfg.epochs):
             self.rng.shuffle(valid)
             self.rng.shuffle(exp_pos)
             for b in range(mini_batches):
@@ -293,7 +216,7 @@ class PPOAgent:
                 clip_frac += cf.item()
                 if idx[-1] % len(exp_pos) < idx[0] % len(exp_pos) or idx[-1] % len(exp_pos) == len(exp_pos) - 1:
                     self.rng.shuffle(exp_pos)
-        n = max(mini_batches * int(self.cfg["Epochs"]), 1)
+        n = max(mini_batches * self.cfg.epochs, 1)
         return {"Critic_Loss": mpi_util.allreduce_mean(c_loss / n), "Critic_Stepsize": self.critic_opt.param_groups[0]["lr"],
                 "Actor_Loss": mpi_util.allreduce_mean(a_loss / n), "Actor_Stepsize": self.actor_opt.param_groups[0]["lr"],
                 "Clip_Frac": mpi_util.allreduce_mean(clip_frac / n), "Adv_Mean": d["adv_mean"], "Adv_Std": d["adv_std"]}
@@ -340,11 +263,11 @@ class PPOAgent:
 
 
 def make_optimizer(cfg, net, prefix):
-    """The agent file's optimizer for ``net`` with the ``<prefix>Stepsize`` (and momentum, for SGD)."""
-    lr = float(cfg[prefix + "Stepsize"])
-    if cfg["Optimizer"] == "Adam":
+    """The agent file's optimizer for ``net`` with the ``<prefix>_stepsize`` (and momentum, for SGD)."""
+    lr = getattr(cfg, f"{prefix}_stepsize")
+    if cfg.optimizer == "Adam":
         return torch.optim.Adam(net.parameters(), lr=lr)
-    return torch.optim.SGD(net.parameters(), lr=lr, momentum=float(cfg[prefix + "Momentum"]))
+    return torch.optim.SGD(net.parameters(), lr=lr, momentum=getattr(cfg, f"{prefix}_momentum"))
 
 
 def load_net_state(net, data, path):

@@ -128,7 +128,7 @@ class Trainer:
         returns = []
         start = time.time()
         self.start_samples = agent.total_samples
-        if int(self.cfg["TestEpisodes"]) > 0 and agent.iter == 0:
+        if self.cfg.test_episodes > 0 and agent.iter == 0:
             self.test()
         if self.curve_due():
             self.evaluate_curve(self.wall_offset)
@@ -210,12 +210,12 @@ class Trainer:
             if log.path:
                 log.dump()
             log_to_tensorboard(self.tb, log, agent.total_samples)
-            if prev_iter % int(self.cfg["OutputIters"]) == 0:
+            if prev_iter % self.cfg.output_iters == 0:
                 self.save(self.model_prefix())
-            if self.int_output_path and prev_iter % int(self.cfg["IntOutputIters"]) == 0:
+            if self.int_output_path and prev_iter % self.cfg.int_output_iters == 0:
                 self.save(os.path.join(self.int_output_path, f"agent0_int_model_{prev_iter:010d}"))
-        return (int(self.cfg["TestEpisodes"]) > 0
-                and prev_iter // int(self.cfg["IntOutputIters"]) != agent.iter // int(self.cfg["IntOutputIters"]))
+        return (self.cfg.test_episodes > 0
+                and prev_iter // self.cfg.int_output_iters != agent.iter // self.cfg.int_output_iters)
 
     def progress_line(self, start):
         """One line per iteration; the full DeepMimic table goes to agent0_log.txt."""
@@ -231,7 +231,7 @@ class Trainer:
 
     def test(self):
         """DeepMimic's periodic test: TestEpisodes deterministic episodes split over ranks."""
-        per_rank = int(math.ceil(int(self.cfg["TestEpisodes"]) / mpi_util.num_procs()))
+        per_rank = int(math.ceil(self.cfg.test_episodes / mpi_util.num_procs()))
         results = run_episodes(self.agent, self.envs, per_rank)
         total = mpi_util.allreduce_sum(float(sum(r for r, _, _ in results)))
         count = mpi_util.allreduce_sum(float(len(results)))

@@ -47,7 +47,7 @@ KEYS = {
     "model_files": Key("training", "strs", "(none)", "agent0_model_anet.pth to resume from or to play"),
     "train_agents": Key("training", "bool", "true", "false: build everything but do not train"),
     "rand_seed": Key("training", "int", "(time)", "seed; each MPI rank gets its own stream", 0, 2 ** 31 - 1),
-    "num_envs_per_proc": Key("training", "int", "8 (testrl: 4)", "simulations per MPI rank, stepped as one batch", 1, 256),
+    "num_envs_per_proc": Key("training", "int", "8", "simulations per MPI rank, stepped as one batch", 1, 256),
     "max_samples": Key("training", "float", "(no limit)", "stop and save after this many samples", _POS),
     "max_iters": Key("training", "float", "(no limit)", "stop and save after this many PPO iterations", _POS),
     "warm_start_samples": Key("training", "int", "0", "samples per rank to fit the actor to the clip's PD targets before PPO", 0, 10 ** 7),
