@@ -44,8 +44,8 @@ class EnvConfig:
     #: DeepMimic compares joint velocities with the motion's; the upstream port reads them back
     #: from its kinematic body, where they are always 0. False keeps upstream parity.
     ref_joint_vel_reward: bool = False
-    #: End the episode as a failure once the root is farther than this (m) from the reference
-    #: root (0: off, as DeepMimic). The reward compares world positions, so a drifting character
+    #: End a training episode as a failure once the root is farther than this (m) from the reference
+    #: root (0: off, as DeepMimic; test episodes never end this way). The reward compares world positions, so a drifting character
     #: earns little; ending such episodes early spends samples where they teach (MimicKit does similar).
     drift_term_dist: float = 0.0
     #: Append the reference root to the state: its position relative to the character's root and
@@ -293,9 +293,11 @@ class ImitationEnv:
         return state, reward, term is not None, term
 
     def check_terminate(self):
-        """Terminate.FAIL on a fall (or drift beyond ``drift_term_dist``), Terminate.NULL at the
-        time limit, else None. Drift is read from the last reward computation."""
-        if self.has_fallen() or self.root_drift_sq > self.cfg.drift_term_dist ** 2 > 0:
+        """Terminate.FAIL on a fall (or, in training, drift beyond ``drift_term_dist``), Terminate.NULL
+        at the time limit, else None. Drift is read from the last reward computation. Test episodes end
+        only by falls and time, so test returns compare across configurations."""
+        drifted = self.mode == Mode.TRAIN and self.root_drift_sq > self.cfg.drift_term_dist ** 2 > 0
+        if self.has_fallen() or drifted:
             return Terminate.FAIL
         if self.t - self.start_time >= self.time_limit - 0.5 * self.timestep:  # t accumulates rounding
             return Terminate.NULL
