@@ -79,6 +79,15 @@ def train_command(a, out):
     return cmd
 
 
+def seed_run(out, prefix, curve):
+    """Copy a committed checkpoint and its curve into an empty run folder, so the run resumes there."""
+    if os.path.isfile(os.path.join(out, "agent0_model_anet.pth")):
+        sys.exit(f"{out} already holds a model: resume it without --resume_from")
+    for part in ("anet", "cnet"):
+        shutil.copyfile(f"{prefix}_{part}.pth", os.path.join(out, f"agent0_model_{part}.pth"))
+    shutil.copyfile(curve, os.path.join(out, "learning_curve.csv"))
+
+
 def publish(curve, skill, config):
     """Copy a run's curve to benchmarks/results with its plot, and redraw the skill's comparison plot."""
     import glob
@@ -102,6 +111,9 @@ def main():
     p.add_argument("--episodes", type=int, default=16, help="test episodes per curve point")
     p.add_argument("--out", help="run folder (default output/curves/<skill>_<config>)")
     p.add_argument("--list", action="store_true", help="list the configurations and exit")
+    p.add_argument("--resume_from", metavar="PREFIX",
+                   help="start a new --out from a committed checkpoint PREFIX_anet.pth/_cnet.pth and its curve "
+                        "benchmarks/results/<skill>_<config>.csv (a run continued on another machine)")
     p.add_argument("--publish", action="store_true",
                    help="do not train: copy the run's curve to benchmarks/results and redraw the plots")
     a = p.parse_args()
@@ -112,6 +124,8 @@ def main():
     name = f"{a.skill}_{a.config}"
     out = os.path.abspath(a.out or os.path.join(ROOT, "output", "curves", name))
     os.makedirs(out, exist_ok=True)
+    if a.resume_from:
+        seed_run(out, a.resume_from, os.path.join(RESULTS, name + ".csv"))
     rc = 0
     if not a.publish:
         cmd = train_command(a, out)

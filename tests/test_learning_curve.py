@@ -74,6 +74,12 @@ def test_training_writes_the_curve_and_resume_continues_it(tmp_path, small_agent
     log = read_log(str(out / "agent0_log.txt"))
     first_resumed = log["Samples"].index(next(s for s in log["Samples"] if s > saved["samples"]))
     assert log["Test_Return"][first_resumed] == log["Test_Return"][first_resumed - 1] > 0  # carried, not 0
+    # continued elsewhere from the committed model and curve alone (no log): the clock still continues
+    os.remove(out / "agent0_log.txt")
+    saved2 = torch.load(anet, weights_only=True)
+    _train(out, small_agent_file, "--model_files", str(anet), "--max_iters", str(saved2["iter"] + 1))
+    rows3 = read_curve(str(out / "learning_curve.csv"))
+    assert len(rows3) > len(rows2) and rows3[-1]["wall_hours"] >= rows2[-1]["wall_hours"] > 0
 
 
 def test_drift_termination_ends_episodes_that_leave_the_reference():

@@ -93,6 +93,9 @@ class Trainer:
             resumed = self.agent.total_samples if args.parse_strings("model_files") else None
             self.curve = CurveWriter(os.path.join(self.output_path, "learning_curve.csv"), resume_samples=resumed)
         self.next_curve = mpi_util.bcast_object(self.curve.next_due(self.curve_every) if self.curve else 0)
+        if self.curve is not None and self.curve.rows:  # a run resumed from its model and curve alone
+            self.wall_offset = max(self.wall_offset, self.curve.rows[-1]["wall_hours"])
+        self.wall_offset = mpi_util.bcast_object(self.wall_offset)
 
     def evaluate_curve(self, wall_hours):
         """One point of the learning curve; the seeded starts are split over ranks."""
