@@ -10,11 +10,23 @@ import numpy as np
 
 from deepmimic.util.errors import DeepMimicError, load_json_file
 
-JOINT_TYPES = ("none", "spherical", "revolute", "fixed")
 SHAPES = ("sphere", "capsule", "box")
-#: Pose parameters per joint type in motion frames and PD targets (quaternion or angle).
-POSE_SIZE = {"none": 7, "spherical": 4, "revolute": 1, "fixed": 0}
-#: Velocity degrees of freedom per joint type.
+
+
+@dataclass(frozen=True)
+class JointType:
+    """What a char-file joint type means for motion frames, actions and the URDF."""
+    pose_size: int      # motion-frame entries: root position + quaternion, a quaternion, an angle
+    action_size: int    # PD-target parameters: (angle, axis x, y, z) or one angle; 0: not actuated
+    urdf: str           # URDF joint type
+
+
+JOINT_TYPES = {
+    "none": JointType(pose_size=7, action_size=0, urdf="fixed"),       # the root: free, not actuated
+    "spherical": JointType(pose_size=4, action_size=4, urdf="spherical"),
+    "revolute": JointType(pose_size=1, action_size=1, urdf="revolute"),
+    "fixed": JointType(pose_size=0, action_size=0, urdf="fixed"),
+}
 
 
 @dataclass
@@ -45,10 +57,10 @@ class Character:
     @property
     def actuated(self):
         """Joints driven by the PD controller, in joint order (spherical and revolute)."""
-        return np.array([i for i, t in enumerate(self.types) if t in ("spherical", "revolute")], dtype=np.int64)
+        return np.array([i for i, t in enumerate(self.types) if JOINT_TYPES[t].action_size], dtype=np.int64)
 
     def pose_size(self):
-        return sum(POSE_SIZE[t] for t in self.types)
+        return sum(JOINT_TYPES[t].pose_size for t in self.types)
 
 
 class _CharFileReader:

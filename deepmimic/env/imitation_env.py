@@ -16,7 +16,7 @@ import pybullet_data
 
 from deepmimic.env.base_env import EnvSpec, Mode, Terminate  # noqa: F401  (Terminate/Mode re-exported)
 from deepmimic.env.bullet_client import BulletClient
-from deepmimic.env.character import build_action_layout, load_character
+from deepmimic.env.character import JOINT_TYPES, build_action_layout, load_character
 from deepmimic.env.urdf_writer import write_urdf
 from deepmimic.env.motion_data import MotionData
 from deepmimic.env.pd_controller import StablePD, load_pd_gains
@@ -124,9 +124,9 @@ class ImitationEnv:
                            for j, s in zip(self.actuated, self._act_is_sph)]
         self.a_offset, self.a_scale, self.a_bound_min, self.a_bound_max = build_action_layout(ch)
         # Where each actuated joint's params sit in the action vector.
-        starts = np.cumsum([0] + [4 if s else 1 for s in self._act_is_sph])[:-1]
-        self._act_start = [int(i) for i in starts]
-        self.action_size = int(starts[-1] + (4 if self._act_is_sph[-1] else 1))
+        sizes = [JOINT_TYPES[ch.types[j]].action_size for j in self.actuated]
+        self._act_start = [int(i) for i in np.cumsum([0] + sizes)[:-1]]
+        self.action_size = int(sum(sizes))
         self.state_size = 2 + 7 * self.num_links + 6 * self.num_links + (REF_ROOT_SIZE if config.ref_root_state else 0)
         self.spec = EnvSpec(self.state_size, self.action_size, self.build_state_offset(), self.build_state_scale(),
                             self.build_state_norm_groups(), self.a_offset, self.a_scale, self.a_bound_min,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pybullet
 
-from deepmimic.env.character import POSE_SIZE
+from deepmimic.env.character import JOINT_TYPES
 from deepmimic.util.errors import DeepMimicError, load_json_file
 
 LOOP_MODES = ("wrap", "none")
@@ -90,7 +90,7 @@ def _joint_columns(char):
             sph_cols.append(np.arange(col, col + 4))
         elif jtype == "revolute":
             rev_cols.append(col)
-        col += POSE_SIZE[jtype]
+        col += JOINT_TYPES[jtype].pose_size
     return sph_cols, np.array(rev_cols, dtype=np.int64)
 
 

@@ -5,6 +5,8 @@ import tempfile
 
 import numpy as np
 
+from deepmimic.env.character import JOINT_TYPES
+
 
 def _f(x):
     return f"{x:.6f}"
@@ -43,7 +45,7 @@ def character_to_urdf(char, world_scale=1.0):
                    f'<collision><origin rpy="{rpy}" xyz="{xyz}"/><geometry>{geom}</geometry></collision></link>')
         jtype = char.types[j]
         parent = "base" if j == 0 else char.names[char.parents[j]]
-        urdf_type = {"none": "fixed", "fixed": "fixed", "spherical": "spherical", "revolute": "revolute"}[jtype]
+        urdf_type = JOINT_TYPES[jtype].urdf
         # PyBullet ignores a spherical joint's axis but warns when it is missing (16 lines per body
         # loaded); (1, 0, 0) is the default it falls back to, so stating it changes nothing.
         extra = '<axis xyz="1 0 0"/>' if jtype == "spherical" else ""
