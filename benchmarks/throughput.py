@@ -90,6 +90,7 @@ def bench_upstream(skill, steps, act):
 def bench_ours(skill, steps, act, num_envs=8):
     """Our trainer's sampling loop; also times the physics calls alone on the very same steps."""
     from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
+    from deepmimic.learning.rollout import step_envs
     cfg = EnvConfig(motion_file=os.path.join(ROOT, f"data/motions/humanoid3d_{skill}.txt"), fall_contact_bodies=FALL)
     envs = [ImitationEnv(cfg, seed=i) for i in range(num_envs)]
     physics = [0.0]
@@ -102,13 +103,10 @@ def bench_ours(skill, steps, act, num_envs=8):
     states = np.array([e.reset() for e in envs])
     done_steps = 0
     t = time.perf_counter()
+    policy = lambda s: (act(s), None, None)  # noqa: E731
     while done_steps < steps:
-        actions = act(states)
-        nxt = []
-        for e, a in zip(envs, actions):
-            s, r, done, term = e.step(a)
-            nxt.append(e.reset() if done else s)
-        states = np.array(nxt)
+        steps_now = step_envs(policy, envs, states)
+        states = np.array([e.reset() if st.done else st.next_state for e, st in zip(envs, steps_now)])
         done_steps += num_envs
     return done_steps / (time.perf_counter() - t), done_steps / physics[0]
 

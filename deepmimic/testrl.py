@@ -89,6 +89,7 @@ def main(argv=None):
 def play_gui(args, seed, max_steps):
     from deepmimic.env.imitation_env import Mode, Terminate
     from deepmimic.factory import build_agent, build_envs
+    from deepmimic.learning.rollout import step_envs
     env = build_envs(args, 1, seed, enable_draw=True)[0]
     agent = build_agent(args, env, seed)
     env.set_mode(Mode.TEST)
@@ -107,8 +108,8 @@ def play_gui(args, seed, max_steps):
             continue
         step_once = False
         t0 = time.time()
-        action, _, _ = agent.act(state[None], explore=False)
-        state, r, done, term = env.step(action[0])
+        step = step_envs(lambda x: agent.act(x, explore=False), [env], state[None])[0]
+        state, r, done, term = step.next_state, step.reward, step.done, step.term
         ret, length = ret + r, length + 1
         root, _ = pb.getBasePositionAndOrientation(env.body)
         pb.resetDebugVisualizerCamera(3.0, 0, -15, [root[0], 0.9, root[2] + 0.5])

@@ -50,6 +50,7 @@ class PPOAgent:
 
         self.total_samples = 0
         self.iter = 0
+        self.nan_skips = 0  # updates rolled back for NaN/inf
         self.normalizer_samples = cfg.normalizer_samples
         self._update_exp_params()
 
@@ -177,6 +178,8 @@ class PPOAgent:
                 raise NonFiniteError("non-finite network parameters after the update")
         except NonFiniteError:
             self.restore(snap)
+            self.iter += 1  # the iteration happened; its update was rolled back
+            self.nan_skips += 1
             raise
         self.iter += 1
         return stats

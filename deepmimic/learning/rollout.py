@@ -1,8 +1,39 @@
-"""The evaluation rollout: deterministic episodes spread over several envs, one batched policy call
-per control step. Used by the trainer's tests and learning curve and by testrl's playback."""
+"""The one rollout loop: every env advances one control step per batched policy call (``step_envs``).
+Training collection, test episodes and the learning curve (``run_episodes``), GUI playback and the
+throughput benchmark all step envs through it."""
+from dataclasses import dataclass
+
 import numpy as np
 
 from deepmimic.env.base_env import Mode, Terminate
+
+
+@dataclass
+class Step:
+    """One env's control step."""
+    state: np.ndarray
+    action: np.ndarray
+    logp: float
+    explored: bool
+    next_state: np.ndarray
+    reward: float
+    done: bool
+    term: object  # Terminate, or None while the episode goes on
+
+
+def step_envs(policy, envs, states, active=None):
+    """Advance every env (or the ``active`` ones) one control step with one batched call of
+    ``policy(states) -> (actions, logps, explore flags)``; returns one ``Step`` per env (None if inactive)."""
+    actions, logps, flags = policy(states)
+    steps = []
+    for i, env in enumerate(envs):
+        if active is not None and not active[i]:
+            steps.append(None)
+            continue
+        s, r, done, term = env.step(actions[i])
+        steps.append(Step(states[i], actions[i], None if logps is None else logps[i],
+                          False if flags is None else bool(flags[i]), s, r, done, term))
+    return steps
 
 
 def run_episodes(agent, envs, num_episodes, max_steps=None, on_step=None, start_times=None):
@@ -24,11 +55,10 @@ def run_episodes(agent, envs, num_episodes, max_steps=None, on_step=None, start_
     rets, lens = np.zeros(len(envs)), np.zeros(len(envs), dtype=int)
     started = int(active.sum())
     while active.any():
-        actions, _, _ = agent.act(states, explore=False)
-        for i, env in enumerate(envs):
-            if not active[i]:
+        for i, step in enumerate(step_envs(lambda x: agent.act(x, explore=False), envs, states, active)):
+            if step is None:
                 continue
-            s, r, done, term = env.step(actions[i])
+            env, s, r, done, term = envs[i], step.next_state, step.reward, step.done, step.term
             rets[i] += r
             lens[i] += 1
             if on_step is not None:

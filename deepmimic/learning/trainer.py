@@ -10,7 +10,7 @@ import numpy as np
 from deepmimic.learning.learning_curve import CurveWriter, start_times
 from deepmimic.learning.path_buffer import Batch, PathRecorder
 from deepmimic.learning.ppo_agent import NonFiniteError
-from deepmimic.learning.rollout import run_episodes
+from deepmimic.learning.rollout import run_episodes, step_envs
 from deepmimic.learning.warm_start import warm_start
 from deepmimic.util import mpi_util
 from deepmimic.util.errors import DeepMimicError
@@ -62,7 +62,6 @@ class Trainer:
         # TensorBoard scalars (same columns as the log) when the package is installed; rank 0 only.
         self.tb = (make_tensorboard_writer(os.path.join(self.output_path, "tensorboard"))
                    if self.logger.path and args.parse_bool("tensorboard", True) else None)
-        self.nan_skips = 0
         # A resumed run carries its last test return until the next test (0 would plot a false drop).
         self.avg_test_return = self.logger.last_value("Test_Return", 0.0) if args.parse_strings("model_files") else 0.0
         self.avg_test_return = mpi_util.bcast_object(self.avg_test_return)
@@ -123,67 +122,94 @@ class Trainer:
         if mpi_util.is_root():
             print(text, flush=True)
 
-    # ----- main loop -------------------------------------------------------------------------
+    # ----- main loop: collect -> update -> log -> checkpoint -> test ----------------------------
     def train(self):
-        agent, envs = self.agent, self.envs
-        batch = Batch()
-        recorders = [PathRecorder() for _ in envs]
-        returns = []
-        start = time.time()
+        agent = self.agent
+        self.start = time.time()
         self.start_samples = agent.total_samples
         if self.cfg.test_episodes > 0 and agent.iter == 0:
             self.test()
         if self.curve_due():
-            self.evaluate_curve(self.wall_offset)
-        states = np.array([env.reset() for env in envs])
+            self.evaluate_curve(self.wall_hours(at_start=True))
+        self.begin_episodes()
         while agent.total_samples < self.max_samples and agent.iter < self.max_iters:
+            batch, returns = self.collect()
+            if batch is None:
+                break
+            global_samples = int(mpi_util.allreduce_sum(float(batch.num_samples)))
+            self.log_before_update(global_samples, returns)
+            stats = self.update(batch, global_samples)
+            self.log_after_update(stats)
+            self.checkpoint()
+            tests_due = self.cfg.test_episodes > 0 and agent.iter % self.cfg.int_output_iters == 0
+            curve_due = self.curve_due()
+            if tests_due:
+                self.test()
+            if curve_due:
+                self.evaluate_curve(self.wall_hours())
+            if tests_due or curve_due:
+                self.begin_episodes()  # test episodes used the envs: start fresh training episodes
+        if self.curve_every > 0 and self.next_curve != agent.total_samples + self.curve_every and not self.stopped:
+            self.evaluate_curve(self.wall_hours())  # the final point
+        self.save(self.model_prefix())
+        where = f"model saved to {self.model_prefix()}_anet.pth" if self.output_path else "no --output_path: nothing saved"
+        self.print_root(f"{'stopped' if self.stopped else 'finished'} at {agent.total_samples} samples; {where}")
+        return agent
+
+    def wall_hours(self, at_start=False):
+        return self.wall_offset + (0.0 if at_start else (time.time() - self.start) / 3600.0)
+
+    def begin_episodes(self):
+        self.recorders = [PathRecorder() for _ in self.envs]
+        self.states = np.array([env.reset() for env in self.envs])
+
+    def collect(self):
+        """Step all envs with exploration until the global batch is full. Returns (batch, episode
+        returns), or (None, None) when a stop was requested (all ranks agree)."""
+        agent, batch, returns = self.agent, Batch(), []
+        policy = lambda s: agent.act(s, explore=True)  # noqa: E731
+        while True:
             if mpi_util.allreduce_sum(1.0 if self.stop.requested else 0.0) > 0:
                 self.stopped = True
-                break
-            actions, logps, flags = agent.act(states, explore=True)
+                return None, None
             next_states = []
-            for i, env in enumerate(envs):
-                recorders[i].add_step(states[i], actions[i], logps[i], flags[i])
-                s, r, done, term = env.step(actions[i])
-                recorders[i].add_reward(r)
-                if done:
-                    path = recorders[i].finish(s, term)
+            for env, rec, step in zip(self.envs, self.recorders, step_envs(policy, self.envs, self.states)):
+                rec.add_step(step.state, step.action, step.logp, step.explored)
+                rec.add_reward(step.reward)
+                s = step.next_state
+                if step.done:
+                    path = rec.finish(s, step.term)
                     batch.add(path)
                     returns.append(path.calc_return())
                     if agent.need_normalizer_update():
                         agent.record_normalizer_states(path.states)
                     s = env.reset()
                 next_states.append(s)
-            states = np.array(next_states)
+            self.states = np.array(next_states)  # a new array: recorded states are views of the old one
             if agent.can_train(batch):
-                tests_due = self.iteration(batch, returns, start)
-                curve_due = self.curve_due()
-                if tests_due:
-                    self.test()
-                if curve_due:
-                    self.evaluate_curve((time.time() - start) / 3600.0 + self.wall_offset)
-                if tests_due or curve_due:
-                    # Test episodes used the envs: start fresh training episodes afterwards.
-                    for r in recorders:
-                        r.clear()
-                    states = np.array([env.reset() for env in envs])
-                batch.clear()
-                returns = []
-        if self.curve_every > 0 and self.next_curve != agent.total_samples + self.curve_every and not self.stopped:
-            self.evaluate_curve((time.time() - start) / 3600.0 + self.wall_offset)  # the final point
-        self.save(self.model_prefix())
-        where = f"model saved to {self.model_prefix()}_anet.pth" if self.output_path else "no --output_path: nothing saved"
-        self.print_root(f"{'stopped' if self.stopped else 'finished'} at {agent.total_samples} samples; {where}")
-        return agent
+                return batch, returns
 
-    def iteration(self, batch, returns, start):
-        """Log, train on ``batch``, save; returns True when test episodes are due."""
+    def update(self, batch, global_samples):
+        """One PPO iteration, then (as DeepMimic) the normalizers, then the sample counts."""
         agent = self.agent
-        global_samples = int(mpi_util.allreduce_sum(float(batch.num_samples)))
+        try:
+            stats = agent.train(batch)
+        except NonFiniteError as e:
+            self.print_root(f"warning: {e}; update skipped, continuing from the last good model")
+            stats = {}
+        # After the update, as DeepMimic: the batch was collected and is trained with one normalizer.
+        if agent.need_normalizer_update():
+            agent.update_normalizers()
+        agent.set_total_samples(agent.total_samples + global_samples)
+        for env in self.envs:
+            env.set_sample_count(agent.total_samples)
+        return stats
+
+    def log_before_update(self, global_samples, returns):
+        agent, log = self.agent, self.logger
         train_return = mpi_util.allreduce_sum(float(np.sum(returns))) / max(mpi_util.allreduce_sum(float(len(returns))), 1)
-        log = self.logger
         log.log("Iteration", agent.iter)
-        log.log("Wall_Time", (time.time() - start) / 3600.0 + self.wall_offset)
+        log.log("Wall_Time", self.wall_hours())
         log.log("Samples", agent.total_samples + global_samples)
         log.log("Train_Return", float(train_return))
         log.log("Test_Return", float(self.avg_test_return))
@@ -191,34 +217,25 @@ class Trainer:
         log.log("State_Std", float(agent.s_norm.std.mean()))
         log.log("Exp_Rate", float(agent.exp_params.rate))
         log.log("Exp_Noise", float(agent.exp_params.noise))
-        prev_iter = agent.iter
-        try:
-            stats = agent.train(batch)
-        except NonFiniteError as e:
-            self.nan_skips += 1
-            self.print_root(f"warning: {e}; update skipped, continuing from the last good model")
-            stats = {}
-            agent.iter += 1
+
+    def log_after_update(self, stats):
+        log = self.logger
         for k in ("Critic_Loss", "Critic_Stepsize", "Actor_Loss", "Actor_Stepsize", "Clip_Frac", "Adv_Mean", "Adv_Std"):
             log.log(k, float(stats.get(k, float("nan"))))
-        log.log("NaN_Skips", self.nan_skips)
-        # After the update, as DeepMimic: the batch was collected and is trained with one normalizer.
-        if agent.need_normalizer_update():
-            agent.update_normalizers()
-        agent.set_total_samples(agent.total_samples + global_samples)
-        for env in self.envs:
-            env.set_sample_count(agent.total_samples)
-        self.print_root(self.progress_line(start))
+        log.log("NaN_Skips", self.agent.nan_skips)
+        self.print_root(self.progress_line(self.start))
         if mpi_util.is_root():
             if log.path:
                 log.dump()
-            log_to_tensorboard(self.tb, log, agent.total_samples)
-            if prev_iter % self.cfg.output_iters == 0:
-                self.save(self.model_prefix())
-            if self.int_output_path and prev_iter % self.cfg.int_output_iters == 0:
-                self.save(os.path.join(self.int_output_path, f"agent0_int_model_{prev_iter:010d}"))
-        return (self.cfg.test_episodes > 0
-                and prev_iter // self.cfg.int_output_iters != agent.iter // self.cfg.int_output_iters)
+            log_to_tensorboard(self.tb, log, self.agent.total_samples)
+
+    def checkpoint(self):
+        """The model every OutputIters iterations, intermediate models every IntOutputIters (rank 0)."""
+        done_iter = self.agent.iter - 1  # the iteration just trained
+        if done_iter % self.cfg.output_iters == 0:
+            self.save(self.model_prefix())
+        if self.int_output_path and done_iter % self.cfg.int_output_iters == 0:
+            self.save(os.path.join(self.int_output_path, f"agent0_int_model_{done_iter:010d}"))
 
     def progress_line(self, start):
         """One line per iteration; the full DeepMimic table goes to agent0_log.txt."""
