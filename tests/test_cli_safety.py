@@ -276,3 +276,15 @@ def test_wheel_install_trains_from_any_directory(tmp_path, small_agent_file):
                         "--num_episodes", "1", "--max_steps", "5"], cwd=work, env=env, capture_output=True, text=True,
                        timeout=300)
     assert r.returncode == 0 and "episodes: 1" in r.stdout, r.stderr[-2000:]
+
+
+@pytest.mark.skipif(MPIEXEC is None, reason="mpiexec not installed")
+def test_existing_model_is_refused_under_mpiexec(tmp_path, small_agent_file):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "agent0_model_anet.pth").write_bytes(b"a trained model")
+    r = subprocess.run(_train_cmd(out, small_agent_file, "--max_iters", "1", procs=2), cwd=ROOT, capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-2000:]
+    assert r.stderr.count("already holds a trained model") == 1  # one line, from rank 0
+    assert (out / "agent0_model_anet.pth").read_bytes() == b"a trained model"
