@@ -70,7 +70,8 @@ def main():
     p.add_argument("--skills", nargs="+", default=["backflip", "jump"], help="policy names (file prefixes)")
     p.add_argument("--envs", nargs="+", default=["ours", "upstream"], choices=["ours", "upstream"])
     a = p.parse_args()
-    from deepmimic.env.imitation_env import REF_ROOT_SIZE, EnvConfig, ImitationEnv
+    from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
+    from deepmimic.env.observation import REF_ROOT_SIZE
     from deepmimic.learning.learning_curve import start_times
     from deepmimic.tools.upstream_oracle import make_upstream_env
     for name in a.skills:

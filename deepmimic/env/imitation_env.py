@@ -6,7 +6,6 @@ in the root's heading frame), the 36-d action (axis-angle / angle PD targets) an
 pose/velocity/end-effector/root reward. Unlike upstream, the kinematic reference body is posed
 only when a reward is read (once per control step), not before each of the 8 physics substeps.
 """
-import math
 import os
 from dataclasses import dataclass, field
 
@@ -20,13 +19,13 @@ from deepmimic.env.character import JOINT_TYPES, build_action_layout, load_chara
 from deepmimic.env.urdf_writer import write_urdf
 from deepmimic.env.motion_data import MotionData
 from deepmimic.env.pd_controller import StablePD, load_pd_gains
+from deepmimic.env.observation import build_state, state_size
 from deepmimic.env.reward import JointWeights, TrackingState, sq_dist, imitation_reward
 from deepmimic.env.timer import EpisodeTimer, TimerParams
 from deepmimic.util.arg_parser import resolve_path
 from deepmimic.util.errors import DeepMimicError
 
 
-REF_ROOT_SIZE = 5  # reference root offset (x, y, z) and heading difference (cos, sin)
 
 
 @dataclass
@@ -81,11 +80,6 @@ class EnvConfig:
                    drift_term_dist=args.parse_float("drift_term_dist", 0.0), ref_root_state=args.parse_bool("ref_root_state", False))
 
 
-def _heading(qx, qy, qz, qw):
-    """Angle about y of the rotation's forward (x) axis."""
-    return math.atan2(-2.0 * (qx * qz - qw * qy), 1.0 - 2.0 * (qy * qy + qz * qz))
-
-
 class ImitationEnv:
     def __init__(self, config, seed=None, enable_draw=False, show_reference=None):
         """``show_reference`` draws the reference character beside the simulated one (default: GUI only)."""
@@ -127,7 +121,7 @@ class ImitationEnv:
         sizes = [JOINT_TYPES[ch.types[j]].action_size for j in self.actuated]
         self._act_start = [int(i) for i in np.cumsum([0] + sizes)[:-1]]
         self.action_size = int(sum(sizes))
-        self.state_size = 2 + 7 * self.num_links + 6 * self.num_links + (REF_ROOT_SIZE if config.ref_root_state else 0)
+        self.state_size = state_size(self.num_links, config.ref_root_state)
         self.spec = EnvSpec(self.state_size, self.action_size, self.build_state_offset(), self.build_state_scale(),
                             self.build_state_norm_groups(), self.a_offset, self.a_scale, self.a_bound_min,
                             self.a_bound_max, self.get_reward_min(), self.get_reward_max())
@@ -312,35 +306,15 @@ class ImitationEnv:
         return self.motion.phase(self.t)
 
     def record_state(self):
-        """197-d state: phase, root height, then per link position + rotation (w,x,y,z) and
-        linear + angular velocity, all relative to the root in its heading frame."""
+        """The state (``observation.build_state``) from the links' PyBullet arrays."""
         pb = self.pb
-        base_pos, (qx, qy, qz, qw) = pb.getBasePositionAndOrientation(self.body)
+        base_pos, base_rot = pb.getBasePositionAndOrientation(self.body)
         links = pb.getLinkStates(self.body, self._links, computeLinkVelocity=1, computeForwardKinematics=1)
-        arr = np.array([l[0] + l[6] + l[7] + l[1] for l in links])  # (J, 13): pos, lin vel, ang vel, quat
-        arr[:, 0:3] -= base_pos
-        # Heading: rotation about y that turns the root's forward (x) axis onto world x.
-        theta = -_heading(qx, qy, qz, qw)
-        c, s = math.cos(theta), math.sin(theta)
-        rot_t = np.array([[c, 0.0, -s], [0.0, 1.0, 0.0], [s, 0.0, c]])  # transpose of R_y(theta)
-        vecs = (arr[:, 0:9].reshape(-1, 3) @ rot_t).reshape(-1, 9)
-        # heading * q as one matrix product on (x, y, z, w) rows, giving (w, x, y, z) columns
-        hy, hw = math.sin(0.5 * theta), math.cos(0.5 * theta)
-        left_mul = np.array([[0.0, hw, 0.0, -hy], [-hy, 0.0, hw, 0.0], [0.0, hy, 0.0, hw], [hw, 0.0, hy, 0.0]])
-        quat = arr[:, 9:13] @ left_mul
-        quat *= np.where(quat[:, 0:1] < 0, -1.0, 1.0)
-        out = np.empty(self.state_size)
-        out[0], out[1] = self.phase(), base_pos[1]
-        n = self.num_links
-        pose = out[2:2 + 7 * n].reshape(n, 7)
-        pose[:, 0:3], pose[:, 3:7] = vecs[:, 0:3], quat
-        out[2 + 7 * n:2 + 13 * n] = vecs[:, 3:9].ravel()
+        ref_root = None
         if self.cfg.ref_root_state:
             ref = self.motion.reference(self.t)
-            out[2 + 13 * n:2 + 13 * n + 3] = (ref.root_pos - base_pos) @ rot_t
-            d_heading = _heading(*ref.root_rot) + theta
-            out[2 + 13 * n + 3:] = math.cos(d_heading), math.sin(d_heading)
-        return out
+            ref_root = (ref.root_pos, ref.root_rot)
+        return build_state(self.phase(), base_pos, base_rot, [l[0] + l[6] + l[7] + l[1] for l in links], ref_root)
 
     def calc_reward(self):
         return self.reward_terms()["reward"]
