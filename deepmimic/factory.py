@@ -10,7 +10,7 @@ import torch
 from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
 from deepmimic.learning.agent_config import load_agent_file
 from deepmimic.learning.ppo_agent import PPOAgent
-from deepmimic.learning.trainer import Trainer
+from deepmimic.learning.trainer import RunConfig, Trainer
 from deepmimic.util import mpi_util
 from deepmimic.util.arg_parser import resolve_path
 from deepmimic.util.errors import DeepMimicError
@@ -49,4 +49,4 @@ def make_trainer(args):
     if mpi_util.num_procs() > 1:
         torch.set_num_threads(1)
     envs = build_envs(args, args.parse_int("num_envs_per_proc", 8), seed)
-    return Trainer(args, envs, build_agent(args, envs[0], seed), seed)
+    return Trainer(RunConfig.from_args(args), envs, build_agent(args, envs[0], seed), seed)

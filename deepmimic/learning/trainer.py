@@ -4,6 +4,7 @@ PPO iterations once the global batch is full, logging, checkpoints, test episode
 import math
 import os
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,6 +20,31 @@ from deepmimic.util.logger import TabularLogger, log_to_tensorboard, make_tensor
 from deepmimic.util.stop_signal import StopRequest
 
 
+@dataclass(frozen=True)
+class RunConfig:
+    """The run's own settings (outputs, limits, curve, warm start), parsed once from the arguments."""
+    output_path: str = ""
+    int_output_path: str = ""
+    max_samples: float = math.inf
+    max_iters: float = math.inf
+    resume: bool = False            # --model_files given: continue the log and the curve
+    overwrite: bool = False
+    train: bool = True
+    tensorboard: bool = True
+    curve_every: float = 0.0
+    curve_episodes: int = 16
+    warm_start_samples: int = 0     # per rank
+
+    @classmethod
+    def from_args(cls, args):
+        return cls(*resolve_output_paths(args), max_samples=args.parse_float("max_samples", math.inf),
+                   max_iters=args.parse_float("max_iters", math.inf), resume=bool(args.parse_strings("model_files")),
+                   overwrite=args.parse_bool("overwrite", False), train=args.parse_bool("train_agents", True),
+                   tensorboard=args.parse_bool("tensorboard", True), curve_every=args.parse_float("curve_every", 0.0),
+                   curve_episodes=args.parse_int("curve_episodes", 16),
+                   warm_start_samples=args.parse_int("warm_start_samples", 0))
+
+
 def resolve_output_paths(args):
     """(output_path, int_output_path). Intermediate models follow an --output_path given on the
     command line unless --int_output_path is given there too (an arg file's folder is for its own output)."""
@@ -29,52 +55,51 @@ def resolve_output_paths(args):
     return out, inter
 
 
-def check_outputs(args, output_path, int_output_path):
+def check_outputs(run):
     """Before any work: the folders are writable, and a model already there is never silently replaced."""
-    for key, path in (("output_path", output_path), ("int_output_path", int_output_path)):
+    for key, path in (("output_path", run.output_path), ("int_output_path", run.int_output_path)):
         if path:
             check_writable_dir(path, key)
-    existing = os.path.join(output_path, "agent0_model_anet.pth") if output_path else ""
-    if (existing and os.path.isfile(existing) and args.parse_bool("train_agents", True)
-            and not args.parse_strings("model_files") and not args.parse_bool("overwrite", False)):
+    existing = os.path.join(run.output_path, "agent0_model_anet.pth") if run.output_path else ""
+    if existing and os.path.isfile(existing) and run.train and not run.resume and not run.overwrite:
         raise DeepMimicError(f"already holds a trained model; resume it with --model_files {existing}, choose another "
-                             "--output_path, or pass --overwrite true to replace it", output_path)
+                             "--output_path, or pass --overwrite true to replace it", run.output_path)
 
 
 class Trainer:
     """Collect -> update -> log -> checkpoint -> test, over ``envs`` (one MPI rank's) with ``agent``."""
 
-    def __init__(self, args, envs, agent, seed):
-        self.args, self.envs, self.agent, self.seed = args, envs, agent, seed
+    def __init__(self, run, envs, agent, seed):
+        """``run``: a ``RunConfig``; ``envs``: this rank's envs; ``agent``: the (possibly resumed) agent."""
+        self.run, self.envs, self.agent, self.seed = run, envs, agent, seed
         self.cfg = self.agent.cfg
-        self.output_path, self.int_output_path = resolve_output_paths(args)
+        self.output_path, self.int_output_path = run.output_path, run.int_output_path
         if mpi_util.is_root():
-            check_outputs(args, self.output_path, self.int_output_path)
+            check_outputs(run)
         mpi_util.barrier()
-        self.max_samples = args.parse_float("max_samples", math.inf)
-        self.max_iters = args.parse_float("max_iters", math.inf)
+        self.max_samples, self.max_iters = run.max_samples, run.max_iters
         self.logger = TabularLogger(os.path.join(self.output_path, "agent0_log.txt")
                                     if self.output_path and mpi_util.is_root() else None)
         self.wall_offset = 0.0  # hours already spent by the run being resumed
-        if args.parse_strings("model_files"):
+        if run.resume:
             self.logger.resume_from_file(max_samples=self.agent.total_samples)
             self.wall_offset = self.logger.last_value("Wall_Time", 0.0)
         # TensorBoard scalars (same columns as the log) when the package is installed; rank 0 only.
         self.tb = (make_tensorboard_writer(os.path.join(self.output_path, "tensorboard"))
-                   if self.logger.path and args.parse_bool("tensorboard", True) else None)
+                   if self.logger.path and run.tensorboard else None)
         # A resumed run carries its last test return until the next test (0 would plot a false drop).
-        self.avg_test_return = self.logger.last_value("Test_Return", 0.0) if args.parse_strings("model_files") else 0.0
+        self.avg_test_return = self.logger.last_value("Test_Return", 0.0) if run.resume else 0.0
         self.avg_test_return = mpi_util.bcast_object(self.avg_test_return)
-        self._init_curve(args)
-        self._warm_start(args)
+        self._init_curve()
+        self._warm_start()
         self.stop = StopRequest()  # installed by the caller (DeepMimic_Optimizer) around train()
         self.stopped = False
         for env in self.envs:
             env.set_sample_count(self.agent.total_samples)
 
-    def _warm_start(self, args):
+    def _warm_start(self):
         """``--warm_start_samples N`` (per rank): fit the actor to the clip before PPO (fresh runs only)."""
-        per_rank = args.parse_int("warm_start_samples", 0)
+        per_rank = self.run.warm_start_samples
         if per_rank == 0 or self.agent.total_samples > 0:
             return
         used, mse = warm_start(self.agent, self.envs, per_rank, np.random.default_rng(self.seed + 1))
@@ -83,13 +108,12 @@ class Trainer:
             env.set_sample_count(used)
         self.print_root(f"Warm start: actor fitted to the clip's PD targets on {used} samples (error {mse:.4f})")
 
-    def _init_curve(self, args):
+    def _init_curve(self):
         """``--curve_every K``: every K samples, ``--curve_episodes`` full test episodes from fixed starts."""
-        self.curve_every = args.parse_float("curve_every", 0.0)
-        self.curve_episodes = args.parse_int("curve_episodes", 16)
+        self.curve_every, self.curve_episodes = self.run.curve_every, self.run.curve_episodes
         self.curve = None
         if self.curve_every > 0 and self.logger.path:
-            resumed = self.agent.total_samples if args.parse_strings("model_files") else None
+            resumed = self.agent.total_samples if self.run.resume else None
             self.curve = CurveWriter(os.path.join(self.output_path, "learning_curve.csv"), resume_samples=resumed)
         self.next_curve = mpi_util.bcast_object(self.curve.next_due(self.curve_every) if self.curve else 0)
         if self.curve is not None and self.curve.rows:  # a run resumed from its model and curve alone
