@@ -157,8 +157,14 @@ def _dense_layers(tensors, scope):
     return layers
 
 
-def convert(prefix, out_prefix):
-    """Write ``out_prefix``_anet.pth / _cnet.pth from a DeepMimic TF checkpoint; returns both paths."""
+DEFAULT_AGENT_FILE = "data/agents/ct_agent_humanoid_ppo.txt"  # the agent file the shipped checkpoints used
+
+
+def convert(prefix, out_prefix, agent_file=None):
+    """Write ``out_prefix``_anet.pth / _cnet.pth from a DeepMimic TF checkpoint; returns both paths.
+
+    The exploration noise and discount recorded with the models come from the agent file the
+    checkpoint was trained with (TF checkpoints do not store them)."""
     import torch
 
     from deepmimic.learning.model_io import save_actor_critic
@@ -191,8 +197,10 @@ def convert(prefix, out_prefix):
                 lin.weight.copy_(torch.from_numpy(kernel.T.copy()))
                 lin.bias.copy_(torch.from_numpy(bias))
     count = int(t.get("agent/resource/s_norm/count", np.zeros(1))[0])
-    # DeepMimic's humanoid agent file: exploration noise 0.05, discount 0.95
-    return save_actor_critic(out_prefix, actor, critic, s_size, a_size, exp_noise=0.05, discount=0.95,
+    from deepmimic.learning.agent_config import load_agent_file
+    from deepmimic.util.arg_parser import resolve_path
+    cfg = load_agent_file(resolve_path(agent_file or DEFAULT_AGENT_FILE))
+    return save_actor_critic(out_prefix, actor, critic, s_size, a_size, exp_noise=cfg.exp_beg.noise, discount=cfg.discount,
                              source=os.path.basename(prefix), normalizer_count=count)
 
 
@@ -200,9 +208,11 @@ def main(argv=None):
     p = argparse.ArgumentParser(description="Convert a DeepMimic TF checkpoint to deepmimic .pth files")
     p.add_argument("checkpoint", help="checkpoint prefix, e.g. .../humanoid3d_backflip.ckpt")
     p.add_argument("out_prefix", help="writes OUT_PREFIX_anet.pth and OUT_PREFIX_cnet.pth")
+    p.add_argument("--agent_file", default=DEFAULT_AGENT_FILE,
+                   help="agent file the checkpoint was trained with (its Noise and Discount are recorded)")
     a = p.parse_args(argv)
     check_writable_file(a.out_prefix + "_anet.pth", "out_prefix")
-    for path in convert(a.checkpoint, a.out_prefix):
+    for path in convert(a.checkpoint, a.out_prefix, a.agent_file):
         print(path)
     return 0
 
