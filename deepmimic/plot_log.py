@@ -8,13 +8,10 @@ import argparse
 import os
 import sys
 
-if __package__ in (None, ""):
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from deepmimic.util.errors import DeepMimicError, run_cli  # noqa: E402
-from deepmimic.util.file_io import check_writable_file  # noqa: E402
-from deepmimic.learning.learning_curve import read_curve as read_curve_rows  # noqa: E402
-from deepmimic.util.logger import read_log  # noqa: E402
+from deepmimic.util.errors import DeepMimicError, run_cli
+from deepmimic.util.file_io import check_writable_file
+from deepmimic.learning.learning_curve import read_curve as read_curve_rows
+from deepmimic.util.logger import read_log
 
 
 def _samples_and_hours_figure():

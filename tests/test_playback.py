@@ -86,8 +86,7 @@ def test_tf_checkpoint_garbage_is_reported(tmp_path):
 def test_pretrained_policy_matches_upstream_env(skill):
     """Same converted policy, same start times: our env's returns are within 10% of upstream's.
     (benchmarks/pretrained_policies.py runs the full 20-episode comparison.)"""
-    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
-    from pretrained_policies import load_policy, run_ours, run_upstream
+    from deepmimic.tools.upstream_oracle import load_policy, run_ours, run_upstream
     act = load_policy(skill)
     ours, up = make_env(skill), make_upstream_env(skill, FALL)
     starts = np.random.default_rng(11).uniform(0, ours.motion.cycle_time, size=2)

@@ -14,11 +14,8 @@ import sys
 
 import numpy as np
 
-if __package__ in (None, ""):
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-
-from deepmimic.util.errors import DeepMimicError, run_cli  # noqa: E402
-from deepmimic.util.file_io import check_writable_file  # noqa: E402
+from deepmimic.util.errors import DeepMimicError, run_cli
+from deepmimic.util.file_io import check_writable_file
 
 _TABLE_MAGIC = 0xDB4775248B80FB57
 _DTYPES = {1: np.float32, 2: np.float64, 3: np.int32, 9: np.int64}

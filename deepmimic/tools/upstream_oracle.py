@@ -8,6 +8,8 @@ import os
 import sys
 import types
 
+import numpy as np
+
 
 def upstream_root():
     spec = importlib.util.find_spec("pybullet_data")
@@ -64,3 +66,47 @@ def upstream_reset_at(env, start_time):
     h.resetPose()
     h.resetPose()
     env.needs_update_time = env.t - 1
+
+
+def load_policy(name):
+    """A shipped policy (``data/policies/humanoid3d/humanoid3d_<name>_anet.pth``) as ``act(state) -> action``."""
+    import torch
+    from deepmimic.learning.model_io import load_checkpoint
+    from deepmimic.learning.nets import Actor
+    from deepmimic.learning.normalizer import Normalizer
+    from deepmimic import PACKAGE_ROOT
+    data = load_checkpoint(os.path.join(PACKAGE_ROOT, f"data/policies/humanoid3d/humanoid3d_{name}_anet.pth"), "actor")
+    actor = Actor(data.get("net", "fc_2layers_1024units"), Normalizer(197), Normalizer(36))
+    actor.load_state_dict(data["state_dict"])
+
+    def act(s):
+        with torch.no_grad():
+            return actor(torch.as_tensor(s, dtype=torch.float32)[None]).double().numpy()[0]
+    act.state_size = int(data["state_size"])
+    return act
+
+
+def run_ours(env, act, start, max_steps):
+    """One episode in our env from ``start`` (s): (return, length, fell)."""
+    s, ret = env.reset(start_time=start), 0.0
+    for n in range(1, max_steps + 1):
+        s, r, _, _ = env.step(act(s))
+        ret += r
+        if env.has_fallen():
+            return ret, n, True
+    return ret, max_steps, False
+
+
+def run_upstream(env, act, start, max_steps):
+    """The same episode in the upstream env."""
+    upstream_reset_at(env, start)
+    s, ret = np.array(env.record_state(0)), 0.0
+    for n in range(1, max_steps + 1):
+        env.set_action(0, act(s))
+        for _ in range(8):
+            env.update(1.0 / 240)
+        s = np.array(env.record_state(0))
+        ret += env.calc_reward(0)
+        if env._humanoid.terminates():
+            return ret, n, True
+    return ret, max_steps, False
