@@ -44,6 +44,7 @@ setup(
             "deepmimic-train=deepmimic.DeepMimic_Optimizer:cli",
             "deepmimic-play=deepmimic.testrl:cli",
             "deepmimic-plot=deepmimic.plot_log:cli",
+            "deepmimic-view-motion=deepmimic.view_motion:cli",
             "deepmimic-convert-tf=deepmimic.tools.tf_checkpoint:cli",
         ]
     },

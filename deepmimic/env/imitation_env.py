@@ -215,6 +215,13 @@ class ImitationEnv:
             self._sync_show_body()
         return self.record_state()
 
+    def show_pose(self, t):
+        """Pose the character at the clip's time ``t`` without simulating (the motion viewer)."""
+        self.t = float(t)
+        ref = self.motion.reference(self.t)
+        for body in (self.body, self.kin_body):  # the reward's reference body overlaps, not left behind
+            self._set_body_pose(body, ref, with_velocity=False)
+
     def _per_joint(self, sph, rev):
         """PyBullet's per-actuated-joint lists ([x,y,z,w] / [wx,wy,wz] or [value]) from reference arrays."""
         sph, rev = sph.tolist(), rev.tolist()

@@ -64,6 +64,7 @@ KEYS = {
     "max_steps": Key("playback", "int", "(time limit)", "end each episode after this many control steps", 1, 10 ** 7),
     "record": Key("playback", "str", "", "record a GIF headless to this file"),
     "record_png": Key("playback", "str", "", "write PNG frames headless to this folder"),
+    "cycles": Key("playback", "float", "1", "view_motion: clip cycles to record headless", 1e-3, 1000),
     "width": Key("playback", "int", "320", "recorded frame width (pixels)", 16, 4096),
     "height": Key("playback", "int", "240", "recorded frame height (pixels)", 16, 4096),
 }
