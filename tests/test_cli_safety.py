@@ -288,3 +288,14 @@ def test_existing_model_is_refused_under_mpiexec(tmp_path, small_agent_file):
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-2000:]
     assert r.stderr.count("already holds a trained model") == 1  # one line, from rank 0
     assert (out / "agent0_model_anet.pth").read_bytes() == b"a trained model"
+
+
+def test_upstream_arg_files_load_under_strict_keys():
+    """DeepMimic's / the upstream port's arg files still load: their unused keys are the documented list."""
+    import glob
+    import pybullet_data
+    from deepmimic.util.arg_parser import ArgParser
+    files = sorted(glob.glob(os.path.join(pybullet_data.getDataPath(), "args", "*.txt")))
+    assert len(files) >= 30
+    for path in files:
+        ArgParser.from_argv(["--arg_file", path])
