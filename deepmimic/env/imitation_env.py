@@ -44,8 +44,9 @@ class EnvConfig:
     #: from its kinematic body, where they are always 0. False keeps upstream parity.
     ref_joint_vel_reward: bool = False
     #: End a training episode as a failure once the root is farther than this (m) from the reference
-    #: root (0: off, as DeepMimic; test episodes never end this way). The reward compares world positions, so a drifting character
-    #: earns little; ending such episodes early spends samples where they teach (MimicKit does similar).
+    #: root (0: off, as DeepMimic; test episodes never end this way). The reward compares world
+    #: positions, so a drifting character earns little; ending such episodes early spends samples
+    #: where they teach (MimicKit does similar).
     drift_term_dist: float = 0.0
     #: Append the reference root to the state: its position relative to the character's root and
     #: the heading difference (cos, sin), in the character's heading frame. DeepMimic's state is
@@ -65,7 +66,8 @@ class EnvConfig:
             return TimerParams(args.parse_float(prefix + "_min"), args.parse_float(prefix + "_max", args.parse_float(prefix + "_min")),
                                args.parse_float(prefix + "_exp", 0.0))
         end = timer("time_end_lim", TimerParams(20.0, 20.0, 0.0))
-        for prefix, lim in (("time_lim", timer("time_lim", end)), ("time_end_lim", end)):
+        beg = timer("time_lim", end)
+        for prefix, lim in (("time_lim", beg), ("time_end_lim", end)):
             if lim.time_max < lim.time_min or lim.time_max <= 0:
                 raise DeepMimicError(f"--{prefix}_max ({lim.time_max:g}) must be positive and >= --{prefix}_min "
                                      f"({lim.time_min:g})", args.parse_string("arg_file") or None)
@@ -74,7 +76,7 @@ class EnvConfig:
                    ctrl_file=resolve_path(ctrls[0]),
                    fall_contact_bodies=args.parse_ints("fall_contact_bodies"),
                    world_scale=world_scale,
-                   time_lim=timer("time_lim", end), time_end_lim=end,
+                   time_lim=beg, time_end_lim=end,
                    anneal_samples=args.parse_float("anneal_samples", 0.0),
                    ref_joint_vel_reward=args.parse_bool("ref_joint_vel_reward", False),
                    drift_term_dist=args.parse_float("drift_term_dist", 0.0), ref_root_state=args.parse_bool("ref_root_state", False))
