@@ -38,7 +38,7 @@ setup(
         "pillow",
         "matplotlib",
     ],
-    extras_require={"test": ["pytest>=7", "tensorboard"], "tensorboard": ["tensorboard"]},
+    extras_require={"test": ["pytest>=7", "tensorboard", "scipy"], "tensorboard": ["tensorboard"]},
     entry_points={
         "console_scripts": [
             "deepmimic-train=deepmimic.DeepMimic_Optimizer:cli",

@@ -7,6 +7,7 @@ before spending hours training on it:
 With a display: the PyBullet GUI, the clip looping; space pauses, n / b step one frame forward /
 back while paused (scrub). Headless, or with --record / --record_png: records --cycles cycles at 30 Hz
 (or --max_steps frames). Prints the clip's length and how far and how high its root moves.
+A folder or dataset --motion_file prints every clip's line and shows --clip (default: the first).
 """
 import os
 import sys
@@ -76,7 +77,12 @@ def main(argv=None):
         gif = os.path.join("output", "motion.gif")
         print(f"no display: recording to {gif} instead of opening the GUI")
     env = ImitationEnv(EnvConfig.from_args(args), seed=0, enable_draw=gui, show_reference=False)
-    print(clip_summary(env.motion))
+    for motion in env.motions.clips:
+        print(clip_summary(motion))
+    clip = args.parse_string("clip", "0")
+    env.reset(start_time=0.0, clip=int(clip) if clip.isdigit() else clip)
+    if len(env.motions) > 1:
+        print(f"showing {env.motions.names[env.clip]}")
     if gui:
         play_gui(env)
     else:

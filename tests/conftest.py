@@ -28,7 +28,8 @@ def root():
 
 def make_env(skill="walk", **kw):
     from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
-    cfg = EnvConfig(motion_file=os.path.join(ROOT, f"data/motions/humanoid3d_{skill}.txt"),
+    motion = kw.pop("motion", f"data/motions/humanoid3d_{skill}.txt")
+    cfg = EnvConfig(motion_file=os.path.join(ROOT, motion),
                     char_file=kw.pop("char_file", os.path.join(ROOT, "data/characters/humanoid3d.txt")),
                     ctrl_file=os.path.join(ROOT, "data/controllers/humanoid3d_ctrl.txt"),
                     fall_contact_bodies=kw.pop("fall", FALL))

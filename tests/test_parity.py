@@ -28,16 +28,14 @@ def physics_state(pb, body):
     return np.array(list(pos + rot + vel + ang) + [x for j in joints for x in j[0] + j[1]])
 
 
-@pytest.mark.parametrize("skill,start", [("walk", 0.3), ("walk", 0.9), ("backflip", 0.7), ("backflip", 0.1)])
-def test_states_and_rewards_match_upstream(skill, start):
-    up = make_upstream_env(skill, FALL)
-    env = make_env(skill)
+def _compare_rollout(up, env, start, steps=30, clip=None):
+    """Same reset and 30 random actions in both envs: states, rewards, falls and physics agree."""
     upstream_reset_at(up, start)
-    s_up, s_me = np.array(up.record_state(0)), env.reset(start_time=start)
+    s_up, s_me = np.array(up.record_state(0)), env.reset(start_time=start, clip=clip)
     assert s_me.shape == (197,) and close(s_me, s_up), np.abs(s_me - s_up).max()
     rng = np.random.default_rng(7)
     mean, std = -env.a_offset, 1.0 / env.a_scale
-    for k in range(30):
+    for k in range(steps):
         a = mean + std * rng.normal(0.0, 0.05, 36)
         up.set_action(0, a)
         for _ in range(8):
@@ -49,6 +47,24 @@ def test_states_and_rewards_match_upstream(skill, start):
         assert up._humanoid.terminates() == env.has_fallen()
         sim_up = physics_state(up._pybullet_client, up._humanoid._sim_model)
         assert np.abs(sim_up - physics_state(env.pb, env.body)).max() < 1e-9, f"step {k}: simulations diverged"
+
+
+@pytest.mark.parametrize("skill,start", [("walk", 0.3), ("walk", 0.9), ("backflip", 0.7), ("backflip", 0.1)])
+def test_states_and_rewards_match_upstream(skill, start):
+    _compare_rollout(make_upstream_env(skill, FALL), make_env(skill), start)
+
+
+def test_multiclip_states_and_rewards_match_upstream():
+    """The five walker clips: best-over-clips reward, state and physics as upstream's multiclip env,
+    started (as upstream always starts) from the first clip. Upstream continues every clip past its
+    end with the first clip's root offset and we with each clip's own, so the rollout stays within
+    the first cycle (1.23 s)."""
+    up = make_upstream_env(None, FALL, motion_file="data/motions/walker/")
+    env = make_env(motion="data/motions/walker")
+    assert len(env.motions) == 5
+    _compare_rollout(up, env, 0.15, steps=30, clip=0)
+    rewards = [r for r in (env.step(env.reference_action(env.t))[1] for _ in range(3))]
+    assert all(0.0 < r <= 1.0 for r in rewards)
 
 
 def test_action_layout_matches_upstream():

@@ -17,7 +17,7 @@ from deepmimic.env.base_env import EnvSpec, Mode, Terminate  # noqa: F401  (Term
 from deepmimic.env.bullet_client import BulletClient
 from deepmimic.env.character import JOINT_TYPES, build_action_layout, load_character
 from deepmimic.env.urdf_writer import write_urdf
-from deepmimic.env.motion_data import MotionData
+from deepmimic.env.motion_set import MotionSet
 from deepmimic.env.pd_controller import StablePD, load_pd_gains
 from deepmimic.env.observation import build_state, state_size
 from deepmimic.env.reward import JointWeights, TrackingState, sq_dist, imitation_reward
@@ -88,7 +88,9 @@ class ImitationEnv:
         self.cfg = config
         self.char = load_character(config.char_file)
         self.kp, self.kd = load_pd_gains(config.ctrl_file, self.char)
-        self.motion = MotionData(config.motion_file, self.char)
+        self.motions = MotionSet(config.motion_file, self.char)
+        self.clip = 0  # the lead clip of the episode (motion_set explains several clips)
+        self.motion = self.motions.clips[0]
         bad = [b for b in config.fall_contact_bodies if not 0 <= b < self.char.num_joints]
         if bad:
             raise DeepMimicError(f"fall_contact_bodies {bad} are not body ids of {config.char_file} "
@@ -205,8 +207,11 @@ class ImitationEnv:
     def set_sample_count(self, count):
         self.timer.set_sample_count(count)
 
-    def reset(self, start_time=None):
-        """Reference state initialisation: start at a random time of the clip (or ``start_time``)."""
+    def reset(self, start_time=None, clip=None):
+        """Reference state initialisation: start at a random time (or ``start_time``) of a clip drawn
+        by weight (or ``clip``, an index or file name) of the motion set."""
+        self.clip = self.motions.sample(self.rng) if clip is None else self.motions.index(clip)
+        self.motion = self.motions.clips[self.clip]
         if start_time is None:
             start_time = self.rng.uniform(0.0, self.motion.cycle_time)
         self.t = self.start_time = float(start_time)
@@ -330,14 +335,24 @@ class ImitationEnv:
 
     def reward_terms(self):
         """DeepMimic's imitation reward and its four terms (``reward.imitation_reward``), comparing
-        with the reference body posed at the current time."""
-        return imitation_reward(self.tracking_state(), self.joint_weights)
+        with the reference body posed at the current time. With several clips: the best clip's
+        terms, and the drift is measured from that clip's root."""
+        if len(self.motions) == 1:
+            return imitation_reward(self.tracking_state(), self.joint_weights)
+        best, drift = None, 0.0
+        for motion in self.motions.clips:
+            terms = imitation_reward(self.tracking_state(motion), self.joint_weights)
+            if best is None or terms["reward"] > best["reward"]:
+                best, drift = terms, self.root_drift_sq
+        self.root_drift_sq = drift
+        return best
 
-    def tracking_state(self):
-        """Gather the reward's arrays from PyBullet. Everything is packed into one flat array first:
-        on vectors this small, the number of numpy calls, not their size, is what costs."""
+    def tracking_state(self, motion=None):
+        """Gather the reward's arrays from PyBullet, against ``motion`` (default: the lead clip).
+        Everything is packed into one flat array first: on vectors this small, the number of numpy
+        calls, not their size, is what costs."""
         pb, body, kin = self.pb, self.body, self.kin_body
-        ref = self.motion.reference(self.t)
+        ref = (motion or self.motion).reference(self.t)
         self._set_body_pose(kin, ref, with_velocity=False)
         kin_pos, kin_rot = pb.getBasePositionAndOrientation(kin)  # read back: Bullet's quaternion sign
         base_pos, base_rot = pb.getBasePositionAndOrientation(body)

@@ -17,14 +17,14 @@ def upstream_root():
     return os.path.join(os.path.dirname(data_dir), "pybullet_envs"), data_dir
 
 
-def import_upstream_env():
+def import_upstream_env(module="pybullet_deep_mimic_env"):
+    """The upstream env module (``pybullet_deep_mimic_env`` or ``pybullet_deep_mimic_env_multiclip``)."""
     envs_dir, _ = upstream_root()
     if "pybullet_envs" not in sys.modules or not hasattr(sys.modules["pybullet_envs"], "__path__"):
         stub = types.ModuleType("pybullet_envs")
         stub.__path__ = [envs_dir]
         sys.modules["pybullet_envs"] = stub
-    from pybullet_envs.deep_mimic.env import pybullet_deep_mimic_env
-    return pybullet_deep_mimic_env
+    return importlib.import_module(f"pybullet_envs.deep_mimic.env.{module}")
 
 
 class UpstreamArgs:
@@ -47,14 +47,17 @@ class UpstreamArgs:
 FALL = [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 12, 13, 14]
 
 
-def make_upstream_env(skill, fall_contact_bodies=FALL):
+def make_upstream_env(skill, fall_contact_bodies=FALL, motion_file=None):
+    """Upstream's env for ``data/motions/humanoid3d_<skill>.txt``; ``motion_file`` (a path under
+    pybullet_data, e.g. ``data/motions/walker/``) builds its multiclip env instead."""
     import contextlib
     import io
-    mod = import_upstream_env()
-    args = UpstreamArgs(f"data/motions/humanoid3d_{skill}.txt", fall_contact_bodies)
+    multi = motion_file is not None
+    mod = import_upstream_env("pybullet_deep_mimic_env_multiclip" if multi else "pybullet_deep_mimic_env")
+    args = UpstreamArgs(motion_file if multi else f"data/motions/humanoid3d_{skill}.txt", fall_contact_bodies)
+    make = mod.PyBulletDeepMimicEnvMultiClip if multi else mod.PyBulletDeepMimicEnv
     with contextlib.redirect_stdout(io.StringIO()):
-        env = mod.PyBulletDeepMimicEnv(args, enable_draw=False,
-                                       init_strategy=mod.InitializationStrategy.START)
+        env = make(args, enable_draw=False, init_strategy=mod.InitializationStrategy.START)
     return env
 
 

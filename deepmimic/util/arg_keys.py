@@ -27,7 +27,7 @@ KEYS = {
     "arg_file": Key("general", "str", "", "file of '--key values' lines; the command line overrides it"),
     "help": Key("general", "strs", "", "print this help and exit"),
     # env
-    "motion_file": Key("env", "str", "(required)", "motion clip (DeepMimic motion JSON)"),
+    "motion_file": Key("env", "str", "(required)", "motion clip (DeepMimic motion JSON), a folder of clips, or a dataset file {\"Motions\": [{\"Weight\": w, \"File\": f}]}"),
     "character_files": Key("env", "strs", "data/characters/humanoid3d.txt", "DeepMimic char file (skeleton and bodies)"),
     "char_ctrl_files": Key("env", "strs", "data/controllers/humanoid3d_ctrl.txt", "PD gains per joint"),
     "fall_contact_bodies": Key("env", "ints", "(none)", "body ids whose ground contact ends an episode as a fall", 0, 1000),
@@ -65,6 +65,7 @@ KEYS = {
     "record": Key("playback", "str", "", "record a GIF headless to this file"),
     "record_png": Key("playback", "str", "", "write PNG frames headless to this folder"),
     "cycles": Key("playback", "float", "1", "view_motion: clip cycles to record headless", 1e-3, 1000),
+    "clip": Key("playback", "str", "(first)", "view_motion: which clip of a folder or dataset --motion_file (file name or index)"),
     "width": Key("playback", "int", "320", "recorded frame width (pixels)", 16, 4096),
     "height": Key("playback", "int", "240", "recorded frame height (pixels)", 16, 4096),
 }
