@@ -37,7 +37,9 @@ setup(
         "numpy>=1.23",
         "pillow",
         "matplotlib",
+        "pybvh>=0.9",  # BVH parsing for deepmimic-bvh2motion (the retargeting is ours)
     ],
+    # scipy: the upstream multiclip env (a test oracle) imports it; the BVH tests write Euler angles with it
     extras_require={"test": ["pytest>=7", "tensorboard", "scipy"], "tensorboard": ["tensorboard"]},
     entry_points={
         "console_scripts": [
@@ -46,6 +48,7 @@ setup(
             "deepmimic-plot=deepmimic.plot_log:cli",
             "deepmimic-view-motion=deepmimic.view_motion:cli",
             "deepmimic-convert-tf=deepmimic.tools.tf_checkpoint:cli",
+            "deepmimic-bvh2motion=deepmimic.tools.bvh_import:cli",
         ]
     },
 )

@@ -20,7 +20,8 @@ WALK_RUN = os.path.join(ROOT, "args/run_humanoid3d_walk_args.txt")
 def _cli(capsys, script, argv):
     """Run a CLI's main in-process as the console script would; returns (exit code, stdout, stderr)."""
     from deepmimic.util.errors import run_cli
-    module = {"train": "deepmimic.DeepMimic_Optimizer", "play": "deepmimic.testrl", "view": "deepmimic.view_motion"}[script]
+    module = {"train": "deepmimic.DeepMimic_Optimizer", "play": "deepmimic.testrl", "view": "deepmimic.view_motion",
+              "bvh": "deepmimic.tools.bvh_import"}[script]
     main = __import__(module, fromlist=["main"]).main
     try:
         code = run_cli(lambda: main(argv))
