@@ -21,6 +21,7 @@ NAMES = {"root": "Hips", "chest": "Spine1", "neck": "Head", "right_hip": "RightU
          "right_ankle": "RightFoot", "right_shoulder": "RightArm", "right_elbow": "RightForeArm",
          "right_wrist": "RightHand", "left_hip": "LeftUpLeg", "left_knee": "LeftLeg", "left_ankle": "LeftFoot",
          "left_shoulder": "LeftArm", "left_elbow": "LeftForeArm", "left_wrist": "LeftHand"}
+MIXAMO = {**{k: "mixamorig:" + v for k, v in NAMES.items()}, "chest": "mixamorig:Spine2"}
 ORDERS = ["ZYX", "ZXY", "YXZ", "XYZ"]  # a different Euler order per joint
 
 
@@ -44,7 +45,7 @@ def _our_globals(frames):
     return g
 
 
-def write_bvh_from_clip(path, frames, cm=100.0, frame_time=1 / 30):
+def write_bvh_from_clip(path, frames, cm=100.0, frame_time=1 / 30, names=NAMES):
     """Our clip as a BVH in a T-pose (arms out sideways), facing +z, in centimetres."""
     to_bvh = quat.from_axis_angle([0.0, 1.0, 0.0], -np.pi / 2)  # our +x (forward) -> BVH +z
     rest = bvh_import.char_rest_positions(CHAR)
@@ -64,7 +65,7 @@ def write_bvh_from_clip(path, frames, cm=100.0, frame_time=1 / 30):
         pad = "  " * depth
         offset = quat.rotate(to_bvh, rest[j] - (rest[CHAR.parents[j]] if j else 0)) * cm
         order = ORDERS[j % len(ORDERS)]
-        lines.append(f"{pad}{'ROOT' if j == 0 else 'JOINT'} {NAMES[CHAR.names[j]]}")
+        lines.append(f"{pad}{'ROOT' if j == 0 else 'JOINT'} {names[CHAR.names[j]]}")
         lines.append(pad + "{")
         lines.append(f"{pad}  OFFSET {offset[0]:.6f} {offset[1]:.6f} {offset[2]:.6f}")
         pos = "Xposition Yposition Zposition " if j == 0 else ""
@@ -93,10 +94,11 @@ def _frames(path):
     return np.array(json.load(open(path))["Frames"])
 
 
-def test_our_walk_survives_a_round_trip_through_a_t_pose_bvh(tmp_path, capsys):
+@pytest.mark.parametrize("names", [NAMES, MIXAMO], ids=["cmu_names", "mixamo_names"])
+def test_our_walk_survives_a_round_trip_through_a_t_pose_bvh(tmp_path, capsys, names):
     walk = _frames(os.path.join(ROOT, "data/motions/humanoid3d_walk.txt"))
     bvh, out = tmp_path / "walk.bvh", tmp_path / "walk.txt"
-    write_bvh_from_clip(bvh, walk)
+    write_bvh_from_clip(bvh, walk, names=names)
     code, stdout, err = _cli(capsys, "bvh", [str(bvh), str(out)])  # the clip's 0.033332 s frames written as 1/30
     assert code == 0, err
     back = _frames(out)
