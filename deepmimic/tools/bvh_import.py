@@ -41,22 +41,20 @@ REVOLUTE_AXIS = np.array([0.0, 0.0, 1.0])
 #: without a namespace prefix ("mixamorig:Hips" -> "hips"). The chest takes the top of the spine and
 #: the neck the head, whose rotations place the shoulders and the head; "RightShoulder" in CMU and
 #: Mixamo skeletons is the clavicle, so the upper arm is "RightArm".
+_LIMBS = {  # {side}: right/left, {s}: r/l
+    "hip": ["{side}upleg", "{side}thigh", "{side}upperleg", "{s}thigh", "{s}_thigh"],
+    "knee": ["{side}leg", "{side}shin", "{side}lowerleg", "{s}shin", "{s}_shin", "{side}knee"],
+    "ankle": ["{side}foot", "{s}foot", "{s}_foot", "{side}ankle"],
+    "shoulder": ["{side}arm", "{side}upperarm", "{s}shldr", "{s}humerus", "{s}_upperarm"],
+    "elbow": ["{side}forearm", "{side}lowerarm", "{s}forearm", "{s}elbow", "{s}_forearm", "{side}elbow"],
+    "wrist": ["{side}hand", "{side}wrist", "{s}hand", "{s}_hand"],
+}
 BUILTIN_MAP = {
     "root": ["hips", "hip", "pelvis"],
     "chest": ["spine2", "chest", "spine1", "upperchest", "spine"],
     "neck": ["head", "neck1", "neck"],
-    "right_hip": ["rightupleg", "rightthigh", "rightupperleg", "rthigh", "r_thigh"],
-    "right_knee": ["rightleg", "rightshin", "rightlowerleg", "rshin", "r_shin", "rightknee"],
-    "right_ankle": ["rightfoot", "rfoot", "r_foot", "rightankle"],
-    "right_shoulder": ["rightarm", "rightupperarm", "rshldr", "rhumerus", "r_upperarm"],
-    "right_elbow": ["rightforearm", "rightlowerarm", "rforearm", "relbow", "r_forearm", "rightelbow"],
-    "right_wrist": ["righthand", "rightwrist", "rhand", "r_hand"],
-    "left_hip": ["leftupleg", "leftthigh", "leftupperleg", "lthigh", "l_thigh"],
-    "left_knee": ["leftleg", "leftshin", "leftlowerleg", "lshin", "l_shin", "leftknee"],
-    "left_ankle": ["leftfoot", "lfoot", "l_foot", "leftankle"],
-    "left_shoulder": ["leftarm", "leftupperarm", "lshldr", "lhumerus", "l_upperarm"],
-    "left_elbow": ["leftforearm", "leftlowerarm", "lforearm", "lelbow", "l_forearm", "leftelbow"],
-    "left_wrist": ["lefthand", "leftwrist", "lhand", "l_hand"],
+    **{f"{side}_{limb}": [c.format(side=side, s=side[0]) for c in cands]
+       for side in ("right", "left") for limb, cands in _LIMBS.items()},
 }
 
 
