@@ -3,8 +3,9 @@
     python benchmarks/pretrained_policies.py [--episodes 20] [--max_steps 600] [--skills backflip jump]
     python benchmarks/pretrained_policies.py --skills walk walk_upstream walk_upstream_com --episodes 16 --envs ours
 
-A policy name is the file prefix in data/policies/humanoid3d/ (``walk`` is ours, ``walk_upstream``
-the converted upstream checkpoint); its clip is the name's first word. Episodes start at the
+A policy name is the file prefix in data/policies/humanoid3d/ (``walk_upstream`` is the converted
+upstream checkpoint); its clip is the name's first word. A name ending in .pth is any anet file (a
+training checkpoint), played on the clip ``--clip``. Episodes start at the
 learning curve's seeded start times (the same for every policy and env) and end at a fall or after
 ``max_steps`` control steps (20 s). The upstream env runs the same network weights (TF is not needed:
 the converted .pth reproduces the TF graph), so any difference between envs comes from the envs.
@@ -28,13 +29,14 @@ def main():
     p.add_argument("--max_steps", type=int, default=600)
     p.add_argument("--skills", nargs="+", default=["backflip", "jump"], help="policy names (file prefixes)")
     p.add_argument("--envs", nargs="+", default=["ours", "upstream"], choices=["ours", "upstream"])
+    p.add_argument("--clip", default="walk", help="skill whose clip .pth files play (default walk)")
     a = p.parse_args()
     from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
     from deepmimic.env.observation import REF_ROOT_SIZE
     from deepmimic.learning.learning_curve import start_times
     from deepmimic.tools.upstream_oracle import make_upstream_env
     for name in a.skills:
-        act, skill = load_policy(name), name.split("_")[0]
+        act, skill = load_policy(name), a.clip if name.endswith(".pth") else name.split("_")[0]
         with contextlib.redirect_stderr(io.StringIO()):
             cfg = EnvConfig(motion_file=os.path.join(ROOT, f"data/motions/humanoid3d_{skill}.txt"), fall_contact_bodies=FALL)
             # policies trained with --ref_root_state true see 5 more state entries (the upstream env has none)
@@ -48,7 +50,7 @@ def main():
             res["upstream"] = [run_upstream(up, act, t, a.max_steps) for t in starts]
         for env_name, rows in res.items():
             rets = np.array([r for r, _, _ in rows])
-            print(f"{name:18s} {env_name:9s} mean return {rets.mean():7.2f}  std {rets.std():6.2f}  "
+            print(f"{os.path.basename(name):18s} {env_name:9s} mean return {rets.mean():7.2f}  std {rets.std():6.2f}  "
                   f"mean length {np.mean([n for _, n, _ in rows]):6.1f}  falls {sum(f for _, _, f in rows)}/{len(rows)}")
         if len(res) == 2:
             m_ours, m_up = (np.mean([r for r, _, _ in res[k]]) for k in ("ours", "upstream"))

@@ -106,3 +106,15 @@ def test_gui_playback_on_a_virtual_display():
                        cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
     assert r.returncode == 0, r.stdout[-1500:] + r.stderr[-1500:]
     assert "space: pause/resume" in r.stdout and r.stdout.count("episode return") == 2
+
+
+def test_a_training_checkpoint_with_the_reference_root_state_plays():
+    """The benchmark's policy loader sizes the actor from the file (202-d states with --ref_root_state)."""
+    from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
+    from deepmimic.tools.upstream_oracle import load_policy, run_ours
+    act = load_policy(os.path.join(ROOT, "benchmarks/results/checkpoints/walk_fast_lr3_anet.pth"))
+    assert act.state_size == 202
+    env = ImitationEnv(EnvConfig(motion_file=os.path.join(ROOT, "data/motions/humanoid3d_walk.txt"), fall_contact_bodies=FALL,
+                                 ref_root_state=True), seed=0)
+    ret, steps, _ = run_ours(env, act, 0.3, 10)
+    assert steps == 10 and 3.0 < ret <= 10.0

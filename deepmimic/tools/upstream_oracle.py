@@ -72,14 +72,17 @@ def upstream_reset_at(env, start_time):
 
 
 def load_policy(name):
-    """A shipped policy (``data/policies/humanoid3d/humanoid3d_<name>_anet.pth``) as ``act(state) -> action``."""
+    """A shipped policy (``data/policies/humanoid3d/humanoid3d_<name>_anet.pth``), or any anet file when
+    ``name`` ends in .pth, as ``act(state) -> action``."""
     import torch
     from deepmimic.learning.model_io import load_checkpoint
     from deepmimic.learning.nets import Actor
     from deepmimic.learning.normalizer import Normalizer
     from deepmimic import PACKAGE_ROOT
-    data = load_checkpoint(os.path.join(PACKAGE_ROOT, f"data/policies/humanoid3d/humanoid3d_{name}_anet.pth"), "actor")
-    actor = Actor(data.get("net", "fc_2layers_1024units"), Normalizer(197), Normalizer(36))
+    path = name if name.endswith(".pth") else os.path.join(PACKAGE_ROOT, f"data/policies/humanoid3d/humanoid3d_{name}_anet.pth")
+    data = load_checkpoint(path, "actor")
+    actor = Actor(data.get("net", "fc_2layers_1024units"), Normalizer(int(data["state_size"])),
+                  Normalizer(int(data["action_size"])))
     actor.load_state_dict(data["state_dict"])
 
     def act(s):
