@@ -39,8 +39,11 @@ def main():
         act, skill = load_policy(name), a.clip if name.endswith(".pth") else name.split("_")[0]
         with contextlib.redirect_stderr(io.StringIO()):
             cfg = EnvConfig(motion_file=os.path.join(ROOT, f"data/motions/humanoid3d_{skill}.txt"), fall_contact_bodies=FALL)
-            # policies trained with --ref_root_state true see 5 more state entries (the upstream env has none)
-            ours = ImitationEnv(dataclasses.replace(cfg, ref_root_state=act.state_size == 197 + REF_ROOT_SIZE), seed=0)
+            # policies trained with --ref_root_state / --ref_pose_state see 5 / 36 more state entries
+            # (the upstream env has neither); the state size tells which
+            extra = act.state_size - 197
+            ours = ImitationEnv(dataclasses.replace(cfg, ref_root_state=extra in (REF_ROOT_SIZE, REF_ROOT_SIZE + 36),
+                                                    ref_pose_state=extra in (36, REF_ROOT_SIZE + 36)), seed=0)
             up = make_upstream_env(skill, FALL) if "upstream" in a.envs and act.state_size == 197 else None
         starts = start_times(ours.motion.cycle_time, a.episodes)
         res = {}

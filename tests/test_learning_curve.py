@@ -240,3 +240,21 @@ def test_plot_log_draws_a_one_row_log_visibly(tmp_path):
     centre = im[:, int(0.22 * w):int(0.32 * w)]  # the lone point sits mid-axes; the legend is far right
     blue = np.abs(centre - np.array([31, 119, 180])).sum(-1) < 60  # matplotlib's first colour
     assert blue.sum() > 10
+
+
+def test_ref_pose_state_shows_the_pose_one_control_step_ahead():
+    import dataclasses
+    from deepmimic.env.imitation_env import ImitationEnv
+    plain = make_env()
+    env = ImitationEnv(dataclasses.replace(plain.cfg, ref_root_state=True, ref_pose_state=True), seed=0)
+    assert env.state_size == plain.state_size + 5 + 36 == 238
+    s = env.reset(start_time=0.7)
+    assert np.array_equal(s[:197], plain.reset(start_time=0.7))
+    for _ in range(3):
+        s, _, _, _ = env.step(env.reference_action(env.t))
+    nxt = env.motion.reference(env.t + 1.0 / 30)
+    q = s[202:234].reshape(8, 4)
+    assert np.all(q[:, 3] >= 0) and np.allclose(np.linalg.norm(q, axis=1), 1.0)
+    unit = nxt.sph_rot / np.linalg.norm(nxt.sph_rot, axis=1, keepdims=True)
+    assert np.allclose(np.abs(np.sum(q * unit, axis=1)), 1.0) and np.allclose(s[234:], nxt.rev_angle)
+    assert len(env.build_state_offset()) == len(env.build_state_norm_groups()) == env.state_size

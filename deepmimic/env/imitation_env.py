@@ -19,7 +19,7 @@ from deepmimic.env.character import JOINT_TYPES, build_action_layout, load_chara
 from deepmimic.env.urdf_writer import write_urdf
 from deepmimic.env.motion_set import MotionSet
 from deepmimic.env.pd_controller import StablePD, load_pd_gains
-from deepmimic.env.observation import build_state, state_size
+from deepmimic.env.observation import build_state, ref_pose_features, state_size
 from deepmimic.env.reward import JointWeights, TrackingState, sq_dist, imitation_reward
 from deepmimic.env.timer import EpisodeTimer, TimerParams
 from deepmimic.util.arg_parser import resolve_path
@@ -52,6 +52,10 @@ class EnvConfig:
     #: the heading difference (cos, sin), in the character's heading frame. DeepMimic's state is
     #: root-relative, so a policy cannot see (or correct) global drift, which the reward punishes.
     ref_root_state: bool = False
+    #: Append the reference pose one control step ahead (joint quaternions, revolute angles) to the
+    #: state, as MimicKit's target observations: the policy reads the pose to reach instead of
+    #: recalling it from the phase.
+    ref_pose_state: bool = False
 
     @classmethod
     def from_args(cls, args):
@@ -79,7 +83,8 @@ class EnvConfig:
                    time_lim=beg, time_end_lim=end,
                    anneal_samples=args.parse_float("anneal_samples", 0.0),
                    ref_joint_vel_reward=args.parse_bool("ref_joint_vel_reward", False),
-                   drift_term_dist=args.parse_float("drift_term_dist", 0.0), ref_root_state=args.parse_bool("ref_root_state", False))
+                   drift_term_dist=args.parse_float("drift_term_dist", 0.0), ref_root_state=args.parse_bool("ref_root_state", False),
+                   ref_pose_state=args.parse_bool("ref_pose_state", False))
 
 
 class ImitationEnv:
@@ -125,7 +130,8 @@ class ImitationEnv:
         sizes = [JOINT_TYPES[ch.types[j]].action_size for j in self.actuated]
         self._act_start = [int(i) for i in np.cumsum([0] + sizes)[:-1]]
         self.action_size = int(sum(sizes))
-        self.state_size = state_size(self.num_links, config.ref_root_state)
+        self.ref_pose_size = 4 * len(self.sph) + len(self.rev) if config.ref_pose_state else 0
+        self.state_size = state_size(self.num_links, config.ref_root_state, self.ref_pose_size)
         self.spec = EnvSpec(self.state_size, self.action_size, self.build_state_offset(), self.build_state_scale(),
                             self.build_state_norm_groups(), self.a_offset, self.a_scale, self.a_bound_min,
                             self.a_bound_max, self.get_reward_min(), self.get_reward_max())
@@ -324,11 +330,14 @@ class ImitationEnv:
         pb = self.pb
         base_pos, base_rot = pb.getBasePositionAndOrientation(self.body)
         links = pb.getLinkStates(self.body, self._links, computeLinkVelocity=1, computeForwardKinematics=1)
-        ref_root = None
+        ref_root = ref_pose = None
         if self.cfg.ref_root_state:
             ref = self.motion.reference(self.t)
             ref_root = (ref.root_pos, ref.root_rot)
-        return build_state(self.phase(), base_pos, base_rot, [l[0] + l[6] + l[7] + l[1] for l in links], ref_root)
+        if self.ref_pose_size:
+            nxt = self.motion.reference(self.t + self.control_step())
+            ref_pose = ref_pose_features(nxt.sph_rot, nxt.rev_angle)
+        return build_state(self.phase(), base_pos, base_rot, [l[0] + l[6] + l[7] + l[1] for l in links], ref_root, ref_pose)
 
     def calc_reward(self):
         return self.reward_terms()["reward"]

@@ -41,6 +41,7 @@ KEYS = {
     "anneal_samples": Key("env", "float", "0", "samples over which episode length anneals to the end limits", 0),
     "ref_joint_vel_reward": Key("env", "bool", "false", "velocity reward compares with the clip's joint velocities (DeepMimic), not 0 (upstream)"),
     "ref_root_state": Key("env", "bool", "false", "append the reference root's offset and heading to the state (fast recipe)"),
+    "ref_pose_state": Key("env", "bool", "false", "append the reference pose one control step ahead to the state (MimicKit's target observation)"),
     "drift_term_dist": Key("env", "float", "0", "end a training episode as a failure when the root is this far (m) from the reference; 0: off", 0),
     # training
     "agent_files": Key("training", "strs", "(required)", "PPO hyperparameters (DeepMimic agent JSON)"),
