@@ -64,6 +64,9 @@ def test_training_writes_the_curve_and_resume_continues_it(tmp_path, small_agent
     anet = out / "agent0_model_anet.pth"
     saved = torch.load(anet, weights_only=True)
     assert rows[-1]["samples"] == saved["samples"]  # the final point is the saved model
+    for r in rows:  # every point keeps its policy
+        kept = torch.load(out / "int" / f"agent0_curve_model_{r['samples']:012d}_anet.pth", weights_only=True)
+        assert kept["samples"] == r["samples"]
     _train(out, small_agent_file, "--model_files", str(anet), "--max_iters", str(saved["iter"] + 2))
     rows2 = read_curve(str(out / "learning_curve.csv"))
     assert rows2[:len(rows)] == rows and len(rows2) > len(rows)

@@ -130,6 +130,8 @@ class Trainer:
             row = self.curve.add(self.agent.total_samples, wall_hours, results)
             self.print_root(f"Curve at {row['samples']} samples: mean test return {row['test_return_mean']:.2f}, "
                             f"falls {row['test_falls']}/{row['test_episodes']}")
+        if self.int_output_path:  # the policy behind each point, so the best one can be shipped
+            self.save(os.path.join(self.int_output_path, f"agent0_curve_model_{self.agent.total_samples:012d}"))
 
     def curve_due(self):
         return self.curve_every > 0 and self.agent.total_samples >= self.next_curve
