@@ -39,6 +39,7 @@ def _agent(tmp_path, **over):
 
 
 BAD_TRAIN = [  # (extra argv, words the one-line error must contain)
+    (["--max_iters", "1", "--max_iters", "2"], "command line: --max_iters is given twice"),
     (["--max_sample", "5"], "unknown key --max_sample; did you mean --max_samples?"),
     (["--fall_contact_bodys", "1"], "did you mean --fall_contact_bodies?"),
     (["--max_samples", "0"], "--max_samples must be a positive number"),
@@ -50,7 +51,7 @@ BAD_TRAIN = [  # (extra argv, words the one-line error must contain)
     (["--time_lim_min", "2", "--time_lim_max", "1"], "--time_lim_max (1) must be positive and >= --time_lim_min (2)"),
     (["--time_end_lim_min", "-1"], "--time_end_lim_min must be >= 0"),
     (["--train_agents", "maybe"], "--train_agents expects true or false"),
-    (["--output_path", "a", "b"], "--output_path takes one value"),
+    (["--motion_file", "a", "b"], "--motion_file takes one value"),
     (["--output_path", WALK_TRAIN], "--output_path is an existing file, not a folder"),
     (["--output_path", "/proc/deepmimic_out"], "--output_path cannot be created"),
 ]
@@ -68,7 +69,8 @@ BAD_AGENT = [
 
 @pytest.mark.parametrize("extra,words", BAD_TRAIN, ids=[" ".join(b[0])[:40] for b in BAD_TRAIN])
 def test_bad_training_input_is_one_line_and_exit_2(tmp_path, capsys, extra, words):
-    argv = ["--arg_file", WALK_TRAIN, "--output_path", str(tmp_path / "out"), *extra]
+    out_dir = [] if "--output_path" in extra else ["--output_path", str(tmp_path / "out")]
+    argv = ["--arg_file", WALK_TRAIN, *out_dir, *extra]
     code, out, err = _cli(capsys, "train", argv)
     assert code == 2 and words in err and "Traceback" not in err and err.count("\n") == 1, err
     assert not (tmp_path / "out" / "agent0_log.txt").exists()
@@ -86,6 +88,13 @@ def test_unknown_key_in_an_arg_file_names_the_file(tmp_path, capsys):
     argfile.write_text(open(WALK_TRAIN).read() + "\n--fall_contact_bodys 1 2\n")
     code, _, err = _cli(capsys, "train", ["--arg_file", str(argfile)])
     assert code == 2 and "my_args.txt: unknown key --fall_contact_bodys; did you mean --fall_contact_bodies?" in err
+
+
+def test_a_key_repeated_in_an_arg_file_names_the_file(tmp_path, capsys):
+    args = tmp_path / "args.txt"
+    args.write_text(open(WALK_TRAIN).read() + "--motion_file data/motions/humanoid3d_run.txt\n")
+    code, _, err = _cli(capsys, "train", ["--arg_file", str(args), "--output_path", str(tmp_path / "out")])
+    assert code == 2 and f"{args}: --motion_file is given twice" in err and err.count("\n") == 1, err
 
 
 def test_deepmimic_compat_keys_are_accepted():

@@ -173,17 +173,15 @@ def test_agent_file_chooses_the_optimizer(tmp_path):
 @pytest.mark.parametrize("anet", sorted(glob.glob(os.path.join(ROOT, "data/policies/humanoid3d/*_anet.pth"))),
                          ids=os.path.basename)
 def test_every_shipped_policy_loads_and_acts(anet):
-    from deepmimic.learning.model_io import load_checkpoint
-    from deepmimic.learning.nets import Actor
-    from deepmimic.learning.normalizer import Normalizer
-    data = load_checkpoint(anet, "actor")
+    from deepmimic.env.imitation_env import ImitationEnv
+    from deepmimic.tools.upstream_oracle import load_policy
     assert os.path.isfile(anet.replace("_anet.pth", "_cnet.pth"))
-    actor = Actor(data["net"], Normalizer(197), Normalizer(36))
-    actor.load_state_dict(data["state_dict"])
+    act = load_policy(anet)
     env = make_env(os.path.basename(anet).split("_")[1])
+    if act.state_size == 197 + 5:  # trained with --ref_root_state true
+        env = ImitationEnv(dataclasses.replace(env.cfg, ref_root_state=True), seed=0)
     s = env.reset(start_time=0.1)
-    with torch.no_grad():
-        a = actor(torch.as_tensor(s, dtype=torch.float32)[None]).double().numpy()[0]
+    a = act(s)
     assert a.shape == (36,) and np.all(np.isfinite(a)) and np.abs(a).max() > 1e-3
     s, r, _, _ = env.step(a)
     assert np.all(np.isfinite(s)) and 0.0 <= r <= 1.0

@@ -49,6 +49,15 @@ def test_testrl_evaluation_prints_statistics():
     assert "b3Warning" not in r.stdout + r.stderr  # the generated URDF states every joint's axis
 
 
+def test_walk_run_args_play_our_walk_out_of_the_box():
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "deepmimic", "testrl.py"), "--arg_file",
+                        "args/run_humanoid3d_walk_args.txt", "--num_episodes", "2", "--max_steps", "90",
+                        "--rand_seed", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    stats = r.stdout.strip().splitlines()[-1]
+    assert stats.endswith("falls: 0") and float(stats.split("mean return:")[1].split()[0]) > 0.6 * 90, stats
+
+
 def test_tf_checkpoint_conversion(tmp_path):
     envs_dir, data_dir = upstream_root()
     ckpt = os.path.join(data_dir, "data/policies/humanoid3d/humanoid3d_jump.ckpt")

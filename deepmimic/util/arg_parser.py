@@ -61,10 +61,13 @@ class ArgParser:
         self._load_tokens(tokens, path, override)
 
     def _load_tokens(self, tokens, source, override):
-        key = None
+        key, seen = None, set()
         for tok in tokens:
             if tok.startswith("--") and len(tok) > 2 and not _is_number(tok):
                 key = tok[2:]
+                if key in seen:  # which one was meant? (the other would be silently ignored)
+                    raise DeepMimicError(f"--{key} is given twice", source)
+                seen.add(key)
                 if override or key not in self._table:
                     self._table[key] = []
                     self._source[key] = source
