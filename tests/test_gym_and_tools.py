@@ -33,6 +33,7 @@ def test_gym_env_passes_checker_and_renders(skill):
     obs, r, terminated, truncated, info = env.step(env.action_space.sample())
     assert 0.0 <= r <= 1.0 and isinstance(terminated, bool)
     env.close()
+    assert gym.make(env_id(skill), ref_root_state=True).observation_space.shape == (202,)
 
 
 def test_plot_log_cli(tmp_path):
@@ -123,11 +124,13 @@ def test_every_skill_arg_file_builds_and_steps(kind):
         args = ArgParser.from_argv(["--arg_file", os.path.join(ROOT, f"args/{kind}_humanoid3d_{skill}_args.txt")])
         assert os.path.isfile(args.parse_string("agent_files")) or os.path.isfile(os.path.join(ROOT, args.parse_string("agent_files")))
         model = args.parse_string("model_files")
+        env = ImitationEnv(EnvConfig.from_args(args), seed=1)
         if model.startswith("data/policies"):  # shipped pretrained policies play out of the box
             assert os.path.isfile(os.path.join(ROOT, model)), model
-        env = ImitationEnv(EnvConfig.from_args(args), seed=1)
+            assert torch.load(os.path.join(ROOT, model), weights_only=True)["state_size"] == env.state_size, model
         s = env.reset()
         for _ in range(3):
             s, r, _, _ = env.step(-env.a_offset)
-        assert s.shape == (197,) and np.all(np.isfinite(s)) and 0.0 <= r <= 1.0
+        assert s.shape == (env.state_size,) and env.state_size in (197, 202)
+        assert np.all(np.isfinite(s)) and 0.0 <= r <= 1.0
         env.close()

@@ -4,8 +4,11 @@
     env = gym.make("deepmimic/HumanoidDeepMimicWalk-v0", render_mode="rgb_array")
 
 ``terminated`` means a fall (a fall-contact body touched the ground); ``truncated`` means the
-episode time limit (``--time_end_lim_max`` of the run arg file, 20 s) was reached.
+episode time limit (``--time_end_lim_max`` of the run arg file, 20 s) was reached. Observations are
+DeepMimic's 197-d state whatever the run arg file's policy needs; ``ref_root_state=True`` (a
+``gym.make`` keyword) appends the reference root as the fast recipe's policies expect (202-d).
 """
+import dataclasses
 import os
 
 import gymnasium as gym
@@ -19,12 +22,13 @@ from deepmimic.util.arg_parser import ArgParser
 class DeepMimicGymEnv(gym.Env):
     metadata = {"render_modes": ["rgb_array"], "render_fps": 30}
 
-    def __init__(self, skill="walk", arg_file=None, render_mode=None, width=320, height=240):
+    def __init__(self, skill="walk", arg_file=None, render_mode=None, width=320, height=240, ref_root_state=False):
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"unsupported render_mode {render_mode!r}; use 'rgb_array'")
         arg_file = arg_file or os.path.join(PACKAGE_ROOT, "args", f"run_humanoid3d_{skill}_args.txt")
         args = ArgParser.from_argv(["--arg_file", arg_file])
-        self.sim = ImitationEnv(EnvConfig.from_args(args), seed=None, show_reference=render_mode is not None)
+        cfg = dataclasses.replace(EnvConfig.from_args(args), ref_root_state=ref_root_state, ref_pose_state=False)
+        self.sim = ImitationEnv(cfg, seed=None, show_reference=render_mode is not None)
         self.sim.set_mode(Mode.TEST)
         self.render_mode, self.width, self.height = render_mode, width, height
         self.observation_space = spaces.Box(-np.inf, np.inf, shape=(self.sim.state_size,), dtype=np.float32)
