@@ -28,6 +28,7 @@ import sys
 import numpy as np
 
 from deepmimic.env.character import load_character
+from deepmimic.env.motion_data import _joint_columns
 from deepmimic.util import quaternion as quat
 from deepmimic.util.arg_parser import resolve_path
 from deepmimic.util.errors import DeepMimicError, load_json_file, run_cli
@@ -160,10 +161,10 @@ def char_rest_positions(char):
     return pos
 
 
-def rest_offsets(char, mapping, bvh_rest):
-    """Per char joint, the constant rotation taking its rest bone onto the BVH's rest bone (see step 3).
-    End joints (ankles, neck) keep identity; a joint whose BVH child is missing takes its parent's."""
-    ours = char_rest_positions(char)
+def rest_offsets(char, ours, mapping, bvh_rest):
+    """Per char joint, the constant rotation taking its rest bone (``ours``: the char's rest positions)
+    onto the BVH's rest bone (see step 3). End joints (ankles, neck) keep identity; a joint whose BVH
+    child is missing takes its parent's."""
     offsets = {}
     for j, name in enumerate(char.names):
         children = [c for c in range(char.num_joints) if char.parents[c] == j]
@@ -194,9 +195,9 @@ def retarget(skel, char, mapping, scale=None):
     align = facing_alignment(rest, mapping["right_hip"], mapping["left_hip"])
     rest = quat.rotate(align, rest)
     globals_ = quat.mul(quat.mul(align, skel.global_rotations()), quat.conj(align))
-    offsets = rest_offsets(char, mapping, rest)
+    ours = char_rest_positions(char)
+    offsets = rest_offsets(char, ours, mapping, rest)
     if scale is None:
-        ours = char_rest_positions(char)
         idx = {n: i for i, n in enumerate(char.names)}
         theirs = leg_length(rest, mapping["right_hip"], mapping["right_knee"], mapping["right_ankle"])
         if theirs < 1e-9:
@@ -229,25 +230,21 @@ def to_pose(char, root, rots):
     return np.concatenate(cols, axis=1)
 
 
-def resample(pose, char, frame_time, fps):
-    """Pose rows at 1/fps steps over the clip: positions and angles linearly, quaternions by slerp."""
-    n = len(pose)
+def resample(frames, char, fps):
+    """Motion frames at 1/fps steps over the clip: positions and angles linearly, quaternions (the
+    root's and the spherical joints', at ``_joint_columns``) by slerp."""
+    n, frame_time = len(frames), frames[0, 0]
     duration = (n - 1) * frame_time
     times = np.arange(int(np.floor(duration * fps + 1e-6)) + 1) / fps
     x = times / frame_time
     i = np.minimum(x.astype(int), n - 2)
     f = x - i
-    out = pose[i] + f[:, None] * (pose[i + 1] - pose[i])
-    col = 3
-    for jtype in ["spherical"] + list(char.types[1:]):  # the root's rotation first
-        if jtype == "fixed":
-            continue
-        if jtype == "revolute":
-            col += 1
-            continue
-        q0, q1 = pose[i, col:col + 4][:, [1, 2, 3, 0]], pose[i + 1, col:col + 4][:, [1, 2, 3, 0]]
-        out[:, col:col + 4] = quat.slerp(q0, q1, f)[:, [3, 0, 1, 2]]
-        col += 4
+    out = frames[i] + f[:, None] * (frames[i + 1] - frames[i])
+    out[:, 0] = 1.0 / fps
+    sph_cols, _ = _joint_columns(char)
+    for cols in [np.arange(4, 8)] + sph_cols:
+        wxyz_to_xyzw = cols[[1, 2, 3, 0]]
+        out[:, cols] = quat.slerp(frames[i][:, wxyz_to_xyzw], frames[i + 1][:, wxyz_to_xyzw], f)[:, [3, 0, 1, 2]]
     return out
 
 
@@ -255,7 +252,6 @@ def foot_heights(char, frames, world_scale=4.0):
     """Lowest point of the ankle bodies (feet) per motion frame, posing the character in PyBullet."""
     import pybullet
     from deepmimic.env.urdf_writer import write_urdf
-    from deepmimic.env.motion_data import _joint_columns
     feet = [j for j, n in enumerate(char.names) if n.endswith("ankle")]
     if not feet:
         return np.zeros(len(frames))
@@ -301,8 +297,8 @@ def convert(bvh_path, char_file=DEFAULT_CHAR, map_file=None, scale=None, fps=30.
     skel.cut(start, end)
     mapping = resolve_map(skel, char, custom)
     root, rots, scale = retarget(skel, char, mapping, scale)
-    pose = resample(to_pose(char, root, rots), char, skel.frame_time, fps)
-    frames = np.concatenate([np.full((len(pose), 1), 1.0 / fps), pose], axis=1)
+    pose = to_pose(char, root, rots)
+    frames = resample(np.concatenate([np.full((len(pose), 1), skel.frame_time), pose], axis=1), char, fps)
     lows = foot_heights(char, frames)
     frames[:, 2] -= lows.min()
     lows -= lows.min()
