@@ -12,7 +12,6 @@ the converted .pth reproduces the TF graph), so any difference between envs come
 """
 import argparse
 import contextlib
-import dataclasses
 import io
 import os
 
@@ -20,7 +19,7 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-from deepmimic.tools.upstream_oracle import FALL, load_policy, run_ours, run_upstream
+from deepmimic.tools.upstream_oracle import FALL, load_policy, make_env_for_policy, run_ours, run_upstream
 
 
 def main():
@@ -31,19 +30,12 @@ def main():
     p.add_argument("--envs", nargs="+", default=["ours", "upstream"], choices=["ours", "upstream"])
     p.add_argument("--clip", default="walk", help="skill whose clip .pth files play (default walk)")
     a = p.parse_args()
-    from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
-    from deepmimic.env.observation import REF_ROOT_SIZE
     from deepmimic.learning.learning_curve import start_times
     from deepmimic.tools.upstream_oracle import make_upstream_env
     for name in a.skills:
         act, skill = load_policy(name), a.clip if name.endswith(".pth") else name.split("_")[0]
         with contextlib.redirect_stderr(io.StringIO()):
-            cfg = EnvConfig(motion_file=os.path.join(ROOT, f"data/motions/humanoid3d_{skill}.txt"), fall_contact_bodies=FALL)
-            # policies trained with --ref_root_state / --ref_pose_state see 5 / 36 more state entries
-            # (the upstream env has neither); the state size tells which
-            extra = act.state_size - 197
-            ours = ImitationEnv(dataclasses.replace(cfg, ref_root_state=extra in (REF_ROOT_SIZE, REF_ROOT_SIZE + 36),
-                                                    ref_pose_state=extra in (36, REF_ROOT_SIZE + 36)), seed=0)
+            ours = make_env_for_policy(act, skill)
             up = make_upstream_env(skill, FALL) if "upstream" in a.envs and act.state_size == 197 else None
         starts = start_times(ours.motion.cycle_time, a.episodes)
         res = {}

@@ -173,13 +173,11 @@ def test_agent_file_chooses_the_optimizer(tmp_path):
 @pytest.mark.parametrize("anet", sorted(glob.glob(os.path.join(ROOT, "data/policies/humanoid3d/*_anet.pth"))),
                          ids=os.path.basename)
 def test_every_shipped_policy_loads_and_acts(anet):
-    from deepmimic.env.imitation_env import ImitationEnv
-    from deepmimic.tools.upstream_oracle import load_policy
+    from deepmimic.tools.upstream_oracle import load_policy, make_env_for_policy
     assert os.path.isfile(anet.replace("_anet.pth", "_cnet.pth"))
     act = load_policy(anet)
-    env = make_env(os.path.basename(anet).split("_")[1])
-    if act.state_size == 197 + 5:  # trained with --ref_root_state true
-        env = ImitationEnv(dataclasses.replace(env.cfg, ref_root_state=True), seed=0)
+    env = make_env_for_policy(act, os.path.basename(anet).split("_")[1])
+    assert env.state_size == act.state_size
     s = env.reset(start_time=0.1)
     a = act(s)
     assert a.shape == (36,) and np.all(np.isfinite(a)) and np.abs(a).max() > 1e-3

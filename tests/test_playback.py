@@ -119,11 +119,10 @@ def test_gui_playback_on_a_virtual_display():
 
 def test_a_training_checkpoint_with_the_reference_root_state_plays():
     """The benchmark's policy loader sizes the actor from the file (202-d states with --ref_root_state)."""
-    from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
-    from deepmimic.tools.upstream_oracle import load_policy, run_ours
+    from deepmimic.tools.upstream_oracle import load_policy, make_env_for_policy, run_ours
     act = load_policy(os.path.join(ROOT, "benchmarks/results/checkpoints/walk_fast_lr3_anet.pth"))
     assert act.state_size == 202
-    env = ImitationEnv(EnvConfig(motion_file=os.path.join(ROOT, "data/motions/humanoid3d_walk.txt"), fall_contact_bodies=FALL,
-                                 ref_root_state=True), seed=0)
+    env = make_env_for_policy(act, "walk")
+    assert env.cfg.ref_root_state and not env.cfg.ref_pose_state
     ret, steps, _ = run_ours(env, act, 0.3, 10)
     assert steps == 10 and 3.0 < ret <= 10.0

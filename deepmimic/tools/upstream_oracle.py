@@ -92,6 +92,21 @@ def load_policy(name):
     return act
 
 
+def make_env_for_policy(act, skill, seed=0):
+    """Our env on ``skill``'s clip with the state ``act`` was trained on: its state size tells whether
+    it sees the reference root (``--ref_root_state``, +5) and the upcoming pose (``--ref_pose_state``, +36)."""
+    from deepmimic import PACKAGE_ROOT
+    from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
+    from deepmimic.env.observation import REF_ROOT_SIZE
+    extra = act.state_size - 197
+    data = os.path.join(PACKAGE_ROOT, "data")
+    cfg = EnvConfig(motion_file=os.path.join(data, f"motions/humanoid3d_{skill}.txt"),
+                    char_file=os.path.join(data, "characters/humanoid3d.txt"),
+                    ctrl_file=os.path.join(data, "controllers/humanoid3d_ctrl.txt"), fall_contact_bodies=FALL,
+                    ref_root_state=extra in (REF_ROOT_SIZE, REF_ROOT_SIZE + 36), ref_pose_state=extra in (36, REF_ROOT_SIZE + 36))
+    return ImitationEnv(cfg, seed=seed)
+
+
 def run_ours(env, act, start, max_steps):
     """One episode in our env from ``start`` (s): (return, length, fell)."""
     s, ret = env.reset(start_time=start), 0.0
