@@ -153,9 +153,32 @@ def test_killed_run_resumes_from_saved_sample_count(tmp_path, small_agent_file):
     assert samples == sorted(samples)  # the resumed rows continue the count
 
 
+# Per-column tolerance of the golden log: (rtol, atol). Measured with benchmarks/golden_log_spread.py on an
+# AMD EPYC (AVX-512): float32 kernel changes move the columns by at most the "noise" figure, the smallest of
+# six real changes (discount or TD lambda +0.1%, ratio clip +5%, critic step +1%, actor step +4%, advantage
+# clip -2.5%) by at least the "change" figure in one of the columns of its group.
+GOLDEN_TOLERANCE = {
+    "Iteration": (0, 0), "Samples": (0, 0),                       # integers, exact
+    "Train_Return": (2e-5, 0), "Test_Return": (2e-5, 0),          # noise <= 3.9e-6; change >= 3.3e-5
+    "Critic_Loss": (3e-3, 0), "Actor_Loss": (3e-3, 0),            # noise <= 8.8e-4; change >= 1.4e-2 in one
+    "Adv_Mean": (3e-3, 0), "Adv_Std": (3e-3, 0),                  # of these four columns for every change
+    "Clip_Frac": (0, 0.02),                                       # a fraction of 64: one sample is 0.0156
+}
+
+
 def test_seeded_training_log_is_unchanged(tmp_path, small_agent_file):
     """Refactors must not change training: a seeded 3-iteration run reproduces the recorded log
-    (tests/data/seeded_walk_log.tsv, written by the code of 9d5cb80 and checked equal since)."""
+    (tests/data/seeded_walk_log.tsv, written by the code of 9d5cb80) within GOLDEN_TOLERANCE.
+
+    The log is not bit-identical across CPUs: float32 matrix products and reductions round differently
+    with other SIMD kernels (AVX2 vs AVX-512, MKL vs ATen), and three PPO updates carry that into the
+    losses. benchmarks/golden_log_spread.py measured, on one machine, the largest relative deviation from
+    its own run under ATen's generic kernels, MKL's COMPATIBLE/AVX2/AVX512 modes and 1 thread: returns
+    3.9e-6, losses and advantage moments 8.8e-4 (the golden file itself differs from that machine by
+    9.9e-7 and 3.5e-4); Clip_Frac flips by one sample. Real changes of 0.1% to 5% to one hyperparameter
+    move a return column by >= 3.3e-5 and a loss/advantage column by >= 1.4e-2: every one of them fails
+    this test, and float noise passes it with a margin of 3x or more.
+    """
     out = tmp_path / "gold"
     r = subprocess.run(_train_cmd(out, small_agent_file, "--max_iters", "3", procs=1), cwd=ROOT,
                        capture_output=True, text=True, timeout=600)
@@ -163,5 +186,7 @@ def test_seeded_training_log_is_unchanged(tmp_path, small_agent_file):
     from deepmimic.util.logger import read_log
     got = read_log(str(out / "agent0_log.txt"))
     want = read_log(os.path.join(ROOT, "tests", "data", "seeded_walk_log.tsv"))
+    assert set(want) == set(GOLDEN_TOLERANCE)
     for key, values in want.items():
-        assert np.allclose(got[key], values, rtol=1e-6, atol=1e-9), (key, got[key], values)
+        rtol, atol = GOLDEN_TOLERANCE[key]
+        assert np.allclose(got[key], values, rtol=rtol, atol=atol), (key, got[key], values)
