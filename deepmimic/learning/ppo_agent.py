@@ -106,12 +106,13 @@ class PPOAgent:
             mpi_util.bcast_inplace(flat)
             torch.nn.utils.vector_to_parameters(torch.from_numpy(flat), net.parameters())
 
-    def _average_grads(self, net):
-        grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in net.parameters()]
-        flat = torch.cat([g.reshape(-1) for g in grads]).numpy().copy()
+    def _average_grads(self, *nets):
+        """Average the gradients of ``nets`` over ranks in one reduction (one message, not one per net)."""
+        grads = [p.grad if p.grad is not None else torch.zeros_like(p) for net in nets for p in net.parameters()]
+        flat = torch.cat([g.reshape(-1) for g in grads]).numpy()  # a fresh buffer: safe to reduce in place
         mpi_util.average_inplace(flat)
-        if not np.all(np.isfinite(flat)):  # identical on every rank after the average
-            raise NonFiniteError(f"non-finite gradient in the {type(net).__name__.lower()}")
+        if not np.isfinite(flat.sum()):  # a NaN/inf anywhere; identical on every rank after the average
+            raise NonFiniteError("non-finite gradient in the " + " or ".join(type(n).__name__.lower() for n in nets))
         torch.nn.utils.vector_to_parameters(torch.from_numpy(flat), grads)
 
     def compute_targets(self, batch):
@@ -152,11 +153,6 @@ class PPOAgent:
             loss = loss + wd * weight_decay_loss(self.actor)
         clip_frac = torch.mean((torch.abs(ratio - 1.0) > clip).float())
         return loss, clip_frac
-
-    def can_train(self, batch):
-        """DeepMimic trains once the global batch exceeds BatchSize and every rank explored at least once."""
-        global_samples = mpi_util.allreduce_sum(float(batch.num_samples))
-        return global_samples > self.cfg.batch_size and mpi_util.allreduce_min(float(batch.num_exp)) > 0
 
     def snapshot(self):
         return (copy.deepcopy(self.actor.state_dict()), copy.deepcopy(self.critic.state_dict()),
@@ -201,7 +197,7 @@ class PPOAgent:
         local_mb = max(int(math.ceil(self.cfg.mini_batch_size / procs)), 1)
         global_valid = mpi_util.allreduce_sum(float(len(valid)))
         mini_batches = int(math.ceil(global_valid / (local_mb * procs)))
-        c_loss = a_loss = clip_frac = 0.0
+        sums = torch.zeros(3, dtype=torch.float64)  # critic loss, |actor loss|, clip fraction: read after the loop
         for _ in range(self.cfg.epochs):
             self.rng.shuffle(valid)
             self.rng.shuffle(exp_pos)
@@ -210,28 +206,29 @@ class PPOAgent:
                 cb = valid[idx % len(valid)]
                 ab = exp_pos[idx % len(exp_pos)]
                 loss = self.critic_loss(states[d["state_idx"][cb]], tar_vals[cb])
-                self._step(self.critic, self.critic_opt, loss)
                 steps = exp_idx[ab]
                 aloss, cf = self.actor_loss(states[d["state_idx"][steps]], actions[steps], logps[steps], adv[ab])
-                self._step(self.actor, self.actor_opt, aloss)
-                c_loss += loss.item()
-                a_loss += abs(aloss.item())
-                clip_frac += cf.item()
+                self._step(loss, aloss)
+                sums += torch.stack([loss.detach(), aloss.detach().abs(), cf]).double()
                 if idx[-1] % len(exp_pos) < idx[0] % len(exp_pos) or idx[-1] % len(exp_pos) == len(exp_pos) - 1:
                     self.rng.shuffle(exp_pos)
         n = max(mini_batches * self.cfg.epochs, 1)
-        return {"Critic_Loss": mpi_util.allreduce_mean(c_loss / n), "Critic_Stepsize": self.critic_opt.param_groups[0]["lr"],
-                "Actor_Loss": mpi_util.allreduce_mean(a_loss / n), "Actor_Stepsize": self.actor_opt.param_groups[0]["lr"],
-                "Clip_Frac": mpi_util.allreduce_mean(clip_frac / n), "Adv_Mean": d["adv_mean"], "Adv_Std": d["adv_std"]}
+        c_loss, a_loss, clip_frac = mpi_util.allreduce_mean(sums.numpy() / n)
+        return {"Critic_Loss": c_loss, "Critic_Stepsize": self.critic_opt.param_groups[0]["lr"],
+                "Actor_Loss": a_loss, "Actor_Stepsize": self.actor_opt.param_groups[0]["lr"],
+                "Clip_Frac": clip_frac, "Adv_Mean": d["adv_mean"], "Adv_Std": d["adv_std"]}
 
-    def _step(self, net, opt, loss):
-        # Ranks agree on the check, so all of them roll back together (no rank left in a collective).
-        if mpi_util.allreduce_sum(0.0 if torch.isfinite(loss) else 1.0) > 0:
-            raise NonFiniteError(f"non-finite {type(net).__name__.lower()} loss")
-        opt.zero_grad()
-        loss.backward()
-        self._average_grads(net)
-        opt.step()
+    def _step(self, critic_loss, actor_loss):
+        """One step of both nets. The actor's loss does not depend on the critic, so both gradients are
+        taken first and averaged over ranks in one reduction. A non-finite loss gives a non-finite
+        gradient, which ``_average_grads`` reports on every rank alike (they roll back together)."""
+        self.critic_opt.zero_grad()
+        self.actor_opt.zero_grad()
+        critic_loss.backward()
+        actor_loss.backward()
+        self._average_grads(self.critic, self.actor)
+        self.critic_opt.step()
+        self.actor_opt.step()
 
     # ----- saving and loading --------------------------------------------------------------
     def save(self, prefix_or_anet):

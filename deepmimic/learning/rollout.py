@@ -1,6 +1,7 @@
 """The one rollout loop: every env advances one control step per batched policy call (``step_envs``).
 Training collection, test episodes and the learning curve (``run_episodes``), GUI playback and the
 throughput benchmark all step envs through it."""
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,10 +22,13 @@ class Step:
     term: object  # Terminate, or None while the episode goes on
 
 
-def step_envs(policy, envs, states, active=None):
+def step_envs(policy, envs, states, active=None, timer=None):
     """Advance every env (or the ``active`` ones) one control step with one batched call of
-    ``policy(states) -> (actions, logps, explore flags)``; returns one ``Step`` per env (None if inactive)."""
+    ``policy(states) -> (actions, logps, explore flags)``; returns one ``Step`` per env (None if inactive).
+    A ``PhaseTimer`` gets the policy's and the envs' time as phases ``policy`` and ``env``."""
+    t0 = time.perf_counter()
     actions, logps, flags = policy(states)
+    t1 = time.perf_counter()
     steps = []
     for i, env in enumerate(envs):
         if active is not None and not active[i]:
@@ -33,6 +37,9 @@ def step_envs(policy, envs, states, active=None):
         s, r, done, term = env.step(actions[i])
         steps.append(Step(states[i], actions[i], None if logps is None else logps[i],
                           False if flags is None else bool(flags[i]), s, r, done, term))
+    if timer is not None:
+        timer.add("policy", t1 - t0)
+        timer.add("env", time.perf_counter() - t1)
     return steps
 
 

@@ -16,6 +16,7 @@ from deepmimic.learning.warm_start import warm_start
 from deepmimic.util import mpi_util
 from deepmimic.util.errors import DeepMimicError
 from deepmimic.util.file_io import check_writable_dir
+from deepmimic.util.phase_timer import PhaseTimer
 from deepmimic.util.logger import TabularLogger, log_to_tensorboard, make_tensorboard_writer
 from deepmimic.util.stop_signal import StopRequest
 
@@ -91,22 +92,43 @@ class Trainer:
         self.avg_test_return = self.logger.last_value("Test_Return", 0.0) if run.resume else 0.0
         self.avg_test_return = mpi_util.bcast_object(self.avg_test_return)
         self._init_curve()
-        self._warm_start()
         self.stop = StopRequest()  # installed by the caller (DeepMimic_Optimizer) around train()
+        self.timer = PhaseTimer()
         self.stopped = False
         for env in self.envs:
             env.set_sample_count(self.agent.total_samples)
 
-    def _warm_start(self):
-        """``--warm_start_samples N`` (per rank): fit the actor to the clip before PPO (fresh runs only)."""
+    def warm_start(self):
+        """``--warm_start_samples N`` (per rank): fit the actor to the clip before PPO (fresh runs only).
+
+        The first phase of training: it stops on Ctrl-C/SIGTERM like the rest, shows its progress, and
+        takes no more than ``--max_samples`` (over all ranks). Returns False when a stop was requested.
+        """
+        procs = mpi_util.num_procs()
         per_rank = self.run.warm_start_samples
-        if per_rank == 0 or self.agent.total_samples > 0:
-            return
-        used, mse = warm_start(self.agent, self.envs, per_rank, np.random.default_rng(self.seed + 1))
+        if math.isfinite(self.max_samples):
+            per_rank = min(per_rank, int(self.max_samples // procs))
+        if per_rank <= 0 or self.agent.total_samples > 0:
+            return True
+        self.print_root(f"warm start: fitting the actor to the clip's PD targets on {per_rank * procs:,} samples")
+        quarters = [1]
+
+        def report(n):  # a line at each quarter
+            if 4 * n >= quarters[0] * per_rank:
+                self.print_root(f"warm start: {n * procs:,} of {per_rank * procs:,} samples")
+                quarters[0] = 4 * n // per_rank + 1
+        with self.timer.phase("warm_start"):
+            done = warm_start(self.agent, self.envs, per_rank, np.random.default_rng(self.seed + 1),
+                              stop=lambda: self.stop.requested, report=report if mpi_util.is_root() else None)
+        if done is None:
+            self.stopped = True
+            return False
+        used, mse = done
         self.agent.set_total_samples(used)
         for env in self.envs:
             env.set_sample_count(used)
-        self.print_root(f"Warm start: actor fitted to the clip's PD targets on {used} samples (error {mse:.4f})")
+        self.print_root(f"warm start: actor fitted on {used:,} samples (error {mse:.4f})")
+        return True
 
     def _init_curve(self):
         """``--curve_every K``: every K samples, ``--curve_episodes`` full test episodes from fixed starts."""
@@ -153,31 +175,45 @@ class Trainer:
         agent = self.agent
         self.start = time.time()
         self.start_samples = agent.total_samples
+        timer = self.timer
+        if not self.warm_start():
+            return self.finish()
+        self.ppo_start, self.start_samples = time.time(), agent.total_samples  # the progress rate is PPO's
         if self.cfg.test_episodes > 0 and agent.iter == 0:
-            self.test()
+            with timer.phase("tests"):
+                self.test()
         if self.curve_due():
             self.evaluate_curve(self.wall_hours(at_start=True))
         self.begin_episodes()
         while agent.total_samples < self.max_samples and agent.iter < self.max_iters:
-            batch, returns = self.collect()
+            batch, global_samples, train_return = self.collect()
             if batch is None:
                 break
-            global_samples = int(mpi_util.allreduce_sum(float(batch.num_samples)))
-            self.log_before_update(global_samples, returns)
-            stats = self.update(batch, global_samples)
-            self.log_after_update(stats)
-            self.checkpoint()
+            self.log_before_update(global_samples, train_return)
+            with timer.phase("update"):
+                stats = self.update(batch, global_samples)
+            with timer.phase("output"):
+                self.log_after_update(stats)
+                self.checkpoint()
             tests_due = self.cfg.test_episodes > 0 and agent.iter % self.cfg.int_output_iters == 0
             curve_due = self.curve_due()
-            if tests_due:
-                self.test()
-            if curve_due:
-                self.evaluate_curve(self.wall_hours())
-            if tests_due or curve_due:
-                self.begin_episodes()  # test episodes used the envs: start fresh training episodes
+            with timer.phase("tests"):
+                if tests_due:
+                    self.test()
+                if curve_due:
+                    self.evaluate_curve(self.wall_hours())
+                if tests_due or curve_due:
+                    self.begin_episodes()  # test episodes used the envs: start fresh training episodes
         if self.curve_every > 0 and self.next_curve != agent.total_samples + self.curve_every and not self.stopped:
             self.evaluate_curve(self.wall_hours())  # the final point
+        return self.finish()
+
+    def finish(self):
+        """Save the model and say where it is (after the last iteration, or on a stop)."""
+        agent, timer = self.agent, self.timer
         self.save(self.model_prefix())
+        self.print_root(f"time per phase (rank 0, {time.time() - self.start:.1f} s): "
+                        + timer.summary(total=time.time() - self.start))
         where = f"model saved to {self.model_prefix()}_anet.pth" if self.output_path else "no --output_path: nothing saved"
         self.print_root(f"{'stopped' if self.stopped else 'finished'} at {agent.total_samples} samples; {where}")
         return agent
@@ -190,16 +226,19 @@ class Trainer:
         self.states = np.array([env.reset() for env in self.envs])
 
     def collect(self):
-        """Step all envs with exploration until the global batch is full. Returns (batch, episode
-        returns), or (None, None) when a stop was requested (all ranks agree)."""
+        """Step this rank's envs with exploration until its share of the batch is full (more than
+        BatchSize / ranks samples, one explored step at least), then agree with the other ranks in one
+        reduction: no collective per step, so no rank waits for the other's every step.
+
+        Returns (batch, global sample count, mean training return over all ranks), or (None, 0, 0)
+        when a stop was requested on any rank.
+        """
         agent, batch, returns = self.agent, Batch(), []
+        quota = self.cfg.batch_size / mpi_util.num_procs()
         policy = lambda s: agent.act(s, explore=True)  # noqa: E731
-        while True:
-            if mpi_util.allreduce_sum(1.0 if self.stop.requested else 0.0) > 0:
-                self.stopped = True
-                return None, None
+        while not self.stop.requested and not (batch.num_samples > quota and batch.num_exp > 0):
             next_states = []
-            for env, rec, step in zip(self.envs, self.recorders, step_envs(policy, self.envs, self.states)):
+            for env, rec, step in zip(self.envs, self.recorders, step_envs(policy, self.envs, self.states, timer=self.timer)):
                 rec.add_step(step.state, step.action, step.logp, step.explored)
                 rec.add_reward(step.reward)
                 s = step.next_state
@@ -212,8 +251,13 @@ class Trainer:
                     s = env.reset()
                 next_states.append(s)
             self.states = np.array(next_states)  # a new array: recorded states are views of the old one
-            if agent.can_train(batch):
-                return batch, returns
+        with self.timer.phase("mpi_wait"):
+            stop, samples, ret_sum, ret_count = mpi_util.allreduce_sum(
+                np.array([float(self.stop.requested), batch.num_samples, np.sum(returns), len(returns)]))
+        if stop > 0:
+            self.stopped = True
+            return None, 0, 0.0
+        return batch, int(samples), ret_sum / max(ret_count, 1.0)
 
     def update(self, batch, global_samples):
         """One PPO iteration, then (as DeepMimic) the normalizers, then the sample counts."""
@@ -231,9 +275,8 @@ class Trainer:
             env.set_sample_count(agent.total_samples)
         return stats
 
-    def log_before_update(self, global_samples, returns):
+    def log_before_update(self, global_samples, train_return):
         agent, log = self.agent, self.logger
-        train_return = mpi_util.allreduce_sum(float(np.sum(returns))) / max(mpi_util.allreduce_sum(float(len(returns))), 1)
         log.log("Iteration", agent.iter)
         log.log("Wall_Time", self.wall_hours())
         log.log("Samples", agent.total_samples + global_samples)
@@ -249,7 +292,7 @@ class Trainer:
         for k in ("Critic_Loss", "Critic_Stepsize", "Actor_Loss", "Actor_Stepsize", "Clip_Frac", "Adv_Mean", "Adv_Std"):
             log.log(k, float(stats.get(k, float("nan"))))
         log.log("NaN_Skips", self.agent.nan_skips)
-        self.print_root(self.progress_line(self.start))
+        self.print_root(self.progress_line(self.ppo_start))
         if mpi_util.is_root():
             if log.path:
                 log.dump()

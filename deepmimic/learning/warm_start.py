@@ -16,15 +16,21 @@ import torch
 from deepmimic.util import mpi_util
 
 
-def collect_reference_rollouts(envs, num_samples, noise, rng, horizon=30):
-    """(states, clip actions) from open-loop rollouts that follow the clip from random start times."""
+def collect_reference_rollouts(envs, num_samples, noise, rng, horizon=30, stop=lambda: False, report=None):
+    """(states, clip actions) from open-loop rollouts that follow the clip from random start times.
+
+    Checks ``stop()`` before each rollout and returns early when it says so; ``report(n)`` is called
+    with the samples collected so far after each env's share.
+    """
     states, actions = [], []
-    per_env = int(math.ceil(num_samples / len(envs)))
-    for env in envs:
+    for k, env in enumerate(envs):
+        per_env = int(math.ceil((num_samples - len(states)) / (len(envs) - k)))  # exactly num_samples in all
         dt = env.control_step()
         a_std = noise / env.spec.action_scale  # the agent's exploration noise, in action units
         count = 0
         while count < per_env:
+            if stop():
+                return np.array(states), np.array(actions)
             s = env.reset()
             for _ in range(horizon):
                 target = env.reference_action(env.t + dt)
@@ -34,6 +40,8 @@ def collect_reference_rollouts(envs, num_samples, noise, rng, horizon=30):
                 count += 1
                 if done or count >= per_env:
                     break
+        if report is not None:
+            report(len(states))
     return np.array(states), np.array(actions)
 
 
@@ -65,8 +73,12 @@ def fit_actor(agent, states, actions, epochs=20, minibatch=256, lr=1e-3, seed=0)
     return mse
 
 
-def warm_start(agent, envs, num_samples, rng):
-    """Collect ``num_samples`` per rank and fit; returns (global samples used, fit error)."""
-    states, actions = collect_reference_rollouts(envs, num_samples, agent.exp_params.noise, rng)
+def warm_start(agent, envs, num_samples, rng, stop=lambda: False, report=None):
+    """Collect ``num_samples`` per rank and fit; returns (global samples used, fit error), or None when
+    ``stop()`` said so on any rank (all ranks agree in one reduction before the fit)."""
+    states, actions = collect_reference_rollouts(envs, num_samples, agent.exp_params.noise, rng, stop=stop, report=report)
+    stopped, total = mpi_util.allreduce_sum(np.array([float(stop()), float(len(states))]))
+    if stopped > 0:
+        return None
     mse = fit_actor(agent, states, actions, seed=int(rng.integers(2 ** 31)))
-    return int(mpi_util.allreduce_sum(float(len(states)))), mse
+    return int(total), mse

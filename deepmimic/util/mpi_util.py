@@ -45,10 +45,6 @@ def allreduce_mean(x):
     return allreduce_sum(x) / num_procs()
 
 
-def allreduce_min(x):
-    return _allreduce(x, MPI.MIN if MPI else None)
-
-
 def average_inplace(arr):
     """Average a float32/float64 numpy buffer over ranks, in place (used for gradients)."""
     if num_procs() == 1:
