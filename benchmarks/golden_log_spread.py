@@ -61,7 +61,7 @@ def golden_run(workdir, name, agent=None, env=None):
         with open(agent_file, "w") as f:
             json.dump(cfg, f)
     cmd = [sys.executable, os.path.join(ROOT, "deepmimic", "DeepMimic_Optimizer.py"), "--arg_file",
-           "args/train_humanoid3d_walk_args.txt", "--agent_files", agent_file, "--output_path", out,
+           "args/train_humanoid3d_walk_deepmimic_args.txt", "--agent_files", agent_file, "--output_path", out,
            "--int_output_path", os.path.join(out, "int"), "--num_envs_per_proc", "2", "--rand_seed", "5",
            "--max_iters", "3"]
     subprocess.run(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, check=True, capture_output=True)

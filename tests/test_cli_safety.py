@@ -13,7 +13,7 @@ from conftest import ROOT
 
 from test_training import MPIEXEC, _train_cmd
 
-WALK_TRAIN = os.path.join(ROOT, "args/train_humanoid3d_walk_args.txt")
+WALK_TRAIN = os.path.join(ROOT, "args/train_humanoid3d_walk_deepmimic_args.txt")
 WALK_RUN = os.path.join(ROOT, "args/run_humanoid3d_walk_args.txt")
 
 
@@ -145,7 +145,7 @@ def test_intermediate_models_follow_the_command_line_output_path():
     args = ArgParser.from_argv(["--arg_file", WALK_TRAIN, "--output_path", "/tmp/x", "--int_output_path", "/tmp/i"])
     assert resolve_output_paths(args) == ("/tmp/x", "/tmp/i")
     args = ArgParser.from_argv(["--arg_file", WALK_TRAIN])  # the arg file's own pair
-    assert resolve_output_paths(args) == ("output/humanoid3d_walk", "output/humanoid3d_walk/intermediate")
+    assert resolve_output_paths(args) == ("output/humanoid3d_walk_deepmimic", "output/humanoid3d_walk_deepmimic/intermediate")
 
 
 def test_resume_needs_the_matching_critic(tmp_path, small_agent_file):
@@ -277,7 +277,7 @@ def test_wheel_install_trains_from_any_directory(tmp_path, small_agent_file):
                        cwd=work, env=env, capture_output=True, text=True, timeout=120)
     assert str(target) in r.stdout and r.stdout.split()[1].endswith(os.path.join("deepmimic", "resources"))
     r = subprocess.run([sys.executable, "-m", "deepmimic.DeepMimic_Optimizer", "--arg_file",
-                        "args/train_humanoid3d_walk_args.txt", "--agent_files", small_agent_file, "--output_path", "out",
+                        "args/train_humanoid3d_walk_deepmimic_args.txt", "--agent_files", small_agent_file, "--output_path", "out",
                         "--num_envs_per_proc", "2", "--max_samples", "300", "--rand_seed", "1"],
                        cwd=work, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout[-1000:] + r.stderr[-2000:]

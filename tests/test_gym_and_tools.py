@@ -61,15 +61,15 @@ def test_nan_gradient_is_skipped_and_saved_model_stays_valid(tmp_path, small_age
     calls = {"n": 0}
     original = PPOAgent._average_grads
 
-    def faulty(self, net):
+    def faulty(self, *nets):
         calls["n"] += 1
-        if calls["n"] == 25:  # inside the second iteration's update
-            next(net.parameters()).grad[0, 0] = float("nan")
-        return original(self, net)
+        if calls["n"] == 15:  # inside the second iteration's update (10 minibatches an iteration)
+            next(nets[0].parameters()).grad[0, 0] = float("nan")
+        return original(self, *nets)
 
     monkeypatch.setattr(PPOAgent, "_average_grads", faulty)
     out = tmp_path / "run"
-    args = ArgParser.from_argv(["--arg_file", os.path.join(ROOT, "args/train_humanoid3d_walk_args.txt"),
+    args = ArgParser.from_argv(["--arg_file", os.path.join(ROOT, "args/train_humanoid3d_walk_deepmimic_args.txt"),
                                 "--agent_files", small_agent_file, "--output_path", str(out),
                                 "--num_envs_per_proc", "2", "--rand_seed", "9", "--max_iters", "4"])
     trainer = make_trainer(args)
@@ -105,7 +105,7 @@ def test_tensorboard_scalars_mirror_the_log(tmp_path, small_agent_file):
     from deepmimic.util.arg_parser import ArgParser
     from deepmimic.util.logger import read_log
     out = tmp_path / "run"
-    args = ArgParser.from_argv(["--arg_file", os.path.join(ROOT, "args/train_humanoid3d_walk_args.txt"),
+    args = ArgParser.from_argv(["--arg_file", os.path.join(ROOT, "args/train_humanoid3d_walk_deepmimic_args.txt"),
                                 "--agent_files", small_agent_file, "--output_path", str(out),
                                 "--num_envs_per_proc", "2", "--rand_seed", "4", "--max_iters", "2"])
     make_trainer(args).train()

@@ -42,7 +42,7 @@ def test_curve_writer_columns_and_resume(tmp_path):
 
 def _train(out, agent_file, *extra):
     cmd = [sys.executable, os.path.join(ROOT, "deepmimic", "DeepMimic_Optimizer.py"),
-           "--arg_file", "args/train_humanoid3d_walk_args.txt", "--agent_files", agent_file,
+           "--arg_file", "args/train_humanoid3d_walk_deepmimic_args.txt", "--agent_files", agent_file,
            "--output_path", str(out), "--int_output_path", str(out / "int"), "--num_envs_per_proc", "2",
            "--rand_seed", "3", "--curve_every", "600", "--curve_episodes", "3", "--time_end_lim_max", "1",
            "--time_end_lim_min", "1", *extra]
@@ -148,7 +148,7 @@ def test_recipe_keys_are_validated():
     for bad in (["--drift_term_dist", "-1"], ["--warm_start_samples", "-5"], ["--curve_episodes", "0"],
                 ["--ref_root_state", "maybe"]):
         with pytest.raises(DeepMimicError, match=bad[0][2:]):
-            ArgParser.from_argv(["--arg_file", os.path.join(ROOT, "args/train_humanoid3d_walk_args.txt"), *bad])
+            ArgParser.from_argv(["--arg_file", os.path.join(ROOT, "args/train_humanoid3d_walk_deepmimic_args.txt"), *bad])
 
 
 def test_agent_file_chooses_the_optimizer(tmp_path):
@@ -207,7 +207,7 @@ def test_model_trained_with_ref_root_state_needs_it(tmp_path, small_agent_file):
     from deepmimic.factory import build_agent, build_envs
     from deepmimic.util.arg_parser import ArgParser
     from deepmimic.util.errors import DeepMimicError
-    base = ["--arg_file", os.path.join(ROOT, "args/train_humanoid3d_walk_args.txt"), "--agent_files", small_agent_file]
+    base = ["--arg_file", os.path.join(ROOT, "args/train_humanoid3d_walk_deepmimic_args.txt"), "--agent_files", small_agent_file]
     args = ArgParser.from_argv(base + ["--ref_root_state", "true"])
     env = build_envs(args, 1, seed=0)[0]
     build_agent(args, env, seed=0).save(str(tmp_path / "m"))

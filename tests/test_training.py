@@ -38,7 +38,7 @@ def test_mpi_gradient_average(tmp_path):
 
 def _train_cmd(out, agent_file, *extra, procs=2):
     base = [sys.executable, os.path.join(ROOT, "deepmimic", "DeepMimic_Optimizer.py"),
-            "--arg_file", "args/train_humanoid3d_walk_args.txt", "--agent_files", agent_file,
+            "--arg_file", "args/train_humanoid3d_walk_deepmimic_args.txt", "--agent_files", agent_file,
             "--output_path", str(out), "--int_output_path", str(out / "int"), "--num_envs_per_proc", "2",
             "--rand_seed", "5", *extra]
     return ([MPIEXEC, "-n", str(procs)] + base) if procs > 1 else base
@@ -63,7 +63,7 @@ def test_short_mpi_training_run_saves_reloadable_models(tmp_path, small_agent_fi
     # reloading reproduces the same actions
     from deepmimic.factory import build_agent, build_envs
     from deepmimic.util.arg_parser import ArgParser
-    args = ArgParser.from_argv(["--arg_file", os.path.join(ROOT, "args/train_humanoid3d_walk_args.txt"),
+    args = ArgParser.from_argv(["--arg_file", os.path.join(ROOT, "args/train_humanoid3d_walk_deepmimic_args.txt"),
                                 "--agent_files", small_agent_file, "--model_files", str(anet)])
     env = build_envs(args, 1, seed=0)[0]
     agent1, agent2 = build_agent(args, env, seed=1), build_agent(args, env, seed=2)
