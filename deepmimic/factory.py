@@ -10,7 +10,7 @@ import torch
 from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
 from deepmimic.learning.agent_config import load_agent_file
 from deepmimic.learning.ppo_agent import PPOAgent
-from deepmimic.learning.trainer import RunConfig, Trainer
+from deepmimic.learning.trainer import RunConfig, Trainer, model_file
 from deepmimic.util import mpi_util
 from deepmimic.util.arg_parser import resolve_path
 from deepmimic.util.errors import DeepMimicError
@@ -36,9 +36,9 @@ def build_agent(args, env, seed):
     if not agent_files:
         raise DeepMimicError("no --agent_files given (set it in the arg file)")
     agent = PPOAgent(load_agent_file(resolve_path(agent_files[0])), env.spec, seed=seed)
-    model_files = [m for m in args.parse_strings("model_files") if m != "none"]
-    if model_files:
-        agent.load(resolve_path(model_files[0]), need_critic=args.parse_bool("train_agents", True))
+    resume = model_file(args)
+    if resume:
+        agent.load(resume, need_critic=args.parse_bool("train_agents", True))
     return agent
 
 

@@ -4,12 +4,12 @@ or learning curves (learning_curve.csv, mean test return on full episodes):
     python deepmimic/plot_log.py output/humanoid3d_walk/agent0_log.txt [more logs...] -o curves.png
     python deepmimic/plot_log.py benchmarks/results/walk_*.csv -o walk.png
 """
-import argparse
+import math
 import os
 import sys
 
-from deepmimic.util.errors import DeepMimicError, run_cli
-from deepmimic.util.file_io import check_writable_file
+from deepmimic.util.errors import DeepMimicError, ToolArgumentParser, brief, run_cli
+from deepmimic.util.file_io import check_new_file
 from deepmimic.learning.learning_curve import read_curve as read_curve_rows
 from deepmimic.util.logger import read_log
 
@@ -39,15 +39,30 @@ def _finish(fig, axes, ylabel, out_path, title=None):
     return out_path
 
 
+def read_training_log(path):
+    """The columns of an agent0_log.txt, or a one-line error: missing, not text, empty, no returns to plot."""
+    if not os.path.isfile(path):
+        raise DeepMimicError("log file not found", path)
+    try:
+        cols = read_log(path)
+    except UnicodeDecodeError:
+        raise DeepMimicError("not a DeepMimic training log: not a text file", path)
+    if not cols:
+        raise DeepMimicError("not a DeepMimic training log: the file is empty", path)
+    missing = [k for k in ("Samples", "Wall_Time", "Train_Return", "Test_Return") if k not in cols]
+    if missing:
+        raise DeepMimicError(f"not a DeepMimic training log: missing column(s) {', '.join(missing)}", path)
+    finite = [v for k in ("Train_Return", "Test_Return") for v in cols[k] if math.isfinite(v)]
+    if not finite:
+        raise DeepMimicError("the log has no finite Train_Return or Test_Return value to plot "
+                             f"({len(cols['Samples'])} rows)", path)
+    return cols
+
+
 def plot_logs(paths, out_path):
     fig, axes = _samples_and_hours_figure()
     for path in paths:
-        if not os.path.isfile(path):
-            raise DeepMimicError("log file not found", path)
-        cols = read_log(path)
-        missing = [k for k in ("Samples", "Wall_Time", "Train_Return", "Test_Return") if k not in cols]
-        if missing:
-            raise DeepMimicError(f"not a DeepMimic training log: missing column(s) {', '.join(missing)}", path)
+        cols = read_training_log(path)
         label = os.path.basename(os.path.dirname(os.path.abspath(path))) or path
         marker = "o" if len(cols["Samples"]) < 50 else None  # a short (even 1-row) log stays visible
         for ax, x in zip(axes, ("Samples", "Wall_Time")):
@@ -67,7 +82,7 @@ def plot_curves(csv_paths, out_path, title=None):
     return _finish(fig, axes, "mean test return (20 s episodes, max 600)", out_path, title)
 
 
-def check_plot_output(path):
+def check_plot_output(path, overwrite=False, inputs=()):
     """The output's format is one matplotlib writes, and its folder is writable (before any plotting)."""
     import matplotlib
     matplotlib.use("Agg")
@@ -76,15 +91,16 @@ def check_plot_output(path):
     formats = FigureCanvasBase.get_supported_filetypes()
     if ext not in formats:
         raise DeepMimicError(f"-o: unknown image format {ext!r} (use one of {', '.join(sorted(formats))})", path)
-    check_writable_file(path, "out")
+    check_new_file(path, "out", overwrite, inputs, how="--overwrite")
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description="Plot DeepMimic training logs")
+    p = ToolArgumentParser(prog="deepmimic-plot", description="Plot DeepMimic training logs")
     p.add_argument("logs", nargs="+")
     p.add_argument("-o", "--out", default="learning_curves.png")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out image")
     a = p.parse_args(argv)
-    check_plot_output(a.out)
+    check_plot_output(a.out, a.overwrite, a.logs)
     if all(path.endswith(".csv") for path in a.logs):
         for path in a.logs:
             if not os.path.isfile(path):
@@ -92,7 +108,7 @@ def main(argv=None):
             try:
                 read_curve_rows(path)
             except (ValueError, KeyError) as e:
-                raise DeepMimicError(f"not a learning_curve.csv ({str(e)[:120]})", path)
+                raise DeepMimicError(f"not a learning_curve.csv ({brief(e)})", path)
         print(plot_curves(a.logs, a.out))
     else:
         print(plot_logs(a.logs, a.out))

@@ -21,7 +21,6 @@ import numpy as np  # noqa: E402
 from deepmimic.util.arg_keys import format_help  # noqa: E402
 from deepmimic.util.arg_parser import ArgParser  # noqa: E402
 from deepmimic.util.errors import DeepMimicError, run_cli  # noqa: E402
-from deepmimic.util.file_io import check_writable_dir, check_writable_file  # noqa: E402
 
 
 def has_display():
@@ -40,23 +39,19 @@ def report(results):
 def main(argv=None):
     from deepmimic.factory import build_agent, build_envs, make_seed
     from deepmimic.learning.rollout import run_episodes
-    from deepmimic.env.recorder import FrameRecorder
+    from deepmimic.env.recorder import FrameRecorder, recording_outputs
 
     args = ArgParser.from_argv(sys.argv[1:] if argv is None else argv)
     if args.has_key("help"):
         print(format_help(__doc__, ["general", "env", "training", "playback"]))
         return 0
-    if not args.parse_strings("model_files"):
+    from deepmimic.learning.trainer import model_file
+    if not model_file(args):
         raise DeepMimicError("no --model_files given: name the agent0_model_anet.pth to play", args.parse_string("arg_file") or None)
     seed = make_seed(args)
     max_steps = args.parse_int("max_steps", 0) or None
     num_episodes = args.parse_int("num_episodes", 0)
-    gif = args.parse_string("record", "")
-    png_dir = args.parse_string("record_png", "")
-    if gif:
-        check_writable_file(gif, "record")  # before simulating, not after the episode
-    if png_dir:
-        check_writable_dir(png_dir, "record_png")
+    gif, png_dir = recording_outputs(args, None, inputs=args.parse_strings("model_files"))
     headless = bool(gif or png_dir or num_episodes) or not has_display()
     if not headless:
         return play_gui(args, seed, max_steps)
@@ -71,7 +66,7 @@ def main(argv=None):
         return 0
 
     if not (gif or png_dir):
-        gif = os.path.join("output", "playback.gif")
+        gif, _ = recording_outputs(args, os.path.join("output", "playback.gif"))
         print(f"no display: recording to {gif} instead of opening the GUI")
     envs = build_envs(args, 1, seed, show_reference=True)
     agent = build_agent(args, envs[0], seed)

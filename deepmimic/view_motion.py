@@ -18,7 +18,6 @@ import numpy as np
 from deepmimic.util.arg_keys import format_help
 from deepmimic.util.arg_parser import ArgParser
 from deepmimic.util.errors import run_cli
-from deepmimic.util.file_io import check_writable_dir, check_writable_file
 
 FRAME_DT = 1.0 / 30
 
@@ -67,14 +66,11 @@ def main(argv=None):
     if args.has_key("help"):
         print(format_help(__doc__, ["general", "env", "playback"]))
         return 0
-    gif, png_dir = args.parse_string("record", ""), args.parse_string("record_png", "")
-    if gif:
-        check_writable_file(gif, "record")
-    if png_dir:
-        check_writable_dir(png_dir, "record_png")
+    from deepmimic.env.recorder import recording_outputs
+    gif, png_dir = recording_outputs(args, None, inputs=args.parse_strings("motion_file"))
     gui = not (gif or png_dir) and has_display()
     if not (gui or gif or png_dir):
-        gif = os.path.join("output", "motion.gif")
+        gif, _ = recording_outputs(args, os.path.join("output", "motion.gif"))
         print(f"no display: recording to {gif} instead of opening the GUI")
     env = ImitationEnv(EnvConfig.from_args(args), seed=0, enable_draw=gui, show_reference=False)
     for motion in env.motions.clips:

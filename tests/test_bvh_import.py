@@ -189,7 +189,7 @@ def test_custom_map_and_argument_errors(tmp_path, capsys):
     out = tmp_path / "out.txt"
     assert _cli(capsys, "bvh", [str(bvh), str(out), "--map", str(mapping), "--end", "0.5"])[0] == 0
     code, _, err = _cli(capsys, "bvh", [str(bvh), str(out), "--map", str(mapping)])
-    assert code == 2 and "output exists; pass --overwrite" in err
+    assert code == 2 and "--out already exists: choose another name, or pass --overwrite to replace it" in err
     for args, words in ((["--fps", "0"], "--fps must be from 1 to 1000"), (["--scale", "-1"], "--scale must be a positive"),
                         (["--loop", "pingpong"], "argument --loop: invalid choice"),
                         (["--start", "5"], "leave fewer than 2 of the clip's 344 frames")):

@@ -101,5 +101,5 @@ def test_viewer_lists_every_clip_and_shows_the_chosen_one(tmp_path, capsys):
     assert code == 0, err
     assert out.count("38 frames, cycle 1.233 s") == 5 and "showing turn_left0.txt" in out and gif.is_file()
     code, _, err = _cli(capsys, "view", ["--motion_file", "data/motions/walker", "--clip", "turn_up.txt",
-                                         "--record", str(gif)])
+                                         "--record", str(tmp_path / "up.gif")])
     assert code == 2 and "no clip named 'turn_up.txt'" in err and err.count("\n") == 1

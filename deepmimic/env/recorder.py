@@ -4,7 +4,26 @@ import os
 import numpy as np
 from PIL import Image
 
-from deepmimic.util.file_io import atomic_write
+from deepmimic.util.errors import DeepMimicError
+from deepmimic.util.file_io import atomic_write, check_new_dir, check_new_file, free_name
+
+
+def recording_outputs(args, default_gif, inputs=()):
+    """(gif, png folder) of ``--record`` / ``--record_png``, checked before anything is simulated: a GIF
+    name ending in .gif, never an input file or an existing file (unless --overwrite true), PNG frames only
+    into a new or empty folder. With ``default_gif`` and neither given, a free name next to it."""
+    gif, png_dir = args.parse_string("record", ""), args.parse_string("record_png", "")
+    overwrite = args.parse_bool("overwrite", False)
+    if gif:
+        if os.path.splitext(gif)[1].lower() != ".gif":
+            raise DeepMimicError("--record writes an animated GIF: give the file a .gif name", gif)
+        check_new_file(gif, "record", overwrite, inputs)
+    if png_dir:
+        check_new_dir(png_dir, "record_png", overwrite)
+    if default_gif and not (gif or png_dir):
+        gif = free_name(default_gif)
+        check_new_file(gif, "record")
+    return gif, png_dir
 
 
 class FrameRecorder:

@@ -83,10 +83,17 @@ def _check_number(key, value, low, high, integer, path):
 
 
 def _exp_params(data, part, path):
-    exp = data.get(part, {})
+    """ExpParamsBeg / ExpParamsEnd: both must state Rate and Noise (a default on one side only would
+    silently anneal towards or from a value nobody wrote)."""
+    if part not in data:
+        raise DeepMimicError(f"missing '{part}' (the exploration Rate and Noise to anneal)", path)
+    exp = data[part]
     if not isinstance(exp, dict):
         raise DeepMimicError(f"'{part}' must be an object of exploration parameters", path)
     _check_keys(exp, list(EXP_RANGES), path, where=part + ".")
+    missing = [k for k in ("Rate", "Noise") if k not in exp]
+    if missing:
+        raise DeepMimicError(f"'{part}' lacks {' and '.join(repr(k) for k in missing)}", path)
     for key, value in exp.items():
         _check_number(f"{part}.{key}", value, *EXP_RANGES[key], False, path)
     return ExpParams.from_json(exp)

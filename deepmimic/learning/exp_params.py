@@ -15,7 +15,8 @@ class ExpParams:
 
     @classmethod
     def from_json(cls, data):
-        return cls(rate=float(data.get("Rate", cls.rate)), noise=float(data.get("Noise", cls.noise)))
+        """From an agent file's ExpParamsBeg/End, which state both (``agent_config`` checks)."""
+        return cls(rate=float(data["Rate"]), noise=float(data["Noise"]))
 
     def lerp(self, other, t):
         return ExpParams(rate=lerp(self.rate, other.rate, t), noise=lerp(self.noise, other.noise, t))

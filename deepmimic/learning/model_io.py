@@ -8,7 +8,7 @@ import os
 
 import torch
 
-from deepmimic.util.errors import DeepMimicError
+from deepmimic.util.errors import DeepMimicError, brief
 from deepmimic.util.file_io import atomic_write
 
 FORMAT_VERSION = 1
@@ -50,7 +50,7 @@ def load_checkpoint(path, kind):
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises many types for corrupt or foreign files
-        raise DeepMimicError(f"not a readable deepmimic {kind} model ({type(e).__name__}: {str(e).splitlines()[0][:120]})", path)
+        raise DeepMimicError(f"not a readable deepmimic {kind} model ({type(e).__name__}: {brief(e)})", path)
     if not isinstance(data, dict) or data.get("kind") != kind or "state_dict" not in data:
         raise DeepMimicError(f"not a deepmimic {kind} model (expected a .pth written by this package)", path)
     if data.get("format_version", 0) > FORMAT_VERSION:

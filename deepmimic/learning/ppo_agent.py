@@ -17,7 +17,7 @@ from deepmimic.learning.nets import Actor, Critic, weight_decay_loss
 from deepmimic.learning.normalizer import Normalizer
 from deepmimic.learning.returns import td_lambda_returns
 from deepmimic.util import mpi_util
-from deepmimic.util.errors import DeepMimicError
+from deepmimic.util.errors import DeepMimicError, brief
 
 class NonFiniteError(RuntimeError):
     """A loss, gradient or parameter became NaN/inf during an update."""
@@ -274,7 +274,7 @@ def load_net_state(net, data, path):
     try:
         net.load_state_dict(data["state_dict"])
     except RuntimeError as e:
-        raise DeepMimicError(f"weights do not fit the network: {str(e).splitlines()[0][:160]}", path)
+        raise DeepMimicError(f"weights do not fit the network: {brief(e)}", path)
 
 
 def gaussian_logp(delta, sigma):

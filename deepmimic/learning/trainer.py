@@ -14,6 +14,7 @@ from deepmimic.learning.ppo_agent import NonFiniteError
 from deepmimic.learning.rollout import run_episodes, step_envs
 from deepmimic.learning.warm_start import warm_start
 from deepmimic.util import mpi_util
+from deepmimic.util.arg_parser import resolve_path
 from deepmimic.util.errors import DeepMimicError
 from deepmimic.util.file_io import check_writable_dir
 from deepmimic.util.phase_timer import PhaseTimer
@@ -28,7 +29,7 @@ class RunConfig:
     int_output_path: str = ""
     max_samples: float = math.inf
     max_iters: float = math.inf
-    resume: bool = False            # --model_files given: continue the log and the curve
+    resume_from: str = ""           # the model --model_files resumes ("" or none: a fresh run)
     overwrite: bool = False
     train: bool = True
     tensorboard: bool = True
@@ -39,11 +40,17 @@ class RunConfig:
     @classmethod
     def from_args(cls, args):
         return cls(*resolve_output_paths(args), max_samples=args.parse_float("max_samples", math.inf),
-                   max_iters=args.parse_float("max_iters", math.inf), resume=bool(args.parse_strings("model_files")),
+                   max_iters=args.parse_float("max_iters", math.inf), resume_from=model_file(args),
                    overwrite=args.parse_bool("overwrite", False), train=args.parse_bool("train_agents", True),
                    tensorboard=args.parse_bool("tensorboard", True), curve_every=args.parse_float("curve_every", 0.0),
                    curve_episodes=args.parse_int("curve_episodes", 16),
                    warm_start_samples=args.parse_int("warm_start_samples", 0))
+
+
+def model_file(args):
+    """The model ``--model_files`` names (resolved), or "" when none is given (``none`` is DeepMimic's word for it)."""
+    files = [m for m in args.parse_strings("model_files") if m != "none"]
+    return resolve_path(files[0]) if files else ""
 
 
 def resolve_output_paths(args):
@@ -56,15 +63,28 @@ def resolve_output_paths(args):
     return out, inter
 
 
+#: The files that make a folder hold a run: training there replaces them.
+RUN_FILES = ("agent0_model_anet.pth", "agent0_log.txt", "learning_curve.csv")
+
+
 def check_outputs(run):
-    """Before any work: the folders are writable, and a model already there is never silently replaced."""
+    """Before any work: the folders are writable, and a run already there is never silently replaced.
+    A fresh run needs a folder without one; a resume writes only into the folder of the run it continues
+    (its model is that folder's model) or into one without a run; --overwrite true allows either."""
     for key, path in (("output_path", run.output_path), ("int_output_path", run.int_output_path)):
         if path:
             check_writable_dir(path, key)
-    existing = os.path.join(run.output_path, "agent0_model_anet.pth") if run.output_path else ""
-    if existing and os.path.isfile(existing) and run.train and not run.resume and not run.overwrite:
+    if not (run.output_path and run.train) or run.overwrite:
+        return
+    if not any(os.path.exists(os.path.join(run.output_path, f)) for f in RUN_FILES):
+        return
+    existing = os.path.join(run.output_path, "agent0_model_anet.pth")
+    if not run.resume_from:
         raise DeepMimicError(f"already holds a trained model; resume it with --model_files {existing}, choose another "
                              "--output_path, or pass --overwrite true to replace it", run.output_path)
+    if not (os.path.isfile(existing) and os.path.isfile(run.resume_from) and os.path.samefile(existing, run.resume_from)):
+        raise DeepMimicError(f"holds another run than the model being resumed ({run.resume_from}): a resume writes "
+                             "into its own run's folder or an empty one; choose another --output_path", run.output_path)
 
 
 class Trainer:
@@ -82,14 +102,14 @@ class Trainer:
         self.logger = TabularLogger(os.path.join(self.output_path, "agent0_log.txt")
                                     if self.output_path and mpi_util.is_root() else None)
         self.wall_offset = 0.0  # hours already spent by the run being resumed
-        if run.resume:
+        if run.resume_from:
             self.logger.resume_from_file(max_samples=self.agent.total_samples)
             self.wall_offset = self.logger.last_value("Wall_Time", 0.0)
         # TensorBoard scalars (same columns as the log) when the package is installed; rank 0 only.
         self.tb = (make_tensorboard_writer(os.path.join(self.output_path, "tensorboard"))
                    if self.logger.path and run.tensorboard else None)
         # A resumed run carries its last test return until the next test (0 would plot a false drop).
-        self.avg_test_return = self.logger.last_value("Test_Return", 0.0) if run.resume else 0.0
+        self.avg_test_return = self.logger.last_value("Test_Return", 0.0) if run.resume_from else 0.0
         self.avg_test_return = mpi_util.bcast_object(self.avg_test_return)
         self._init_curve()
         self.stop = StopRequest()  # installed by the caller (DeepMimic_Optimizer) around train()
@@ -135,7 +155,7 @@ class Trainer:
         self.curve_every, self.curve_episodes = self.run.curve_every, self.run.curve_episodes
         self.curve = None
         if self.curve_every > 0 and self.logger.path:
-            resumed = self.agent.total_samples if self.run.resume else None
+            resumed = self.agent.total_samples if self.run.resume_from else None
             self.curve = CurveWriter(os.path.join(self.output_path, "learning_curve.csv"), resume_samples=resumed)
         self.next_curve = mpi_util.bcast_object(self.curve.next_due(self.curve_every) if self.curve else 0)
         if self.curve is not None and self.curve.rows:  # a run resumed from its model and curve alone

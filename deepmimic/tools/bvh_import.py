@@ -20,7 +20,6 @@ so a limb's twist survives:
 Joint maps for CMU and SFU/Mixamo-style names are built in; ``--map`` takes a JSON file
 ``{"<char joint name>": "<BVH joint name>", ...}`` that overrides them.
 """
-import argparse
 import json
 import os
 import sys
@@ -31,8 +30,8 @@ from deepmimic.env.character import load_character
 from deepmimic.env.motion_data import _joint_columns
 from deepmimic.util import quaternion as quat
 from deepmimic.util.arg_parser import resolve_path
-from deepmimic.util.errors import DeepMimicError, load_json_file, run_cli
-from deepmimic.util.file_io import atomic_write, check_writable_file
+from deepmimic.util.errors import DeepMimicError, ToolArgumentParser, brief, load_json_file, run_cli
+from deepmimic.util.file_io import atomic_write, check_new_file
 
 DEFAULT_CHAR = "data/characters/humanoid3d.txt"
 UP = np.array([0.0, 1.0, 0.0])
@@ -63,6 +62,10 @@ def _plain(name):
     return name.split(":")[-1].split("|")[-1].lower()
 
 
+MAX_ABS_ANGLE = 1000.0  # radians (~57,000 degrees): unwrapped angles of real mocap stay far below
+MAX_ABS_LENGTH = 1e7    # BVH units (10 km in cm)
+
+
 class Skeleton:
     """A BVH clip as arrays: joint names, parents, rest offsets, per-frame local rotations (xyzw)."""
 
@@ -74,7 +77,7 @@ class Skeleton:
                 warnings.simplefilter("ignore")
                 bvh = pybvh.read_bvh_file(path, world_up="+y")
         except (ValueError, IndexError, OSError, UnicodeDecodeError) as e:
-            raise DeepMimicError(f"not a readable BVH file: {str(e).splitlines()[0]}", path)
+            raise DeepMimicError(f"not a readable BVH file: {brief(e)}", path)
         joints = [n for n in bvh.nodes if not n.is_end_site()]
         if bvh.frame_count < 2:
             raise DeepMimicError(f"the BVH has {bvh.frame_count} frames; a clip needs at least 2", path)
@@ -86,8 +89,14 @@ class Skeleton:
         self.frame_time = float(bvh.frame_time)
         self.root_pos = np.array(bvh.root_pos, dtype=np.float64)
         angles = np.array(bvh.joint_angles, dtype=np.float64)  # (F, J, 3) radians, each joint's own order
-        if not (np.all(np.isfinite(angles)) and np.all(np.isfinite(self.root_pos))):
+        if not (np.all(np.isfinite(angles)) and np.all(np.isfinite(self.root_pos)) and np.all(np.isfinite(self.offsets))):
             raise DeepMimicError("the BVH motion holds NaN or infinite values", path)
+        # Beyond these a value is no measurement (1e300 would turn every rotation into noise): refuse it.
+        if np.abs(angles).max() > MAX_ABS_ANGLE or max(np.abs(self.root_pos).max(), np.abs(self.offsets).max()) > MAX_ABS_LENGTH:
+            raise DeepMimicError(f"the BVH holds absurd values (an angle beyond {np.degrees(MAX_ABS_ANGLE):.0f} degrees "
+                                 f"or a length beyond {MAX_ABS_LENGTH:.0e} units)", path)
+        if not (np.isfinite(self.frame_time) and self.frame_time > 0):
+            raise DeepMimicError(f"the BVH's Frame Time must be a positive number of seconds, got {self.frame_time}", path)
         self.local = np.empty(angles.shape[:2] + (4,))
         for j, node in enumerate(joints):
             q = np.broadcast_to(quat.IDENTITY, angles.shape[:1] + (4,))
@@ -309,13 +318,8 @@ def convert(bvh_path, char_file=DEFAULT_CHAR, map_file=None, scale=None, fps=30.
     return {"Loop": loop, "Frames": frames.tolist()}, report
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line and exit 2, like every other bad input
-        raise DeepMimicError(message)
-
-
 def main(argv=None):
-    p = _Parser(prog="deepmimic-bvh2motion", description=__doc__.splitlines()[0])
+    p = ToolArgumentParser(prog="deepmimic-bvh2motion", description=__doc__.splitlines()[0])
     p.add_argument("bvh", help="input BVH file (y up)")
     p.add_argument("out", help="output DeepMimic motion file")
     p.add_argument("--map", help="JSON joint map {\"<char joint>\": \"<BVH joint>\"} over the built-in names")
@@ -335,9 +339,7 @@ def main(argv=None):
         raise DeepMimicError(f"--start must be >= 0 and --end after it, got {a.start:g} and {a.end}")
     if not os.path.isfile(a.bvh):
         raise DeepMimicError("BVH file not found", a.bvh)
-    check_writable_file(a.out, "out")
-    if os.path.exists(a.out) and not a.overwrite:
-        raise DeepMimicError("output exists; pass --overwrite to replace it", a.out)
+    check_new_file(a.out, "out", a.overwrite, inputs=(a.bvh, a.map, resolve_path(a.char_file)), how="--overwrite")
     motion, r = convert(a.bvh, resolve_path(a.char_file), a.map, a.scale, a.fps, a.loop, a.start, a.end)
     atomic_write(a.out, lambda f: json.dump(motion, f), mode="w")
     print(f"{a.out}: {r['frames']} frames at {r['fps']:g} Hz ({r['duration']:.2f} s), scale {r['scale']:.4g} m per BVH unit, "

@@ -7,15 +7,14 @@ A TF checkpoint is a tensor bundle: ``.index`` is a LevelDB-style table whose ke
 names and whose values are small protobuf ``BundleEntryProto`` records (dtype, shape, offset,
 size); ``.data-00000-of-00001`` holds the raw little-endian tensor bytes.
 """
-import argparse
 import os
 import struct
 import sys
 
 import numpy as np
 
-from deepmimic.util.errors import DeepMimicError, run_cli
-from deepmimic.util.file_io import check_writable_file
+from deepmimic.util.errors import DeepMimicError, ToolArgumentParser, run_cli
+from deepmimic.util.file_io import check_new_file
 
 _TABLE_MAGIC = 0xDB4775248B80FB57
 _DTYPES = {1: np.float32, 2: np.float64, 3: np.int32, 9: np.int64}
@@ -202,13 +201,15 @@ def convert(prefix, out_prefix, agent_file=None):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description="Convert a DeepMimic TF checkpoint to deepmimic .pth files")
+    p = ToolArgumentParser(prog="deepmimic-convert-tf", description="Convert a DeepMimic TF checkpoint to deepmimic .pth files")
     p.add_argument("checkpoint", help="checkpoint prefix, e.g. .../humanoid3d_backflip.ckpt")
     p.add_argument("out_prefix", help="writes OUT_PREFIX_anet.pth and OUT_PREFIX_cnet.pth")
     p.add_argument("--agent_file", default=DEFAULT_AGENT_FILE,
                    help="agent file the checkpoint was trained with (its Noise and Discount are recorded)")
+    p.add_argument("--overwrite", action="store_true", help="replace existing OUT_PREFIX_anet.pth / _cnet.pth")
     a = p.parse_args(argv)
-    check_writable_file(a.out_prefix + "_anet.pth", "out_prefix")
+    for part in ("anet", "cnet"):
+        check_new_file(f"{a.out_prefix}_{part}.pth", "out_prefix", a.overwrite, how="--overwrite")
     for path in convert(a.checkpoint, a.out_prefix, a.agent_file):
         print(path)
     return 0

@@ -15,7 +15,7 @@ from deepmimic.util.errors import DeepMimicError
 @dataclass(frozen=True)
 class Key:
     group: str
-    kind: str         # str, strs, int, ints, float, bool
+    kind: str         # str, strs, int, ints, float, bool, count (a whole number; 1e7 is allowed)
     default: str      # shown by --help
     help: str
     low: float = -math.inf   # numeric values must lie in [low, high]
@@ -49,15 +49,15 @@ KEYS = {
     "train_agents": Key("training", "bool", "true", "false: build everything but do not train"),
     "rand_seed": Key("training", "int", "(time)", "seed; each MPI rank gets its own stream", 0, 2 ** 31 - 1),
     "num_envs_per_proc": Key("training", "int", "8", "simulations per MPI rank, stepped as one batch", 1, 256),
-    "max_samples": Key("training", "float", "(no limit)", "stop and save after this many samples", _POS),
-    "max_iters": Key("training", "float", "(no limit)", "stop and save after this many PPO iterations", _POS),
+    "max_samples": Key("training", "count", "(no limit)", "stop and save once this many samples are reached: the warm start stops at it, a PPO iteration collects the agent file's whole BatchSize, so the count may end up to one batch past it", 1),
+    "max_iters": Key("training", "count", "(no limit)", "stop and save after this many PPO iterations", 1),
     "warm_start_samples": Key("training", "int", "0", "samples per rank to fit the actor to the clip's PD targets before PPO", 0, 10 ** 7),
     "tensorboard": Key("training", "bool", "true", "mirror the log as TensorBoard scalars when tensorboard is installed"),
-    "overwrite": Key("training", "bool", "false", "allow training into an --output_path that already holds a model"),
+    "overwrite": Key("general", "bool", "false", "replace existing outputs: a run in --output_path, a --record file, a non-empty --record_png folder"),
     # output
     "output_path": Key("output", "str", "(none)", "folder for agent0_model_*.pth, agent0_log.txt, learning_curve.csv"),
     "int_output_path": Key("output", "str", "<output_path>/intermediate", "folder for intermediate models"),
-    "curve_every": Key("output", "float", "0", "every this many samples, test on fixed starts into learning_curve.csv; 0: off", 0),
+    "curve_every": Key("output", "count", "0", "every this many samples, test on fixed starts into learning_curve.csv; 0: off", 0),
     "curve_episodes": Key("output", "int", "16", "test episodes per learning-curve point", 1, 10000),
     # playback (testrl)
     "num_episodes": Key("playback", "int", "0", "evaluate this many episodes headless and print statistics", 0, 10 ** 6),
@@ -100,16 +100,18 @@ def check_key(key, values, source):
         close = difflib.get_close_matches(key, list(KEYS) + list(COMPAT_KEYS), n=1, cutoff=0.6)
         hint = f"; did you mean --{close[0]}?" if close else " (see --help)"
         raise DeepMimicError(f"unknown key --{key}{hint}", source)
-    if spec.kind in ("str", "int", "float", "bool") and len(values) != 1 and key != "help":
+    if spec.kind in ("str", "int", "float", "bool", "count") and len(values) != 1 and key != "help":
         raise DeepMimicError(f"--{key} takes one value, got {len(values)}", source)
     if spec.kind == "bool" and values and values[0].lower() not in ("true", "false", "1", "0", "yes", "no"):
         raise DeepMimicError(f"--{key} expects true or false, got {values[0]}", source)
-    if spec.kind in ("int", "ints", "float"):
-        conv = float if spec.kind == "float" else int
+    if spec.kind in ("int", "ints", "float", "count"):
+        conv = int if spec.kind in ("int", "ints") else float
         try:
             nums = [conv(v) for v in values]
         except ValueError:
             raise DeepMimicError(f"--{key} expects {'a number' if conv is float else 'integers'}, got {' '.join(values)}", source)
+        if spec.kind == "count" and not all(math.isfinite(x) and x == int(x) for x in nums):
+            raise DeepMimicError(f"--{key} is a count and takes a whole number, got {' '.join(values)}", source)
         for x in nums:
             if not (spec.low <= x <= spec.high) or (conv is float and not math.isfinite(x)):
                 raise DeepMimicError(f"--{key} must be {_range_text(spec)}, got {x:g}", source)

@@ -53,11 +53,22 @@ class ArgParser:
         if not os.path.isfile(path):
             raise DeepMimicError("arg file not found", path)
         tokens = []
-        with open(path) as f:
-            for line in f:
-                line = line.split("#", 1)[0].strip()
-                if line:
+        try:
+            with open(path, encoding="utf-8-sig") as f:  # -sig: a BOM some editors write is not part of the text
+                text = f.read()
+        except UnicodeDecodeError:
+            raise DeepMimicError("not a text arg file (it is not UTF-8)", path)
+        except OSError as e:
+            raise DeepMimicError(f"cannot read arg file: {e.strerror}", path)
+        if "\0" in text:
+            raise DeepMimicError("not a text arg file (it holds NUL bytes)", path)
+        for number, line in enumerate(text.splitlines(), 1):
+            line = line.split("#", 1)[0].strip()
+            if line:
+                try:
                     tokens += shlex.split(line)
+                except ValueError as e:  # e.g. an unclosed quote
+                    raise DeepMimicError(f"line {number}: {e}", path)
         self._load_tokens(tokens, path, override)
 
     def _load_tokens(self, tokens, source, override):

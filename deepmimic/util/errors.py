@@ -1,7 +1,9 @@
 """One exception type for bad user input, so entry points can print one clear line and exit non-zero."""
+import argparse
 import json
 import os
 import sys
+import textwrap
 
 
 class DeepMimicError(Exception):
@@ -11,6 +13,12 @@ class DeepMimicError(Exception):
         self.path = path
         self.problem = problem
         super().__init__(f"{path}: {problem}" if path else problem)
+
+
+def brief(exc, width=160):
+    """The first line of an exception's text, shortened at a word boundary (never cut mid-word)."""
+    lines = str(exc).strip().splitlines() or [type(exc).__name__]
+    return textwrap.shorten(lines[0], width=width, placeholder=" ...")
 
 
 def load_json_file(path, what):
@@ -33,3 +41,15 @@ def run_cli(main):
     except DeepMimicError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
+
+
+class ToolArgumentParser(argparse.ArgumentParser):
+    """argparse for the tools (bvh2motion, convert-tf, plot): a bad option is one line and exit 2, like
+    every other bad input, and options are never abbreviated (``--sta`` is not ``--start``)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message):
+        raise DeepMimicError(f"{self.prog}: {message}")

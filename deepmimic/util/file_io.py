@@ -38,7 +38,46 @@ def check_writable_dir(path, key):
 
 
 def check_writable_file(path, key):
-    """The folder of ``path`` can be created and written, and ``path`` is not a folder."""
+    """The folder of ``path`` can be created and written, and ``path`` is not a folder. Errors name the
+    path the user typed."""
     if os.path.isdir(path):
         raise DeepMimicError(f"--{key} names a folder, not a file", path)
-    check_writable_dir(os.path.dirname(os.path.abspath(path)), key)
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise DeepMimicError(f"--{key} cannot be created: {os.path.dirname(path)} is a file, not a folder", path)
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as e:
+        raise DeepMimicError(f"--{key} cannot be created: {e.strerror}", path)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise DeepMimicError(f"--{key} cannot be written: its folder is not writable", path)
+
+
+def check_new_file(path, key, overwrite=False, inputs=(), how="--overwrite true"):
+    """An output about to be written, checked before any work: its folder is writable, it is none of the
+    command's ``inputs``, and an existing file is replaced only when the user said so (``overwrite``)."""
+    check_writable_file(path, key)
+    if not os.path.exists(path):
+        return
+    if any(src and os.path.exists(src) and os.path.samefile(src, path) for src in inputs):
+        raise DeepMimicError(f"--{key} is also an input of this command: write to another file", path)
+    if not overwrite:
+        raise DeepMimicError(f"--{key} already exists: choose another name, or pass {how} to replace it", path)
+
+
+def check_new_dir(path, key, overwrite=False):
+    """A folder this command fills with its own files: created if needed, and empty unless ``overwrite``."""
+    check_writable_dir(path, key)
+    if os.listdir(path) and not overwrite:
+        raise DeepMimicError(f"--{key} is a folder that is not empty: choose a new or empty one, or pass "
+                             "--overwrite true to write into it", path)
+
+
+def free_name(path):
+    """``path``, or ``stem_1.ext``, ``stem_2.ext``, ... if taken: a default output never replaces a file."""
+    stem, ext = os.path.splitext(path)
+    n = 0
+    while os.path.exists(path):
+        n += 1
+        path = f"{stem}_{n}{ext}"
+    return path

@@ -1,0 +1,183 @@
+"""Nothing lost: bad input and refused outputs are one line and exit 2 (no traceback), valid input runs,
+and every file that existed before a command is byte-identical after it (md5 before/after).
+
+Each case runs a command's ``main`` in-process, as its console script would, inside a world folder
+that holds a trained run, another run's model, a motion clip, a log, a BVH, existing recordings and
+a folder of frames."""
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+from conftest import ROOT
+from test_training import MPIEXEC
+
+POLICY = os.path.join(ROOT, "data/policies/humanoid3d/humanoid3d_walk_upstream_com")  # 197-d, with its critic
+WALK_DM = os.path.join(ROOT, "args/train_humanoid3d_walk_deepmimic_args.txt")
+SCRIPTS = {"train": "deepmimic.DeepMimic_Optimizer", "play": "deepmimic.testrl", "view": "deepmimic.view_motion",
+           "bvh": "deepmimic.tools.bvh_import", "plot": "deepmimic.plot_log", "convert": "deepmimic.tools.tf_checkpoint"}
+
+
+@pytest.fixture
+def world(tmp_path, small_agent_file):
+    """A folder of things a user cares about, and the small agent file."""
+    w = tmp_path / "world"
+    (w / "run_y").mkdir(parents=True)
+    (w / "run_x").mkdir()
+    for part in ("anet", "cnet"):
+        shutil.copyfile(f"{POLICY}_{part}.pth", w / "run_y" / f"agent0_model_{part}.pth")
+        shutil.copyfile(f"{POLICY}_{part}.pth", w / "run_x" / f"agent0_model_{part}.pth")
+    (w / "run_y" / "agent0_log.txt").write_text("Iteration\tWall_Time\tSamples\tTrain_Return\tTest_Return\n"
+                                                "0\t0.1\t4096\t12.5\t20.0\n")
+    (w / "run_y" / "learning_curve.csv").write_text("samples,wall_hours,test_return_mean,test_falls,test_episodes\n"
+                                                    "0,0.0,10.0,16,16\n")
+    shutil.copyfile(os.path.join(ROOT, "data/motions/humanoid3d_walk.txt"), w / "clip.txt")
+    shutil.copyfile(os.path.join(ROOT, "tests/data/cmu_02_01_walk.bvh"), w / "walk.bvh")
+    (w / "old.gif").write_bytes(b"GIF89a not really")
+    (w / "old.png").write_bytes(b"\x89PNG not really")
+    (w / "frames").mkdir()
+    (w / "frames" / "mine.txt").write_text("notes")
+    (w / "a_file").write_text("x")
+    (w / "nan_log.txt").write_text("Iteration\tWall_Time\tSamples\tTrain_Return\tTest_Return\n0\t0.1\t10\tnan\tnan\n")
+    (w / "empty_log.txt").write_text("")
+    (w / "binary.txt").write_bytes(bytes(range(256)) * 4)
+    (w / "quote_args.txt").write_text('--motion_file "data/motions/humanoid3d_walk.txt\n')
+    (w / "bom_args.txt").write_bytes("\ufeff--motion_file data/motions/humanoid3d_walk.txt\n".encode("utf-8"))
+    agent = json.load(open(small_agent_file))
+    agent["ExpParamsBeg"] = {"Rate": 1}
+    (w / "agent_no_noise.txt").write_text(json.dumps(agent))
+    bvh = open(w / "walk.bvh").read().splitlines()
+    motion = bvh.index("MOTION")
+    first = bvh[motion + 3].split()
+    first[5] = "1e300"  # a rotation channel of the first frame
+    (w / "absurd.bvh").write_text("\n".join(bvh[:motion + 3] + [" ".join(first)] + bvh[motion + 4:]) + "\n")
+    return w, small_agent_file
+
+
+def _digest(folder):
+    return {str(p.relative_to(folder)): hashlib.md5(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _run(capsys, script, argv, cwd):
+    from deepmimic.util.errors import run_cli
+    main = __import__(SCRIPTS[script], fromlist=["main"]).main
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        code = run_cli(lambda: main(argv))
+    except SystemExit as e:
+        code = e.code
+    finally:
+        os.chdir(old)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _train(*extra, agent="{agent}"):
+    return ["--arg_file", WALK_DM, "--agent_files", agent, "--num_envs_per_proc", "2", "--max_samples", "300", *extra]
+
+
+# (id, script, argv, expected exit code, words in the one error line). {agent} is the small agent file.
+CASES = [
+    ("train-none-into-a-run", "train", _train("--model_files", "none", "--output_path", "run_y"), 2, "already holds a trained model"),
+    ("train-fresh-into-a-run", "train", _train("--output_path", "run_y"), 2, "already holds a trained model"),
+    ("resume-x-into-run-y", "train", _train("--model_files", "run_x/agent0_model_anet.pth", "--output_path", "run_y",
+                                            agent=os.path.join(ROOT, "data/agents/ct_agent_humanoid_ppo.txt")),
+     2, "holds another run than the model being resumed"),
+    ("train-output-under-a-file", "train", _train("--output_path", "a_file/sub"), 2, "--output_path cannot be created"),
+    ("train-fractional-curve", "train", _train("--output_path", "new", "--curve_every", "1.5"), 2, "takes a whole number"),
+    ("train-binary-arg-file", "train", ["--arg_file", "binary.txt"], 2, "not a text arg file"),
+    ("train-unclosed-quote", "train", ["--arg_file", "quote_args.txt"], 2, "line 1: No closing quotation"),
+    ("train-agent-missing-noise", "train", _train("--output_path", "new", agent="agent_no_noise.txt"), 2,
+     "'ExpParamsBeg' lacks 'Noise'"),
+    ("view-record-existing", "view", ["--motion_file", "clip.txt", "--record", "old.gif"], 2, "--record already exists"),
+    ("view-record-the-clip", "view", ["--motion_file", "clip.txt", "--record", "clip.txt"], 2, "give the file a .gif name"),
+    ("view-record-mp4", "view", ["--motion_file", "clip.txt", "--record", "clip.mp4"], 2, "give the file a .gif name"),
+    ("view-frames-into-a-full-folder", "view", ["--motion_file", "clip.txt", "--record_png", "frames"], 2, "is a folder that is not empty"),
+    ("view-bom-arg-file", "view", ["--arg_file", "bom_args.txt", "--record", "new.gif", "--max_steps", "2",
+                                   "--width", "32", "--height", "24"], 0, ""),
+    ("play-record-existing", "play", ["--arg_file", os.path.join(ROOT, "args/run_humanoid3d_walk_args.txt"),
+                                      "--record", "old.gif"], 2, "--record already exists"),
+    ("play-frames-into-a-full-folder", "play", ["--arg_file", os.path.join(ROOT, "args/run_humanoid3d_walk_args.txt"),
+                                                "--record_png", "frames"], 2, "is a folder that is not empty"),
+    ("play-record-onto-the-model", "play", ["--arg_file", os.path.join(ROOT, "args/run_humanoid3d_walk_args.txt"),
+                                            "--model_files", "run_y/agent0_model_anet.pth",
+                                            "--record", "run_y/agent0_model_anet.pth", "--overwrite", "true"], 2,
+     "give the file a .gif name"),
+    ("play-model-none", "play", ["--arg_file", os.path.join(ROOT, "args/run_humanoid3d_walk_args.txt"),
+                                 "--model_files", "none", "--num_episodes", "1"], 2, "no --model_files given"),
+    ("bvh-onto-itself", "bvh", ["walk.bvh", "walk.bvh", "--overwrite"], 2, "is also an input of this command"),
+    ("bvh-onto-existing", "bvh", ["walk.bvh", "clip.txt"], 2, "--out already exists"),
+    ("bvh-abbreviated-option", "bvh", ["walk.bvh", "new.txt", "--sta", "0.05"], 2, "unrecognized arguments: --sta"),
+    ("bvh-absurd-values", "bvh", ["absurd.bvh", "new.txt"], 2, "the BVH holds absurd values"),
+    ("plot-onto-existing", "plot", ["run_y/agent0_log.txt", "-o", "old.png"], 2, "--out already exists"),
+    ("plot-onto-its-input", "plot", ["run_y/agent0_log.txt", "-o", "run_y/agent0_log.txt", "--overwrite"], 2,
+     "unknown image format 'txt'"),
+    ("plot-under-a-file", "plot", ["run_y/agent0_log.txt", "-o", "a_file/c.png"], 2, "--out cannot be created"),
+    ("plot-binary-log", "plot", ["binary.txt", "-o", "b.png"], 2, "not a text file"),
+    ("plot-empty-log", "plot", ["empty_log.txt", "-o", "e.png"], 2, "the file is empty"),
+    ("plot-all-nan-log", "plot", ["nan_log.txt", "-o", "n.png"], 2, "no finite Train_Return or Test_Return"),
+    ("plot-abbreviated-option", "plot", ["run_y/agent0_log.txt", "--ou", "x.png"], 2, "unrecognized arguments"),
+    ("plot-valid", "plot", ["run_y/agent0_log.txt", "-o", "fresh.png"], 0, ""),
+    ("convert-onto-existing", "convert", ["missing.ckpt", "run_y/agent0_model"], 2, "--out_prefix already exists"),
+]
+
+
+@pytest.mark.parametrize("script,argv,code,words", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_input_is_one_line_and_nothing_is_lost(world, capsys, script, argv, code, words):
+    w, agent = world
+    argv = [a.replace("{agent}", agent) for a in argv]
+    before = _digest(w)
+    got, out, err = _run(capsys, script, argv, w)
+    assert got == code, (out[-1000:], err[-1000:])
+    assert "Traceback" not in err
+    if code == 2:
+        assert err.count("\n") == 1 and err.startswith("error: ") and words in err, err
+    after = _digest(w)
+    assert {k: v for k, v in after.items() if k in before} == before  # every file there before is untouched
+
+
+def test_sigterm_during_the_warm_start_stops_cleanly_and_resumes(tmp_path, small_agent_file):
+    """The warm start is the first phase of training: a stop there saves, exits 130 with one line, and a
+    resume continues from the saved model (which runs the warm start again: nothing was fitted yet)."""
+    if MPIEXEC is None:
+        pytest.skip("mpiexec not installed")
+    out = tmp_path / "run"
+    base = [MPIEXEC, "-n", "2", sys.executable, os.path.join(ROOT, "deepmimic", "DeepMimic_Optimizer.py"),
+            "--arg_file", os.path.join(ROOT, "args/train_humanoid3d_walk_args.txt"), "--agent_files", small_agent_file,
+            "--num_envs_per_proc", "2", "--output_path", str(out), "--rand_seed", "2"]
+    proc = subprocess.Popen(base + ["--warm_start_samples", "10000000", "--max_samples", "30000000"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 120
+        lines = []
+        while time.time() < deadline:  # wait for the warm start to begin
+            line = proc.stdout.readline()
+            lines.append(line)
+            if line.startswith("warm start: fitting"):
+                break
+        time.sleep(2.0)
+        proc.send_signal(signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    stdout = "".join(lines) + stdout
+    assert proc.returncode == 130, stderr[-2000:]
+    assert "Traceback" not in stderr
+    assert stdout.rstrip().endswith(f"stopped at 0 samples; model saved to {out}/agent0_model_anet.pth")
+    saved = torch.load(out / "agent0_model_anet.pth", weights_only=True)
+    assert saved["samples"] == 0
+    r = subprocess.run(base + ["--warm_start_samples", "200", "--max_samples", "400",
+                               "--model_files", str(out / "agent0_model_anet.pth")],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "warm start: actor fitted on 400 samples" in r.stdout
+    assert torch.load(out / "agent0_model_anet.pth", weights_only=True)["samples"] == 400
