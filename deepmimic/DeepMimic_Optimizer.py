@@ -4,6 +4,7 @@
 
 Command-line values override the arg file. Ctrl-C (or SIGTERM) stops every rank at the next step,
 saves the model and exits 130; --model_files <output_path>/agent0_model_anet.pth resumes.
+``--num_workers N`` starts the N processes itself (DeepMimic's mpi_run.py): no mpiexec needed.
 """
 import os
 import sys
@@ -18,11 +19,15 @@ from deepmimic.util.errors import run_cli  # noqa: E402
 
 
 def main(argv=None):
-    from deepmimic.factory import make_trainer
-    args = ArgParser.from_argv(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = ArgParser.from_argv(argv)
     if args.has_key("help"):
         mpi_util.is_root() and print(format_help(__doc__, ["general", "env", "training", "output"]))
         return 0
+    code = mpi_util.launch_workers(args.parse_int("num_workers", 1), os.path.abspath(__file__), argv)
+    if code is not None:  # the workers ran (and printed) the training
+        return code
+    from deepmimic.factory import make_trainer  # after the arguments: a bad one is one line, before PyBullet's banner
     trainer = make_trainer(args)
     if not args.parse_bool("train_agents", True):
         mpi_util.is_root() and print("train_agents is false: nothing to train (use testrl.py to play a policy)")

@@ -12,8 +12,8 @@ from deepmimic.learning.agent_config import load_agent_file
 from deepmimic.learning.ppo_agent import PPOAgent
 from deepmimic.learning.trainer import RunConfig, Trainer, model_file
 from deepmimic.util import mpi_util
+from deepmimic.util.arg_keys import DEFAULT_AGENT_FILE
 from deepmimic.util.arg_parser import resolve_path
-from deepmimic.util.errors import DeepMimicError
 
 
 def make_seed(args):
@@ -32,10 +32,8 @@ def build_envs(args, num_envs, seed, enable_draw=False, show_reference=None):
 
 
 def build_agent(args, env, seed):
-    agent_files = args.parse_strings("agent_files")
-    if not agent_files:
-        raise DeepMimicError("no --agent_files given (set it in the arg file)")
-    agent = PPOAgent(load_agent_file(resolve_path(agent_files[0])), env.spec, seed=seed)
+    agent_file = args.parse_string("agent_files", DEFAULT_AGENT_FILE)
+    agent = PPOAgent(load_agent_file(resolve_path(agent_file)), env.spec, seed=seed)
     resume = model_file(args)
     if resume:
         agent.load(resume, need_critic=args.parse_bool("train_agents", True))

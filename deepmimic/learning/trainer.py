@@ -36,6 +36,8 @@ class RunConfig:
     curve_every: float = 0.0
     curve_episodes: int = 16
     warm_start_samples: int = 0     # per rank
+    int_output_iters: int = 0       # tests every this many iterations (0: the agent file's IntOutputIters)
+    int_save_iters: int = 0         # intermediate models every this many (0: as int_output_iters)
 
     @classmethod
     def from_args(cls, args):
@@ -44,7 +46,8 @@ class RunConfig:
                    overwrite=args.parse_bool("overwrite", False), train=args.parse_bool("train_agents", True),
                    tensorboard=args.parse_bool("tensorboard", True), curve_every=args.parse_float("curve_every", 0.0),
                    curve_episodes=args.parse_int("curve_episodes", 16),
-                   warm_start_samples=args.parse_int("warm_start_samples", 0))
+                   warm_start_samples=args.parse_int("warm_start_samples", 0),
+                   int_output_iters=args.parse_int("int_output_iters", 0), int_save_iters=args.parse_int("int_save_iters", 0))
 
 
 def model_file(args):
@@ -99,6 +102,8 @@ class Trainer:
             check_outputs(run)
         mpi_util.barrier()
         self.max_samples, self.max_iters = run.max_samples, run.max_iters
+        self.test_iters = run.int_output_iters or self.cfg.int_output_iters
+        self.int_save_iters = run.int_save_iters or self.test_iters
         self.logger = TabularLogger(os.path.join(self.output_path, "agent0_log.txt")
                                     if self.output_path and mpi_util.is_root() else None)
         self.wall_offset = 0.0  # hours already spent by the run being resumed
@@ -215,7 +220,7 @@ class Trainer:
             with timer.phase("output"):
                 self.log_after_update(stats)
                 self.checkpoint()
-            tests_due = self.cfg.test_episodes > 0 and agent.iter % self.cfg.int_output_iters == 0
+            tests_due = self.cfg.test_episodes > 0 and agent.iter % self.test_iters == 0
             curve_due = self.curve_due()
             with timer.phase("tests"):
                 if tests_due:
@@ -319,11 +324,11 @@ class Trainer:
             log_to_tensorboard(self.tb, log, self.agent.total_samples)
 
     def checkpoint(self):
-        """The model every OutputIters iterations, intermediate models every IntOutputIters (rank 0)."""
+        """The model every OutputIters iterations, intermediate models every --int_save_iters (rank 0)."""
         done_iter = self.agent.iter - 1  # the iteration just trained
         if done_iter % self.cfg.output_iters == 0:
             self.save(self.model_prefix())
-        if self.int_output_path and done_iter % self.cfg.int_output_iters == 0:
+        if self.int_output_path and done_iter % self.int_save_iters == 0:
             self.save(os.path.join(self.int_output_path, f"agent0_int_model_{done_iter:010d}"))
 
     def progress_line(self, start):
@@ -332,10 +337,11 @@ class Trainer:
         elapsed = max(time.time() - start, 1e-9)
         rate = (agent.total_samples - self.start_samples) / elapsed
         text = f"iter {agent.iter:6d}  samples {agent.total_samples:,}"
+        workers = mpi_util.num_procs()
         if math.isfinite(self.max_samples):
             left = max(self.max_samples - agent.total_samples, 0) / max(rate, 1e-9)
             text += f" ({min(100.0, 100.0 * agent.total_samples / self.max_samples):.1f}%, ETA {left / 3600:.0f}h{left % 3600 / 60:02.0f}m)"
-        return (text + f"  {rate:,.0f} samples/s  train return {log.get('Train_Return', 0.0):.2f}"
+        return (text + f"  {rate:,.0f} samples/s ({workers} worker{'s' if workers > 1 else ''})  train return {log.get('Train_Return', 0.0):.2f}"
                 f"  test return {self.avg_test_return:.2f}  clip frac {log.get('Clip_Frac', float('nan')):.3f}")
 
     def test(self):

@@ -20,12 +20,19 @@ class Key:
     help: str
     low: float = -math.inf   # numeric values must lie in [low, high]
     high: float = math.inf
+    choices: tuple = ()      # str values must be one of these (when given)
 
 
 _POS = 1e-12  # "positive" lower bound for floats
+DEFAULT_AGENT_FILE = "data/agents/ct_agent_humanoid_ppo_fast.txt"
+
+#: Other names users know a key by (DeepMimic's, the PyTorch port's): read as the key they stand for.
+ALIASES = {"model_file": "model_files", "char_file": "character_files", "character_file": "character_files"}
 KEYS = {
     "arg_file": Key("general", "str", "", "file of '--key values' lines; the command line overrides it"),
     "help": Key("general", "strs", "", "print this help and exit"),
+    "env_type": Key("general", "str", "humanoid3d", "the character kind (DeepMimic's and the PyTorch port's key); humanoid3d is the one there is",
+                    choices=("humanoid3d",)),
     # env
     "motion_file": Key("env", "str", "(required)", "motion clip (DeepMimic motion JSON), a folder of clips, or a dataset file {\"Motions\": [{\"Weight\": w, \"File\": f}]}"),
     "character_files": Key("env", "strs", "data/characters/humanoid3d.txt", "DeepMimic char file (skeleton and bodies)"),
@@ -44,7 +51,8 @@ KEYS = {
     "ref_pose_state": Key("env", "bool", "false", "append the reference pose one control step ahead to the state (MimicKit's target observation)"),
     "drift_term_dist": Key("env", "float", "0", "end a training episode as a failure when the root is this far (m) from the reference; 0: off", 0),
     # training
-    "agent_files": Key("training", "strs", "(required)", "PPO hyperparameters (DeepMimic agent JSON)"),
+    "agent_files": Key("training", "strs", DEFAULT_AGENT_FILE, "PPO hyperparameters (DeepMimic agent JSON); the default is the recipe's"),
+    "num_workers": Key("training", "int", "1", "MPI processes: the training relaunches itself under the bundled mpiexec -n N, as DeepMimic's mpi_run.py (or run mpiexec -n N yourself)", 1, 256),
     "model_files": Key("training", "strs", "(none)", "agent0_model_anet.pth to resume from or to play"),
     "train_agents": Key("training", "bool", "true", "false: build everything but do not train"),
     "rand_seed": Key("training", "int", "(time)", "seed; each MPI rank gets its own stream", 0, 2 ** 31 - 1),
@@ -57,6 +65,8 @@ KEYS = {
     # output
     "output_path": Key("output", "str", "(none)", "folder for agent0_model_*.pth, agent0_log.txt, learning_curve.csv"),
     "int_output_path": Key("output", "str", "<output_path>/intermediate", "folder for intermediate models"),
+    "int_output_iters": Key("output", "int", "(agent file's IntOutputIters)", "test episodes (the log's Test_Return) every this many iterations, and intermediate models unless --int_save_iters is given", 1, 10 ** 9),
+    "int_save_iters": Key("output", "int", "(--int_output_iters)", "intermediate models (int_output_path) every this many iterations", 1, 10 ** 9),
     "curve_every": Key("output", "count", "0", "every this many samples, test on fixed starts into learning_curve.csv; 0: off", 0),
     "curve_episodes": Key("output", "int", "16", "test episodes per learning-curve point", 1, 10000),
     # playback (testrl)
@@ -85,8 +95,6 @@ COMPAT_KEYS = {
     "enable_char_contact_fall": "falls are defined by --fall_contact_bodies (empty: none)",
     "enable_root_rot_fail": "not used by the humanoid3d skills shipped",
     "hold_end_frame": "non-looping clips hold their last frame",
-    "character_file": "use --character_files",
-    "num_workers": "use mpiexec -n N",
     "playback_speed": "the GUI plays in real time",
 }
 
@@ -97,11 +105,13 @@ def check_key(key, values, source):
         return
     spec = KEYS.get(key)
     if spec is None:
-        close = difflib.get_close_matches(key, list(KEYS) + list(COMPAT_KEYS), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(key, list(KEYS) + list(COMPAT_KEYS) + list(ALIASES), n=1, cutoff=0.6)
         hint = f"; did you mean --{close[0]}?" if close else " (see --help)"
         raise DeepMimicError(f"unknown key --{key}{hint}", source)
     if spec.kind in ("str", "int", "float", "bool", "count") and len(values) != 1 and key != "help":
         raise DeepMimicError(f"--{key} takes one value, got {len(values)}", source)
+    if spec.choices and values and values[0] not in spec.choices:
+        raise DeepMimicError(f"--{key} must be {' or '.join(spec.choices)}, got {values[0]}", source)
     if spec.kind == "bool" and values and values[0].lower() not in ("true", "false", "1", "0", "yes", "no"):
         raise DeepMimicError(f"--{key} expects true or false, got {values[0]}", source)
     if spec.kind in ("int", "ints", "float", "count"):
@@ -147,5 +157,6 @@ def format_help(title, groups):
                 lines.append(f"  --{name:22s} {spec.help} [default: {spec.default or '-'}]")
         lines.append("")
     lines += ["arg files:"] + list_arg_files() + [""]
+    lines.append("aliases: " + ", ".join(f"--{a} = --{k}" for a, k in ALIASES.items()))
     lines.append("accepted for DeepMimic/upstream arg files, not used: " + ", ".join(f"--{k}" for k in COMPAT_KEYS))
     return "\n".join(lines)

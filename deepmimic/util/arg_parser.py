@@ -1,26 +1,48 @@
 """DeepMimic-style arguments: ``--key v1 v2 ...`` on the command line or in an arg file.
 
-Command-line values override the arg file, as in DeepMimic. Relative paths are resolved
-against the working directory first and then the repository root, so the shipped arg
-files work from anywhere.
+Command-line values override the arg file, as in DeepMimic. Relative paths are resolved against the
+working directory first, then the project (the checkout, or the installed package's resources): as
+written, under ``data/`` (``motions/x.txt``, ``chars/x.txt`` as the PyTorch port wrote them), and for
+arg files under ``args/`` (a bare ``train_humanoid3d_walk_args.txt`` works from any directory).
 """
 import os
 import shlex
 
 from deepmimic import PACKAGE_ROOT
-from deepmimic.util.arg_keys import check_key
+from deepmimic.util.arg_keys import ALIASES, check_key
 from deepmimic.util.errors import DeepMimicError
 
 _TRUE = ("true", "1", "yes")
 _FALSE = ("false", "0", "no")
 
 
-def resolve_path(path):
-    """Return ``path`` if it exists, else the same relative path under the repository root."""
-    if not path or os.path.isabs(path) or os.path.exists(path):
-        return path
-    alt = os.path.join(PACKAGE_ROOT, path)
-    return alt if os.path.exists(alt) else path
+#: Folder names of the PyTorch port's data layout that ours spells differently.
+DATA_FOLDER_ALIASES = {"chars": "characters"}
+
+
+def path_candidates(path, arg_file=False):
+    """Where a relative ``path`` is looked for, in order."""
+    if not path or os.path.isabs(path):
+        return [path]
+    first, _, rest = path.replace("\\", "/").partition("/")
+    seed_style = os.path.join(DATA_FOLDER_ALIASES.get(first, first), rest) if rest else path
+    found = [path, os.path.join(PACKAGE_ROOT, path), os.path.join(PACKAGE_ROOT, "data", seed_style)]
+    if arg_file:
+        found.append(os.path.join(PACKAGE_ROOT, "args", path))
+    return list(dict.fromkeys(found))
+
+
+def resolve_path(path, arg_file=False):
+    """The first of ``path_candidates`` that exists, else ``path`` itself (the caller reports it missing)."""
+    return next((p for p in path_candidates(path, arg_file) if p and os.path.exists(p)), path)
+
+
+def resolve_arg_file(path):
+    """An arg file by ``resolve_path``'s rule and in the project's ``args/``; missing: says where it looked."""
+    found = resolve_path(path, arg_file=True)
+    if not os.path.isfile(found):
+        raise DeepMimicError("arg file not found (looked in: " + ", ".join(path_candidates(path, arg_file=True)) + ")", path)
+    return found
 
 
 class ArgParser:
@@ -43,7 +65,7 @@ class ArgParser:
         parser._load_tokens(argv, "command line", override=True)
         arg_file = parser.parse_string("arg_file", "")
         if arg_file:
-            parser.load_file(resolve_path(arg_file), override=False)
+            parser.load_file(resolve_arg_file(arg_file), override=False)
         if strict:
             for key, values in parser._table.items():
                 check_key(key, values, parser._source.get(key))
@@ -75,7 +97,7 @@ class ArgParser:
         key, seen = None, set()
         for tok in tokens:
             if tok.startswith("--") and len(tok) > 2 and not _is_number(tok):
-                key = tok[2:]
+                key = ALIASES.get(tok[2:], tok[2:])
                 if key in seen:  # which one was meant? (the other would be silently ignored)
                     raise DeepMimicError(f"--{key} is given twice", source)
                 seen.add(key)

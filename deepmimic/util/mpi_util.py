@@ -3,6 +3,10 @@
 Only rank 0 writes files. Any uncaught exception on any rank aborts the whole job
 (``MPI.Abort``) so a crash on one rank never leaves the others blocked in a collective.
 """
+import os
+import shutil
+import signal
+import subprocess
 import sys
 import traceback
 
@@ -91,3 +95,37 @@ def abort_on_exception(fn):
             sys.stderr.flush()
             COMM.Abort(1)
         raise
+
+
+def find_mpiexec():
+    """The mpiexec beside this Python (the mpich wheel's), else one on the PATH."""
+    beside = os.path.join(os.path.dirname(sys.executable), "mpiexec")
+    return beside if os.access(beside, os.X_OK) else shutil.which("mpiexec")
+
+
+def launch_workers(workers, script, argv):
+    """DeepMimic's ``mpi_run.py --num_workers N``: run ``script argv`` as N MPI processes.
+
+    Returns None when this process is already one of the N (or N is 1: run in-process), else starts
+    ``mpiexec -n N`` on the same script and arguments, forwards Ctrl-C/SIGTERM to it and returns its exit
+    code. Inside an MPI launch of another size it is an error (which one was meant?).
+    """
+    from deepmimic.util.errors import DeepMimicError
+    size = num_procs()
+    if workers == size:
+        return None
+    if size > 1:
+        raise DeepMimicError(f"--num_workers {workers}, but this MPI launch has {size} processes: give one or the other")
+    mpiexec = find_mpiexec()
+    if mpiexec is None:
+        raise DeepMimicError(f"--num_workers {workers} needs mpiexec (pip install mpich), which is not installed")
+    # The launcher's own variables, if this process was started by one (mpiexec -n 1), must not leak.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PMI_", "HYDRA_", "MPI_LOCALNRANKS", "MPI_LOCALRANKID"))}
+    child = subprocess.Popen([mpiexec, "-n", str(workers), sys.executable, script, *argv], env=env)
+    forward = lambda signum, frame: child.send_signal(signum)  # noqa: E731
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return child.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
