@@ -24,9 +24,10 @@ def main(argv=None):
     if args.has_key("help"):
         mpi_util.is_root() and print(format_help(__doc__, ["general", "env", "training", "output"]))
         return 0
-    code = mpi_util.launch_workers(args.parse_int("num_workers", 1), os.path.abspath(__file__), argv)
-    if code is not None:  # the workers ran (and printed) the training
-        return code
+    if args.has_key("num_workers"):  # else: as many processes as mpiexec started (or 1)
+        code = mpi_util.launch_workers(args.parse_int("num_workers"), os.path.abspath(__file__), argv)
+        if code is not None:  # the workers ran (and printed) the training
+            return code
     from deepmimic.factory import make_trainer  # after the arguments: a bad one is one line, before PyBullet's banner
     trainer = make_trainer(args)
     if not args.parse_bool("train_agents", True):

@@ -8,12 +8,14 @@ import time
 import torch
 
 from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
-from deepmimic.learning.agent_config import load_agent_file
+from deepmimic.learning.agent_config import agent_config_from_data, load_agent_file
 from deepmimic.learning.ppo_agent import PPOAgent
-from deepmimic.learning.trainer import RunConfig, Trainer, model_file
+from deepmimic.learning.model_io import model_file
+from deepmimic.learning.trainer import RunConfig, Trainer
 from deepmimic.util import mpi_util
 from deepmimic.util.arg_keys import DEFAULT_AGENT_FILE
 from deepmimic.util.arg_parser import resolve_path
+from deepmimic.util.run_settings import env_args, write_run_folder
 
 
 def make_seed(args):
@@ -31,9 +33,16 @@ def build_envs(args, num_envs, seed, enable_draw=False, show_reference=None):
             for i in range(num_envs)]
 
 
-def build_agent(args, env, seed):
+def build_agent(args, env, seed, saved_agent=None):
+    """The PPO agent of ``--agent_files`` (default: the recipe's), or of ``saved_agent`` (a policy's own,
+    from ``policy_settings``) when no agent file is given; resumed or loaded from ``--model_files``."""
     agent_file = args.parse_string("agent_files", DEFAULT_AGENT_FILE)
-    agent = PPOAgent(load_agent_file(resolve_path(agent_file)), env.spec, seed=seed)
+    if saved_agent is not None and not args.has_key("agent_files"):
+        cfg = agent_config_from_data(*saved_agent)
+    else:
+        cfg = load_agent_file(resolve_path(agent_file))
+    agent = PPOAgent(cfg, env.spec, seed=seed)
+    agent.provenance = {"env_args": env_args(args), "agent": cfg.source}
     resume = model_file(args)
     if resume:
         agent.load(resume, need_critic=args.parse_bool("train_agents", True))
@@ -47,4 +56,9 @@ def make_trainer(args):
     if mpi_util.num_procs() > 1:
         torch.set_num_threads(1)
     envs = build_envs(args, args.parse_int("num_envs_per_proc", 8), seed)
-    return Trainer(RunConfig.from_args(args), envs, build_agent(args, envs[0], seed), seed)
+    run = RunConfig.from_args(args)
+    trainer = Trainer(run, envs, build_agent(args, envs[0], seed), seed)
+    if mpi_util.is_root() and run.output_path and run.train:
+        write_run_folder(run.output_path, args, trainer.agent.cfg.source,
+                         used={"output_path": run.output_path, "int_output_path": run.int_output_path})
+    return trainer

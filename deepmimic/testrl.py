@@ -6,7 +6,9 @@ With a display: the PyBullet GUI, the reference character beside the simulated o
 'n' steps one control step while paused. Each episode's return and length are printed.
 Headless (or with --record): records instead, e.g. ``--record output/backflip.gif`` and/or
 ``--record_png output/frames``. ``--num_episodes N`` evaluates N episodes without drawing and prints
-the mean and spread of the return. Other keys: --model_files PATH, --rand_seed N,
+the mean and spread of the return. A policy trained by this package carries its env settings:
+``python deepmimic/testrl.py --model_files output/humanoid3d_run/agent0_model_anet.pth`` plays it with no
+arg file. Other keys: --model_files PATH, --rand_seed N,
 --max_steps N (per episode), --max_episodes N (GUI: quit after N), --width/--height (recording size).
 """
 import os
@@ -37,28 +39,29 @@ def report(results):
 
 
 def main(argv=None):
-    from deepmimic.factory import build_agent, build_envs, make_seed
-    from deepmimic.learning.rollout import run_episodes
+    from deepmimic.learning.model_io import model_file, policy_settings
     from deepmimic.env.recorder import FrameRecorder, recording_outputs
 
     args = ArgParser.from_argv(sys.argv[1:] if argv is None else argv)
     if args.has_key("help"):
         print(format_help(__doc__, ["general", "env", "training", "playback"]))
         return 0
-    from deepmimic.learning.trainer import model_file
     if not model_file(args):
         raise DeepMimicError("no --model_files given: name the agent0_model_anet.pth to play", args.parse_string("arg_file") or None)
-    seed = make_seed(args)
+    saved_agent = policy_settings(args)  # the policy's own env settings fill what the arg file leaves out
     max_steps = args.parse_int("max_steps", 0) or None
     num_episodes = args.parse_int("num_episodes", 0)
     gif, png_dir = recording_outputs(args, None, inputs=args.parse_strings("model_files"))
     headless = bool(gif or png_dir or num_episodes) or not has_display()
+    from deepmimic.factory import build_agent, build_envs, make_seed  # after the checks: PyBullet prints a banner
+    from deepmimic.learning.rollout import run_episodes
+    seed = make_seed(args)
     if not headless:
-        return play_gui(args, seed, max_steps)
+        return play_gui(args, seed, max_steps, saved_agent)
 
     if num_episodes and not (gif or png_dir):
         envs = build_envs(args, max(1, min(args.parse_int("num_envs_per_proc", 8), num_episodes)), seed)
-        agent = build_agent(args, envs[0], seed)
+        agent = build_agent(args, envs[0], seed, saved_agent)
         results = run_episodes(agent, envs, num_episodes, max_steps)
         for i, (ret, n, fell) in enumerate(results):
             print(f"episode {i}: return {ret:.3f}  length {n}  {'fell' if fell else 'no fall'}")
@@ -69,7 +72,7 @@ def main(argv=None):
         gif, _ = recording_outputs(args, os.path.join("output", "playback.gif"))
         print(f"no display: recording to {gif} instead of opening the GUI")
     envs = build_envs(args, 1, seed, show_reference=True)
-    agent = build_agent(args, envs[0], seed)
+    agent = build_agent(args, envs[0], seed, saved_agent)
     rec = FrameRecorder(gif_path=gif or None, png_dir=png_dir or None)
     width, height = args.parse_int("width", 320), args.parse_int("height", 240)
     results = run_episodes(agent, envs, max(num_episodes, 1), max_steps or 300,
@@ -81,12 +84,12 @@ def main(argv=None):
     return 0
 
 
-def play_gui(args, seed, max_steps):
+def play_gui(args, seed, max_steps, saved_agent=None):
     from deepmimic.env.imitation_env import Mode, Terminate
     from deepmimic.factory import build_agent, build_envs
     from deepmimic.learning.rollout import step_envs
     env = build_envs(args, 1, seed, enable_draw=True)[0]
-    agent = build_agent(args, env, seed)
+    agent = build_agent(args, env, seed, saved_agent)
     env.set_mode(Mode.TEST)
     pb = env.pb
     max_episodes = args.parse_int("max_episodes", 0)

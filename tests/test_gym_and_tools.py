@@ -115,13 +115,25 @@ def test_tensorboard_scalars_mirror_the_log(tmp_path, small_agent_file):
     assert np.allclose(train_return, read_log(str(out / "agent0_log.txt"))["Train_Return"], rtol=1e-5)
 
 
-@pytest.mark.parametrize("kind", ["train", "run"])
+@pytest.mark.parametrize("kind", ["train", "run", "deepmimic"])
 def test_every_skill_arg_file_builds_and_steps(kind):
-    """All 30 arg files point at loadable data, and every clip drives the character."""
+    """All 45 arg files point at loadable data, every clip drives the character, the train_ files run the
+    recipe and the _deepmimic_ files DeepMimic's configuration, with the same fall bodies."""
     from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
     from deepmimic.util.arg_parser import ArgParser
     for skill in SKILLS:
-        args = ArgParser.from_argv(["--arg_file", os.path.join(ROOT, f"args/{kind}_humanoid3d_{skill}_args.txt")])
+        name = f"train_humanoid3d_{skill}_deepmimic_args.txt" if kind == "deepmimic" else f"{kind}_humanoid3d_{skill}_args.txt"
+        args = ArgParser.from_argv(["--arg_file", os.path.join(ROOT, "args", name)])
+        if kind == "train":
+            faithful = ArgParser.from_argv(["--arg_file", os.path.join(ROOT, f"args/train_humanoid3d_{skill}_deepmimic_args.txt")])
+            assert args.parse_bool("ref_root_state") and args.parse_float("drift_term_dist") == 1.0
+            assert args.parse_int("warm_start_samples") > 0 and args.parse_float("time_lim_min") == 20
+            assert args.parse_string("agent_files") == "data/agents/ct_agent_humanoid_ppo_fast.txt"
+            assert args.parse_ints("fall_contact_bodies") == faithful.parse_ints("fall_contact_bodies"), skill
+            assert args.parse_string("motion_file") == faithful.parse_string("motion_file")
+        if kind == "deepmimic":
+            assert args.parse_string("agent_files") == "data/agents/ct_agent_humanoid_ppo.txt"
+            assert args.parse_float("anneal_samples") == 32e6 and not args.has_key("ref_root_state")
         assert os.path.isfile(args.parse_string("agent_files")) or os.path.isfile(os.path.join(ROOT, args.parse_string("agent_files")))
         model = args.parse_string("model_files")
         env = ImitationEnv(EnvConfig.from_args(args), seed=1)

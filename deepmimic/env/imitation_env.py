@@ -345,44 +345,54 @@ class ImitationEnv:
     def reward_terms(self):
         """DeepMimic's imitation reward and its four terms (``reward.imitation_reward``), comparing
         with the reference body posed at the current time. With several clips: the best clip's
-        terms, and the drift is measured from that clip's root."""
+        terms, and the drift is measured from that clip's root. The simulated body is read once."""
+        sim = self._sim_arrays()
         if len(self.motions) == 1:
-            return imitation_reward(self.tracking_state(), self.joint_weights)
+            return imitation_reward(self.tracking_state(sim=sim), self.joint_weights)
         best, drift = None, 0.0
         for motion in self.motions.clips:
-            terms = imitation_reward(self.tracking_state(motion), self.joint_weights)
+            terms = imitation_reward(self.tracking_state(motion, sim), self.joint_weights)
             if best is None or terms["reward"] > best["reward"]:
                 best, drift = terms, self.root_drift_sq
         self.root_drift_sq = drift
         return best
 
-    def tracking_state(self, motion=None):
-        """Gather the reward's arrays from PyBullet, against ``motion`` (default: the lead clip).
-        Everything is packed into one flat array first: on vectors this small, the number of numpy
+    def _sim_arrays(self):
+        """The simulated body's side of the reward: (base position, base velocity, base angular velocity,
+        one flat array of root rotation, joint rotations, joint velocities, revolute angle/velocity pairs and
+        end-effector positions). Packed into one array first: on vectors this small, the number of numpy
         calls, not their size, is what costs."""
-        pb, body, kin = self.pb, self.body, self.kin_body
-        ref = (motion or self.motion).reference(self.t)
-        self._set_body_pose(kin, ref, with_velocity=False)
-        kin_pos, kin_rot = pb.getBasePositionAndOrientation(kin)  # read back: Bullet's quaternion sign
+        pb, body = self.pb, self.body
         base_pos, base_rot = pb.getBasePositionAndOrientation(body)
         base_vel, base_ang = pb.getBaseVelocity(body)
         js = pb.getJointStatesMultiDof(body, self._rewarded)
         # Upstream reads cached link transforms here (no forward kinematics): keep that.
-        ee = pb.getLinkStates(body, self.end_effectors) + pb.getLinkStates(kin, self.end_effectors)
-        n_sph, n_rev, n_ee = len(self.sph), len(self.rev), len(self.end_effectors)
-        flat = np.array(kin_rot + base_rot + sum((j[0] for j in js[:n_sph]), ()) + sum((j[1] for j in js[:n_sph]), ())
+        ee = pb.getLinkStates(body, self.end_effectors)
+        n_sph = len(self.sph)
+        flat = np.array(base_rot + sum((j[0] for j in js[:n_sph]), ()) + sum((j[1] for j in js[:n_sph]), ())
                         + sum((j[0] + j[1] for j in js[n_sph:]), ()) + sum((l[0] for l in ee), ()))
-        o = 8 + 7 * n_sph
+        return base_pos, base_vel, base_ang, flat
+
+    def tracking_state(self, motion=None, sim=None):
+        """The reward's arrays against ``motion`` (default: the lead clip): the reference body is posed
+        at the current time and read back; ``sim`` (``_sim_arrays``) is read here when not given."""
+        pb, kin = self.pb, self.kin_body
+        base_pos, base_vel, base_ang, flat = sim or self._sim_arrays()
+        ref = (motion or self.motion).reference(self.t)
+        self._set_body_pose(kin, ref, with_velocity=False)
+        kin_pos, kin_rot = pb.getBasePositionAndOrientation(kin)  # read back: Bullet's quaternion sign
+        ref_ee = np.array(sum((l[0] for l in pb.getLinkStates(kin, self.end_effectors)), ())).reshape(-1, 3)
+        n_sph, n_rev = len(self.sph), len(self.rev)
+        o = 4 + 7 * n_sph
         rev = flat[o:o + 2 * n_rev].reshape(-1, 2)
-        ee_pos = flat[o + 2 * n_rev:].reshape(2, n_ee, 3)
         self.root_drift_sq = sq_dist(base_pos, kin_pos)
         with_ref_vel = self.cfg.ref_joint_vel_reward
         return TrackingState(
-            root_pos=base_pos, root_rot=flat[4:8], root_vel=base_vel, root_ang_vel=base_ang,
-            ref_root_pos=kin_pos, ref_root_rot=flat[0:4], ref_root_vel=ref.root_vel, ref_root_ang_vel=ref.root_ang_vel,
-            joint_rot=flat[8:8 + 4 * n_sph].reshape(n_sph, 4), ref_joint_rot=ref.sph_rot,
-            joint_vel=flat[8 + 4 * n_sph:o].reshape(n_sph, 3), rev_angle=rev[:, 0], ref_rev_angle=ref.rev_angle,
-            rev_vel=rev[:, 1], end_eff_pos=ee_pos[0], ref_end_eff_pos=ee_pos[1],
+            root_pos=base_pos, root_rot=flat[0:4], root_vel=base_vel, root_ang_vel=base_ang,
+            ref_root_pos=kin_pos, ref_root_rot=np.array(kin_rot), ref_root_vel=ref.root_vel, ref_root_ang_vel=ref.root_ang_vel,
+            joint_rot=flat[4:4 + 4 * n_sph].reshape(n_sph, 4), ref_joint_rot=ref.sph_rot,
+            joint_vel=flat[4 + 4 * n_sph:o].reshape(n_sph, 3), rev_angle=rev[:, 0], ref_rev_angle=ref.rev_angle,
+            rev_vel=rev[:, 1], end_eff_pos=flat[o + 2 * n_rev:].reshape(-1, 3), ref_end_eff_pos=ref_ee,
             ref_joint_vel=ref.sph_vel if with_ref_vel else None, ref_rev_vel=ref.rev_vel if with_ref_vel else None)
 
     # ----- normalisation hints for the agent (DeepMimic's BuildStateOffset/Scale etc.) -------

@@ -125,6 +125,7 @@ class MotionData:
         self.sph_vel = _bullet_rotvec(self.sph_rot, self.sph_rot[nxt], relative=True) / dt[:, :, None]
         self.rev_vel = (self.rev_angle[nxt] - self.rev_angle) / dt
         self._rots_list = np.concatenate([self.root_rot[:, None], self.sph_rot], axis=1).tolist()
+        self._last_time, self._last_pose = None, None
 
     def locate(self, t):
         """(cycle count, frame index, next frame index, fraction) at time ``t``, as DeepMimic."""
@@ -154,6 +155,14 @@ class MotionData:
         return phase + 1.0 if phase < 0 else phase
 
     def reference(self, t):
+        """The pose at time ``t``. The state and the reward of one control step ask for the same time:
+        the last pose is kept and returned again (callers read it, never write into it)."""
+        if t == self._last_time:
+            return self._last_pose
+        self._last_time, self._last_pose = t, self._interpolate(t)
+        return self._last_pose
+
+    def _interpolate(self, t):
         count, i, j, frac = self.locate(t)
         root_pos = self.root_pos[i] + frac * (self.root_pos[j] - self.root_pos[i]) + count * self.cycle_offset
         # PyBullet's single-precision slerp, as upstream: the reset pose then matches the oracle

@@ -47,6 +47,7 @@ class AgentConfig:
     exp_beg: ExpParams = field(default_factory=ExpParams)
     exp_end: ExpParams = field(default_factory=ExpParams)
     path: str = ""
+    source: dict = field(default_factory=dict, compare=False)  # the file's JSON, kept with every saved policy
 
 
 # file key -> (field, low, high, integer?) for numbers; (field, allowed values) for choices
@@ -101,7 +102,11 @@ def _exp_params(data, part, path):
 
 def load_agent_file(path):
     """The agent file as a checked ``AgentConfig``; unknown keys and bad values are errors naming the file."""
-    data = load_json_file(path, "agent")
+    return agent_config_from_data(load_json_file(path, "agent"), path)
+
+
+def agent_config_from_data(data, path):
+    """An agent file's JSON content (``data``, from ``path``: a file or a policy that carries it), checked."""
     if not isinstance(data, dict):
         raise DeepMimicError("agent file must be a JSON object of hyperparameters", path)
     _check_keys(data, list(AGENT_KEYS) + ["ExpParamsBeg", "ExpParamsEnd", *UNUSED_AGENT_KEYS], path)
@@ -117,7 +122,7 @@ def load_agent_file(path):
             values[spec[0]] = data[key]
         else:
             values[spec[0]] = _check_number(key, data[key], *spec[1:], path)
-    cfg = AgentConfig(path=path, **values)
+    cfg = AgentConfig(path=path, source=data, **values)
     if cfg.mini_batch_size > cfg.batch_size:
         raise DeepMimicError(f"'MiniBatchSize' ({cfg.mini_batch_size}) must not exceed 'BatchSize' ({cfg.batch_size})", path)
     beg, end = _exp_params(data, "ExpParamsBeg", path), _exp_params(data, "ExpParamsEnd", path)

@@ -8,10 +8,32 @@ import os
 
 import torch
 
+from deepmimic.util.arg_parser import resolve_path
 from deepmimic.util.errors import DeepMimicError, brief
+from deepmimic.util.run_settings import apply_policy_settings
 from deepmimic.util.file_io import atomic_write
 
-FORMAT_VERSION = 1
+#: 2: the files also carry ``env_args`` (the env settings of training) and ``agent`` (its agent file);
+#: version 1 files (the shipped converted policies) load as before and need their settings given.
+FORMAT_VERSION = 2
+
+
+def model_file(args):
+    """The model ``--model_files`` names (resolved), or "" when none is given (``none`` is DeepMimic's word for it)."""
+    files = [m for m in args.parse_strings("model_files") if m != "none"]
+    return resolve_path(files[0]) if files else ""
+
+
+def policy_settings(args):
+    """For playing: the env settings a policy file carries fill what ``args`` leaves out (a contradiction
+    of the settings that shape the state is an error); returns (its agent file's JSON, its path), or None
+    for files that carry none (format 1)."""
+    anet = model_paths(model_file(args))[0] if model_file(args) else ""
+    if not anet:
+        return None
+    data = load_checkpoint(anet, "actor")
+    apply_policy_settings(args, data.get("env_args", {}), anet)
+    return (data["agent"], anet) if "agent" in data else None
 
 
 def model_paths(path):

@@ -51,6 +51,7 @@ class PPOAgent:
         self.total_samples = 0
         self.iter = 0
         self.nan_skips = 0  # updates rolled back for NaN/inf
+        self.provenance = {}  # what the saved files say about the run (env settings, agent file); see factory
         self.normalizer_samples = cfg.normalizer_samples
         self._update_exp_params()
 
@@ -235,7 +236,8 @@ class PPOAgent:
         if not self.params_finite():
             raise NonFiniteError("refusing to save a model with non-finite parameters")
         save_actor_critic(prefix_or_anet, self.actor, self.critic, self.state_size, self.action_size,
-                          self.exp_params.noise, self.discount, samples=int(self.total_samples), iter=int(self.iter))
+                          self.exp_params.noise, self.discount, samples=int(self.total_samples), iter=int(self.iter),
+                          **self.provenance)
 
     def load(self, model_file, need_critic=True):
         """Load an anet (and its cnet). Training needs the matching critic: a missing cnet or one from

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from deepmimic.learning.learning_curve import CurveWriter, start_times
+from deepmimic.learning.model_io import model_file
 from deepmimic.learning.path_buffer import Batch, PathRecorder
 from deepmimic.learning.ppo_agent import NonFiniteError
 from deepmimic.learning.rollout import run_episodes, step_envs
 from deepmimic.learning.warm_start import warm_start
 from deepmimic.util import mpi_util
-from deepmimic.util.arg_parser import resolve_path
 from deepmimic.util.errors import DeepMimicError
 from deepmimic.util.file_io import check_writable_dir
 from deepmimic.util.phase_timer import PhaseTimer
@@ -48,12 +48,6 @@ class RunConfig:
                    curve_episodes=args.parse_int("curve_episodes", 16),
                    warm_start_samples=args.parse_int("warm_start_samples", 0),
                    int_output_iters=args.parse_int("int_output_iters", 0), int_save_iters=args.parse_int("int_save_iters", 0))
-
-
-def model_file(args):
-    """The model ``--model_files`` names (resolved), or "" when none is given (``none`` is DeepMimic's word for it)."""
-    files = [m for m in args.parse_strings("model_files") if m != "none"]
-    return resolve_path(files[0]) if files else ""
 
 
 def resolve_output_paths(args):

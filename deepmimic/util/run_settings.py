@@ -1,0 +1,77 @@
+"""What a run folder and a policy file say about themselves.
+
+A run folder gets ``run_args.txt`` (every key the run was given, one per line, as an arg file: ``--arg_file
+<output_path>/run_args.txt`` trains the same run again) and ``run_agent.txt`` (the agent file it used). A
+policy file carries the env settings it was trained with (``env_args``) and its agent file, so
+``testrl.py --model_files X.pth`` plays it with no arg file, and an arg file that contradicts a setting
+that shapes the state is one clear error instead of a size mismatch.
+"""
+import json
+import os
+
+from deepmimic.util.arg_keys import KEYS
+from deepmimic.util.arg_parser import resolve_path
+from deepmimic.util.errors import DeepMimicError
+from deepmimic.util.file_io import atomic_write
+
+#: Settings that decide what the policy observes: playing with other values cannot work.
+STATE_KEYS = ("ref_root_state", "ref_pose_state", "character_files")
+#: Keys that describe one invocation, not the run: never written into run_args.txt.
+NOT_RUN_KEYS = ("arg_file", "help", "model_files", "overwrite")
+
+
+def env_args(args):
+    """The env settings ``args`` sets (key -> values as given), for the policy file."""
+    return {key: args.parse_strings(key) for key, spec in KEYS.items() if spec.group == "env" and args.has_key(key)}
+
+
+def _same(key, a, b):
+    if KEYS[key].kind == "bool":
+        return [v.lower() in ("true", "1", "yes") for v in a] == [v.lower() in ("true", "1", "yes") for v in b]
+    if key == "character_files":
+        return [os.path.realpath(resolve_path(v)) for v in a] == [os.path.realpath(resolve_path(v)) for v in b]
+    return a == b
+
+
+def apply_policy_settings(args, saved, model_path):
+    """Fill the env settings ``args`` does not give from the policy file's ``saved`` ones; a given
+    setting that shapes the state and differs from the saved one is an error naming both values.
+    Files written before format 2 (the converted upstream policies) carry none: nothing to check."""
+    if not saved:
+        return
+    for key, values in saved.items():
+        if key not in KEYS:
+            continue
+        if not args.has_key(key):
+            args.set(key, values)
+        elif key in STATE_KEYS and not _same(key, args.parse_strings(key), values):
+            raise DeepMimicError(f"--{key} {' '.join(args.parse_strings(key))} (from {args.source_of(key)}) contradicts "
+                                 f"the model, trained with --{key} {' '.join(values)}", model_path)
+    # A bool the model was trained without is false for it; a state key given true would not fit either.
+    for key in STATE_KEYS:
+        if key not in saved and KEYS[key].kind == "bool" and args.parse_bool(key, False):
+            raise DeepMimicError(f"--{key} true (from {args.source_of(key)}) contradicts the model, trained without it",
+                                 model_path)
+
+
+def write_run_folder(output_path, args, agent_data, used=None):
+    """``run_args.txt`` and ``run_agent.txt`` (``agent_data``, the agent file's JSON) in ``output_path``
+    (rank 0, at the start of training); ``used`` holds values resolved from several keys (key -> value)."""
+    used = used or {}
+    agent_copy = os.path.join(output_path, "run_agent.txt")
+    atomic_write(agent_copy, lambda f: json.dump(agent_data, f, indent=1), mode="w")
+    lines = ["# The settings this run was trained with, every key as used (command line over arg file).",
+             f"# Train it again: python deepmimic/DeepMimic_Optimizer.py --arg_file {os.path.join(output_path, 'run_args.txt')}"
+             " --output_path <a new folder>"]
+    for key in KEYS:
+        if key == "agent_files":  # always the copy: the run keeps its agent even if the original changes
+            lines.append(f"--agent_files {_quote(os.path.abspath(agent_copy))}")
+        elif key in used:
+            lines.append(f"--{key} {_quote(str(used[key]))}")
+        elif key not in NOT_RUN_KEYS and args.has_key(key):
+            lines.append(" ".join([f"--{key}"] + [_quote(v) for v in args.parse_strings(key)]))
+    atomic_write(os.path.join(output_path, "run_args.txt"), lambda f: f.write("\n".join(lines) + "\n"), mode="w")
+
+
+def _quote(value):
+    return json.dumps(value) if (not value or any(c in value for c in " \t#'\"")) else value
