@@ -25,12 +25,12 @@ def main(argv=None):
         mpi_util.is_root() and print(format_help(__doc__, ["general", "env", "training", "output"]))
         return 0
     if args.has_key("num_workers"):  # else: as many processes as mpiexec started (or 1)
-        code = mpi_util.launch_workers(args.parse_int("num_workers"), os.path.abspath(__file__), argv)
+        code = mpi_util.launch_workers(args.get("num_workers"), os.path.abspath(__file__), argv)
         if code is not None:  # the workers ran (and printed) the training
             return code
     from deepmimic.factory import make_trainer  # after the arguments: a bad one is one line, before PyBullet's banner
     trainer = make_trainer(args)
-    if not args.parse_bool("train_agents", True):
+    if not args.get("train_agents"):
         mpi_util.is_root() and print("train_agents is false: nothing to train (use testrl.py to play a policy)")
         return 0
     with trainer.stop:

@@ -21,7 +21,7 @@ from deepmimic.util.run_settings import env_args, write_run_folder
 def make_seed(args):
     """``--rand_seed`` if given (each rank gets its own stream), else a time-based seed from rank 0."""
     if args.has_key("rand_seed"):
-        base = args.parse_int("rand_seed")
+        base = args.get("rand_seed")
     else:
         base = mpi_util.bcast_object(int(time.time() * 1000) % (2 ** 31))
     return base + 104729 * mpi_util.rank()
@@ -36,7 +36,7 @@ def build_envs(args, num_envs, seed, enable_draw=False, show_reference=None):
 def build_agent(args, env, seed, saved_agent=None):
     """The PPO agent of ``--agent_files`` (default: the recipe's), or of ``saved_agent`` (a policy's own,
     from ``policy_settings``) when no agent file is given; resumed or loaded from ``--model_files``."""
-    agent_file = args.parse_string("agent_files", DEFAULT_AGENT_FILE)
+    agent_file = args.get("agent_files")[0]
     if saved_agent is not None and not args.has_key("agent_files"):
         cfg = agent_config_from_data(*saved_agent)
     else:
@@ -45,7 +45,7 @@ def build_agent(args, env, seed, saved_agent=None):
     agent.provenance = {"env_args": env_args(args), "agent": cfg.source}
     resume = model_file(args)
     if resume:
-        agent.load(resume, need_critic=args.parse_bool("train_agents", True))
+        agent.load(resume, need_critic=args.get("train_agents"))
     return agent
 
 
@@ -55,7 +55,7 @@ def make_trainer(args):
     torch.manual_seed(seed)
     if mpi_util.num_procs() > 1:
         torch.set_num_threads(1)
-    envs = build_envs(args, args.parse_int("num_envs_per_proc", 8), seed)
+    envs = build_envs(args, args.get("num_envs_per_proc"), seed)
     run = RunConfig.from_args(args)
     trainer = Trainer(run, envs, build_agent(args, envs[0], seed), seed)
     if mpi_util.is_root() and run.output_path and run.train:

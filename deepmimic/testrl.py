@@ -47,11 +47,11 @@ def main(argv=None):
         print(format_help(__doc__, ["general", "env", "training", "playback"]))
         return 0
     if not model_file(args):
-        raise DeepMimicError("no --model_files given: name the agent0_model_anet.pth to play", args.parse_string("arg_file") or None)
+        raise DeepMimicError("no --model_files given: name the agent0_model_anet.pth to play", args.get("arg_file") or None)
     saved_agent = policy_settings(args)  # the policy's own env settings fill what the arg file leaves out
-    max_steps = args.parse_int("max_steps", 0) or None
-    num_episodes = args.parse_int("num_episodes", 0)
-    gif, png_dir = recording_outputs(args, None, inputs=args.parse_strings("model_files"))
+    max_steps = args.get("max_steps") or None
+    num_episodes = args.get("num_episodes")
+    gif, png_dir = recording_outputs(args, None, inputs=args.get("model_files"))
     headless = bool(gif or png_dir or num_episodes) or not has_display()
     from deepmimic.factory import build_agent, build_envs, make_seed  # after the checks: PyBullet prints a banner
     from deepmimic.learning.rollout import run_episodes
@@ -60,7 +60,7 @@ def main(argv=None):
         return play_gui(args, seed, max_steps, saved_agent)
 
     if num_episodes and not (gif or png_dir):
-        envs = build_envs(args, max(1, min(args.parse_int("num_envs_per_proc", 8), num_episodes)), seed)
+        envs = build_envs(args, max(1, min(args.get("num_envs_per_proc"), num_episodes)), seed)
         agent = build_agent(args, envs[0], seed, saved_agent)
         results = run_episodes(agent, envs, num_episodes, max_steps)
         for i, (ret, n, fell) in enumerate(results):
@@ -74,7 +74,7 @@ def main(argv=None):
     envs = build_envs(args, 1, seed, show_reference=True)
     agent = build_agent(args, envs[0], seed, saved_agent)
     rec = FrameRecorder(gif_path=gif or None, png_dir=png_dir or None)
-    width, height = args.parse_int("width", 320), args.parse_int("height", 240)
+    width, height = args.get("width"), args.get("height")
     results = run_episodes(agent, envs, max(num_episodes, 1), max_steps or 300,
                            on_step=lambda i, env: rec.add(env.render_rgb(width, height)))
     frames = rec.close()
@@ -92,7 +92,7 @@ def play_gui(args, seed, max_steps, saved_agent=None):
     agent = build_agent(args, env, seed, saved_agent)
     env.set_mode(Mode.TEST)
     pb = env.pb
-    max_episodes = args.parse_int("max_episodes", 0)
+    max_episodes = args.get("max_episodes")
     state, ret, length, paused, step_once, episodes = env.reset(), 0.0, 0, False, False, 0
     print("space: pause/resume   n: step once while paused   close the window to quit", flush=True)
     while pb.isConnected():

@@ -32,8 +32,8 @@ def clip_summary(motion):
 
 def record(env, args, gif, png_dir):
     from deepmimic.env.recorder import FrameRecorder
-    width, height = args.parse_int("width", 320), args.parse_int("height", 240)
-    frames = args.parse_int("max_steps", 0) or int(round(args.parse_float("cycles", 1.0) * env.clip_duration() / FRAME_DT)) + 1
+    width, height = args.get("width"), args.get("height")
+    frames = args.get("max_steps") or int(round(args.get("cycles") * env.clip_duration() / FRAME_DT)) + 1
     rec = FrameRecorder(gif_path=gif or None, png_dir=png_dir or None)
     for k in range(frames):
         env.show_pose(k * FRAME_DT)
@@ -67,7 +67,7 @@ def main(argv=None):
         print(format_help(__doc__, ["general", "env", "playback"]))
         return 0
     from deepmimic.env.recorder import recording_outputs
-    gif, png_dir = recording_outputs(args, None, inputs=args.parse_strings("motion_file"))
+    gif, png_dir = recording_outputs(args, None, inputs=[args.get("motion_file")])
     gui = not (gif or png_dir) and has_display()
     if not (gui or gif or png_dir):
         gif, _ = recording_outputs(args, os.path.join("output", "motion.gif"))
@@ -75,7 +75,7 @@ def main(argv=None):
     env = ImitationEnv(EnvConfig.from_args(args), seed=0, enable_draw=gui, show_reference=False)
     for motion in env.motions.clips:
         print(clip_summary(motion))
-    clip = args.parse_string("clip", "0")
+    clip = args.get("clip")
     env.reset(start_time=0.0, clip=int(clip) if clip.isdigit() else clip)
     if len(env.motions) > 1:
         print(f"showing {env.motions.names[env.clip]}")

@@ -22,69 +22,80 @@ from deepmimic.env.pd_controller import StablePD, load_pd_gains
 from deepmimic.env.observation import build_state, ref_pose_features, state_size
 from deepmimic.env.reward import JointWeights, TrackingState, sq_dist, imitation_reward
 from deepmimic.env.timer import EpisodeTimer, TimerParams
+from deepmimic.util.arg_keys import KEYS
 from deepmimic.util.arg_parser import resolve_path
 from deepmimic.util.errors import DeepMimicError
 
 
 
 
+def _default(key):
+    """A key's one default (``util.arg_keys.KEYS``)."""
+    return KEYS[key].default
+
+
+#: Episode length when no --time_*lim_* key is given: the end limits' defaults, fixed.
+DEFAULT_TIME_LIM = TimerParams(_default("time_end_lim_min"), _default("time_end_lim_min"), _default("time_end_lim_exp"))
+
+
 @dataclass
 class EnvConfig:
+    """The env's settings. Defaults come from the key table; ``from_args`` reads an arg set."""
     motion_file: str
-    char_file: str = "data/characters/humanoid3d.txt"
-    ctrl_file: str = "data/controllers/humanoid3d_ctrl.txt"
+    char_file: str = _default("character_files")[0]
+    ctrl_file: str = _default("char_ctrl_files")[0]
     fall_contact_bodies: list = field(default_factory=list)
-    world_scale: float = 4.0
+    world_scale: float = _default("world_scale")
     sim_freq: int = 240
     ctrl_freq: int = 30
-    time_lim: TimerParams = field(default_factory=lambda: TimerParams(20.0, 20.0, 0.0))
-    time_end_lim: TimerParams = field(default_factory=lambda: TimerParams(20.0, 20.0, 0.0))
-    anneal_samples: float = 0.0
+    time_lim: TimerParams = DEFAULT_TIME_LIM
+    time_end_lim: TimerParams = DEFAULT_TIME_LIM
+    anneal_samples: float = _default("anneal_samples")
     #: DeepMimic compares joint velocities with the motion's; the upstream port reads them back
     #: from its kinematic body, where they are always 0. False keeps upstream parity.
-    ref_joint_vel_reward: bool = False
+    ref_joint_vel_reward: bool = _default("ref_joint_vel_reward")
     #: End a training episode as a failure once the root is farther than this (m) from the reference
     #: root (0: off, as DeepMimic; test episodes never end this way). The reward compares world
     #: positions, so a drifting character earns little; ending such episodes early spends samples
     #: where they teach (MimicKit does similar).
-    drift_term_dist: float = 0.0
+    drift_term_dist: float = _default("drift_term_dist")
     #: Append the reference root to the state: its position relative to the character's root and
     #: the heading difference (cos, sin), in the character's heading frame. DeepMimic's state is
     #: root-relative, so a policy cannot see (or correct) global drift, which the reward punishes.
-    ref_root_state: bool = False
+    ref_root_state: bool = _default("ref_root_state")
     #: Append the reference pose one control step ahead (joint quaternions, revolute angles) to the
     #: state, as MimicKit's target observations: the policy reads the pose to reach instead of
     #: recalling it from the phase.
-    ref_pose_state: bool = False
+    ref_pose_state: bool = _default("ref_pose_state")
 
     @classmethod
     def from_args(cls, args):
-        motion = args.parse_string("motion_file")
+        motion = args.get("motion_file")
         if not motion:
-            raise DeepMimicError("no --motion_file given (set it in the arg file)", args.parse_string("arg_file") or None)
-        chars = args.parse_strings("character_files", ["data/characters/humanoid3d.txt"])
-        ctrls = args.parse_strings("char_ctrl_files", ["data/controllers/humanoid3d_ctrl.txt"])
-        def timer(prefix, default):
+            raise DeepMimicError("no --motion_file given (set it in the arg file)", args.get("arg_file") or None)
+        chars = args.get("character_files")
+        ctrls = args.get("char_ctrl_files")
+        def timer(prefix, fallback):  # a _max or _exp left out: the _min, and no exponential part
             if not args.has_key(prefix + "_min"):
-                return default
-            return TimerParams(args.parse_float(prefix + "_min"), args.parse_float(prefix + "_max", args.parse_float(prefix + "_min")),
-                               args.parse_float(prefix + "_exp", 0.0))
-        end = timer("time_end_lim", TimerParams(20.0, 20.0, 0.0))
+                return fallback
+            low, high, exp = (args.get(f"{prefix}_{part}") for part in ("min", "max", "exp"))
+            return TimerParams(low, low if high is None else high, exp or 0.0)
+        end = timer("time_end_lim", DEFAULT_TIME_LIM)
         beg = timer("time_lim", end)
         for prefix, lim in (("time_lim", beg), ("time_end_lim", end)):
             if lim.time_max < lim.time_min or lim.time_max <= 0:
                 raise DeepMimicError(f"--{prefix}_max ({lim.time_max:g}) must be positive and >= --{prefix}_min "
-                                     f"({lim.time_min:g})", args.parse_string("arg_file") or None)
-        world_scale = args.parse_float("world_scale", 4.0)
+                                     f"({lim.time_min:g})", args.get("arg_file") or None)
+        world_scale = args.get("world_scale")
         return cls(motion_file=resolve_path(motion), char_file=resolve_path(chars[0]),
                    ctrl_file=resolve_path(ctrls[0]),
-                   fall_contact_bodies=args.parse_ints("fall_contact_bodies"),
+                   fall_contact_bodies=args.get("fall_contact_bodies"),
                    world_scale=world_scale,
                    time_lim=beg, time_end_lim=end,
-                   anneal_samples=args.parse_float("anneal_samples", 0.0),
-                   ref_joint_vel_reward=args.parse_bool("ref_joint_vel_reward", False),
-                   drift_term_dist=args.parse_float("drift_term_dist", 0.0), ref_root_state=args.parse_bool("ref_root_state", False),
-                   ref_pose_state=args.parse_bool("ref_pose_state", False))
+                   anneal_samples=args.get("anneal_samples"),
+                   ref_joint_vel_reward=args.get("ref_joint_vel_reward"),
+                   drift_term_dist=args.get("drift_term_dist"), ref_root_state=args.get("ref_root_state"),
+                   ref_pose_state=args.get("ref_pose_state"))
 
 
 class ImitationEnv:

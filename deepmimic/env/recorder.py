@@ -12,8 +12,8 @@ def recording_outputs(args, default_gif, inputs=()):
     """(gif, png folder) of ``--record`` / ``--record_png``, checked before anything is simulated: a GIF
     name ending in .gif, never an input file or an existing file (unless --overwrite true), PNG frames only
     into a new or empty folder. With ``default_gif`` and neither given, a free name next to it."""
-    gif, png_dir = args.parse_string("record", ""), args.parse_string("record_png", "")
-    overwrite = args.parse_bool("overwrite", False)
+    gif, png_dir = args.get("record"), args.get("record_png")
+    overwrite = args.get("overwrite")
     if gif:
         if os.path.splitext(gif)[1].lower() != ".gif":
             raise DeepMimicError("--record writes an animated GIF: give the file a .gif name", gif)

@@ -6,7 +6,7 @@ over ``--anneal_samples`` samples; test episodes always use the end limits.
 from dataclasses import dataclass
 
 
-@dataclass
+@dataclass(frozen=True)
 class TimerParams:
     time_min: float
     time_max: float

@@ -20,7 +20,7 @@ FORMAT_VERSION = 2
 
 def model_file(args):
     """The model ``--model_files`` names (resolved), or "" when none is given (``none`` is DeepMimic's word for it)."""
-    files = [m for m in args.parse_strings("model_files") if m != "none"]
+    files = [m for m in args.get("model_files") if m != "none"]
     return resolve_path(files[0]) if files else ""
 
 

@@ -15,6 +15,7 @@ from deepmimic.learning.ppo_agent import NonFiniteError
 from deepmimic.learning.rollout import run_episodes, step_envs
 from deepmimic.learning.warm_start import warm_start
 from deepmimic.util import mpi_util
+from deepmimic.util.arg_keys import KEYS
 from deepmimic.util.errors import DeepMimicError
 from deepmimic.util.file_io import check_writable_dir
 from deepmimic.util.phase_timer import PhaseTimer
@@ -25,36 +26,36 @@ from deepmimic.util.stop_signal import StopRequest
 @dataclass(frozen=True)
 class RunConfig:
     """The run's own settings (outputs, limits, curve, warm start), parsed once from the arguments."""
-    output_path: str = ""
-    int_output_path: str = ""
-    max_samples: float = math.inf
-    max_iters: float = math.inf
+    output_path: str = KEYS["output_path"].default
+    int_output_path: str = KEYS["int_output_path"].default
+    max_samples: float = KEYS["max_samples"].default
+    max_iters: float = KEYS["max_iters"].default
     resume_from: str = ""           # the model --model_files resumes ("" or none: a fresh run)
-    overwrite: bool = False
-    train: bool = True
-    tensorboard: bool = True
-    curve_every: float = 0.0
-    curve_episodes: int = 16
-    warm_start_samples: int = 0     # per rank
-    int_output_iters: int = 0       # tests every this many iterations (0: the agent file's IntOutputIters)
-    int_save_iters: int = 0         # intermediate models every this many (0: as int_output_iters)
+    overwrite: bool = KEYS["overwrite"].default
+    train: bool = KEYS["train_agents"].default
+    tensorboard: bool = KEYS["tensorboard"].default
+    curve_every: float = KEYS["curve_every"].default
+    curve_episodes: int = KEYS["curve_episodes"].default
+    warm_start_samples: int = KEYS["warm_start_samples"].default  # per rank
+    int_output_iters: int = KEYS["int_output_iters"].default  # tests every this many iterations (0: IntOutputIters)
+    int_save_iters: int = KEYS["int_save_iters"].default      # intermediate models every this many (0: as tests)
 
     @classmethod
     def from_args(cls, args):
-        return cls(*resolve_output_paths(args), max_samples=args.parse_float("max_samples", math.inf),
-                   max_iters=args.parse_float("max_iters", math.inf), resume_from=model_file(args),
-                   overwrite=args.parse_bool("overwrite", False), train=args.parse_bool("train_agents", True),
-                   tensorboard=args.parse_bool("tensorboard", True), curve_every=args.parse_float("curve_every", 0.0),
-                   curve_episodes=args.parse_int("curve_episodes", 16),
-                   warm_start_samples=args.parse_int("warm_start_samples", 0),
-                   int_output_iters=args.parse_int("int_output_iters", 0), int_save_iters=args.parse_int("int_save_iters", 0))
+        return cls(*resolve_output_paths(args), max_samples=args.get("max_samples"),
+                   max_iters=args.get("max_iters"), resume_from=model_file(args),
+                   overwrite=args.get("overwrite"), train=args.get("train_agents"),
+                   tensorboard=args.get("tensorboard"), curve_every=args.get("curve_every"),
+                   curve_episodes=args.get("curve_episodes"),
+                   warm_start_samples=args.get("warm_start_samples"),
+                   int_output_iters=args.get("int_output_iters"), int_save_iters=args.get("int_save_iters"))
 
 
 def resolve_output_paths(args):
     """(output_path, int_output_path). Intermediate models follow an --output_path given on the
     command line unless --int_output_path is given there too (an arg file's folder is for its own output)."""
-    out = args.parse_string("output_path", "")
-    inter = args.parse_string("int_output_path", "")
+    out = args.get("output_path")
+    inter = args.get("int_output_path")
     if out and args.source_of("output_path") == "command line" and args.source_of("int_output_path") != "command line":
         inter = os.path.join(out, "intermediate")
     return out, inter

@@ -14,13 +14,25 @@ from deepmimic.util.errors import DeepMimicError
 
 @dataclass(frozen=True)
 class Key:
+    """One key. ``default`` is the value every reader gets when the key is not given (``ArgParser.get``):
+    this table is the one place a default is written (tested)."""
     group: str
     kind: str         # str, strs, int, ints, float, bool, count (a whole number; 1e7 is allowed)
-    default: str      # shown by --help
+    default: object   # typed: str, tuple, int, float, bool, or None (a rule described by ``shown``)
     help: str
     low: float = -math.inf   # numeric values must lie in [low, high]
     high: float = math.inf
     choices: tuple = ()      # str values must be one of these (when given)
+    shown: str = ""          # --help's text for the default, where the value alone would not say it
+
+    def shown_default(self):
+        if self.shown:
+            return self.shown
+        if isinstance(self.default, tuple):
+            return " ".join(str(v) for v in self.default) or "-"
+        if isinstance(self.default, bool):
+            return "true" if self.default else "false"
+        return str(self.default) if self.default != "" else "-"
 
 
 _POS = 1e-12  # "positive" lower bound for floats
@@ -30,55 +42,55 @@ DEFAULT_AGENT_FILE = "data/agents/ct_agent_humanoid_ppo_fast.txt"
 ALIASES = {"model_file": "model_files", "char_file": "character_files", "character_file": "character_files"}
 KEYS = {
     "arg_file": Key("general", "str", "", "file of '--key values' lines; the command line overrides it"),
-    "help": Key("general", "strs", "", "print this help and exit"),
+    "help": Key("general", "strs", (), "print this help and exit"),
     "env_type": Key("general", "str", "humanoid3d", "the character kind (DeepMimic's and the PyTorch port's key); humanoid3d is the one there is",
                     choices=("humanoid3d",)),
     # env
-    "motion_file": Key("env", "str", "(required)", "motion clip (DeepMimic motion JSON), a folder of clips, or a dataset file {\"Motions\": [{\"Weight\": w, \"File\": f}]}"),
-    "character_files": Key("env", "strs", "data/characters/humanoid3d.txt", "DeepMimic char file (skeleton and bodies)"),
-    "char_ctrl_files": Key("env", "strs", "data/controllers/humanoid3d_ctrl.txt", "PD gains per joint"),
-    "fall_contact_bodies": Key("env", "ints", "(none)", "body ids whose ground contact ends an episode as a fall", 0, 1000),
-    "world_scale": Key("env", "float", "4", "accepted for DeepMimic compatibility: the body is built at this scale and loaded scaled back, so the simulation is the same at any value (as upstream)", _POS),
-    "time_lim_min": Key("env", "float", "20", "episode length (s) at the start of training: minimum", 0),
-    "time_lim_max": Key("env", "float", "time_lim_min", "... maximum", 0),
-    "time_lim_exp": Key("env", "float", "0", "... rate of the exponential added to the minimum", 0),
-    "time_end_lim_min": Key("env", "float", "20", "episode length (s) after --anneal_samples and in tests: minimum", 0),
-    "time_end_lim_max": Key("env", "float", "time_end_lim_min", "... maximum", 0),
-    "time_end_lim_exp": Key("env", "float", "0", "... rate of the exponential added to the minimum", 0),
-    "anneal_samples": Key("env", "float", "0", "samples over which episode length anneals to the end limits", 0),
-    "ref_joint_vel_reward": Key("env", "bool", "false", "velocity reward compares with the clip's joint velocities (DeepMimic), not 0 (upstream)"),
-    "ref_root_state": Key("env", "bool", "false", "append the reference root's offset and heading to the state (fast recipe)"),
-    "ref_pose_state": Key("env", "bool", "false", "append the reference pose one control step ahead to the state (MimicKit's target observation)"),
-    "drift_term_dist": Key("env", "float", "0", "end a training episode as a failure when the root is this far (m) from the reference; 0: off", 0),
+    "motion_file": Key("env", "str", "", "motion clip (DeepMimic motion JSON), a folder of clips, or a dataset file {\"Motions\": [{\"Weight\": w, \"File\": f}]}", shown="(required)"),
+    "character_files": Key("env", "strs", ("data/characters/humanoid3d.txt",), "DeepMimic char file (skeleton and bodies)"),
+    "char_ctrl_files": Key("env", "strs", ("data/controllers/humanoid3d_ctrl.txt",), "PD gains per joint"),
+    "fall_contact_bodies": Key("env", "ints", (), "body ids whose ground contact ends an episode as a fall", 0, 1000, shown="(none)"),
+    "world_scale": Key("env", "float", 4.0, "accepted for DeepMimic compatibility: the body is built at this scale and loaded scaled back, so the simulation is the same at any value (as upstream)", _POS),
+    "time_lim_min": Key("env", "float", None, "episode length (s) at the start of training: minimum", 0, shown="time_end_lim_min"),
+    "time_lim_max": Key("env", "float", None, "... maximum", 0, shown="time_lim_min"),
+    "time_lim_exp": Key("env", "float", None, "... rate of the exponential added to the minimum", 0, shown="time_end_lim_exp"),
+    "time_end_lim_min": Key("env", "float", 20.0, "episode length (s) after --anneal_samples and in tests: minimum", 0),
+    "time_end_lim_max": Key("env", "float", None, "... maximum", 0, shown="time_end_lim_min"),
+    "time_end_lim_exp": Key("env", "float", 0.0, "... rate of the exponential added to the minimum", 0),
+    "anneal_samples": Key("env", "float", 0.0, "samples over which episode length anneals to the end limits", 0),
+    "ref_joint_vel_reward": Key("env", "bool", False, "velocity reward compares with the clip's joint velocities (DeepMimic), not 0 (upstream)"),
+    "ref_root_state": Key("env", "bool", False, "append the reference root's offset and heading to the state (fast recipe)"),
+    "ref_pose_state": Key("env", "bool", False, "append the reference pose one control step ahead to the state (MimicKit's target observation)"),
+    "drift_term_dist": Key("env", "float", 0.0, "end a training episode as a failure when the root is this far (m) from the reference; 0: off", 0),
     # training
-    "agent_files": Key("training", "strs", DEFAULT_AGENT_FILE, "PPO hyperparameters (DeepMimic agent JSON); the default is the recipe's"),
-    "num_workers": Key("training", "int", "1", "MPI processes: the training relaunches itself under the bundled mpiexec -n N, as DeepMimic's mpi_run.py (or run mpiexec -n N yourself)", 1, 256),
-    "model_files": Key("training", "strs", "(none)", "agent0_model_anet.pth to resume from or to play"),
-    "train_agents": Key("training", "bool", "true", "false: build everything but do not train"),
-    "rand_seed": Key("training", "int", "(time)", "seed; each MPI rank gets its own stream", 0, 2 ** 31 - 1),
-    "num_envs_per_proc": Key("training", "int", "8", "simulations per MPI rank, stepped as one batch", 1, 256),
-    "max_samples": Key("training", "count", "(no limit)", "stop and save once this many samples are reached: the warm start stops at it, a PPO iteration collects the agent file's whole BatchSize, so the count may end up to one batch past it", 1),
-    "max_iters": Key("training", "count", "(no limit)", "stop and save after this many PPO iterations", 1),
-    "warm_start_samples": Key("training", "int", "0", "samples per rank to fit the actor to the clip's PD targets before PPO", 0, 10 ** 7),
-    "tensorboard": Key("training", "bool", "true", "mirror the log as TensorBoard scalars when tensorboard is installed"),
-    "overwrite": Key("general", "bool", "false", "replace existing outputs: a run in --output_path, a --record file, a non-empty --record_png folder"),
+    "agent_files": Key("training", "strs", (DEFAULT_AGENT_FILE,), "PPO hyperparameters (DeepMimic agent JSON); the default is the recipe's"),
+    "num_workers": Key("training", "int", 1, "MPI processes: the training relaunches itself under the bundled mpiexec -n N, as DeepMimic's mpi_run.py (or run mpiexec -n N yourself)", 1, 256),
+    "model_files": Key("training", "strs", (), "agent0_model_anet.pth to resume from or to play", shown="(none)"),
+    "train_agents": Key("training", "bool", True, "false: build everything but do not train"),
+    "rand_seed": Key("training", "int", None, "seed; each MPI rank gets its own stream", 0, 2 ** 31 - 1, shown="(time)"),
+    "num_envs_per_proc": Key("training", "int", 8, "simulations per MPI rank, stepped as one batch", 1, 256),
+    "max_samples": Key("training", "count", math.inf, "stop and save once this many samples are reached: the warm start stops at it, a PPO iteration collects the agent file's whole BatchSize, so the count may end up to one batch past it", 1, shown="(no limit)"),
+    "max_iters": Key("training", "count", math.inf, "stop and save after this many PPO iterations", 1, shown="(no limit)"),
+    "warm_start_samples": Key("training", "int", 0, "samples per rank to fit the actor to the clip's PD targets before PPO", 0, 10 ** 7),
+    "tensorboard": Key("training", "bool", True, "mirror the log as TensorBoard scalars when tensorboard is installed"),
+    "overwrite": Key("general", "bool", False, "replace existing outputs: a run in --output_path, a --record file, a non-empty --record_png folder"),
     # output
-    "output_path": Key("output", "str", "(none)", "folder for agent0_model_*.pth, agent0_log.txt, learning_curve.csv"),
-    "int_output_path": Key("output", "str", "<output_path>/intermediate", "folder for intermediate models"),
-    "int_output_iters": Key("output", "int", "(agent file's IntOutputIters)", "test episodes (the log's Test_Return) every this many iterations, and intermediate models unless --int_save_iters is given", 1, 10 ** 9),
-    "int_save_iters": Key("output", "int", "(--int_output_iters)", "intermediate models (int_output_path) every this many iterations", 1, 10 ** 9),
-    "curve_every": Key("output", "count", "0", "every this many samples, test on fixed starts into learning_curve.csv; 0: off", 0),
-    "curve_episodes": Key("output", "int", "16", "test episodes per learning-curve point", 1, 10000),
+    "output_path": Key("output", "str", "", "folder for agent0_model_*.pth, agent0_log.txt, learning_curve.csv", shown="(none)"),
+    "int_output_path": Key("output", "str", "", "folder for intermediate models", shown="<output_path>/intermediate"),
+    "int_output_iters": Key("output", "int", 0, "test episodes (the log's Test_Return) every this many iterations, and intermediate models unless --int_save_iters is given", 1, 10 ** 9, shown="(agent file's IntOutputIters)"),
+    "int_save_iters": Key("output", "int", 0, "intermediate models (int_output_path) every this many iterations", 1, 10 ** 9, shown="(--int_output_iters)"),
+    "curve_every": Key("output", "count", 0, "every this many samples, test on fixed starts into learning_curve.csv; 0: off", 0, shown="0 (off)"),
+    "curve_episodes": Key("output", "int", 16, "test episodes per learning-curve point", 1, 10000),
     # playback (testrl)
-    "num_episodes": Key("playback", "int", "0", "evaluate this many episodes headless and print statistics", 0, 10 ** 6),
-    "max_episodes": Key("playback", "int", "0", "GUI: quit after this many episodes (0: never)", 0, 10 ** 6),
-    "max_steps": Key("playback", "int", "(time limit)", "end each episode after this many control steps", 1, 10 ** 7),
+    "num_episodes": Key("playback", "int", 0, "evaluate this many episodes headless and print statistics", 0, 10 ** 6),
+    "max_episodes": Key("playback", "int", 0, "GUI: quit after this many episodes (0: never)", 0, 10 ** 6),
+    "max_steps": Key("playback", "int", 0, "end each episode after this many control steps", 1, 10 ** 7, shown="(time limit)"),
     "record": Key("playback", "str", "", "record a GIF headless to this file"),
     "record_png": Key("playback", "str", "", "write PNG frames headless to this folder"),
-    "cycles": Key("playback", "float", "1", "view_motion: clip cycles to record headless", 1e-3, 1000),
-    "clip": Key("playback", "str", "(first)", "view_motion: which clip of a folder or dataset --motion_file (file name or index)"),
-    "width": Key("playback", "int", "320", "recorded frame width (pixels)", 16, 4096),
-    "height": Key("playback", "int", "240", "recorded frame height (pixels)", 16, 4096),
+    "cycles": Key("playback", "float", 1.0, "view_motion: clip cycles to record headless", 1e-3, 1000),
+    "clip": Key("playback", "str", "0", "view_motion: which clip of a folder or dataset --motion_file (file name or index)", shown="(first)"),
+    "width": Key("playback", "int", 320, "recorded frame width (pixels)", 16, 4096),
+    "height": Key("playback", "int", 240, "recorded frame height (pixels)", 16, 4096),
 }
 
 #: Keys of DeepMimic's / the upstream port's arg files that are accepted and not used.
@@ -154,7 +166,7 @@ def format_help(title, groups):
         lines.append(f"{group}:")
         for name, spec in KEYS.items():
             if spec.group == group:
-                lines.append(f"  --{name:22s} {spec.help} [default: {spec.default or '-'}]")
+                lines.append(f"  --{name:22s} {spec.help} [default: {spec.shown_default()}]")
         lines.append("")
     lines += ["arg files:"] + list_arg_files() + [""]
     lines.append("aliases: " + ", ".join(f"--{a} = --{k}" for a, k in ALIASES.items()))

@@ -9,7 +9,7 @@ import os
 import shlex
 
 from deepmimic import PACKAGE_ROOT
-from deepmimic.util.arg_keys import ALIASES, check_key
+from deepmimic.util.arg_keys import ALIASES, KEYS, check_key
 from deepmimic.util.errors import DeepMimicError
 
 _TRUE = ("true", "1", "yes")
@@ -130,6 +130,20 @@ class ArgParser:
         except ValueError:
             raise DeepMimicError(f"--{key} expects {kind} values, got {' '.join(self._table[key])}",
                                  self._source.get(key))
+
+    def get(self, key):
+        """``key``'s value, typed by its kind in ``arg_keys.KEYS``, or the table's default when not given."""
+        spec = KEYS[key]
+        if key not in self._table:
+            return list(spec.default) if isinstance(spec.default, tuple) else spec.default
+        kind = spec.kind
+        if kind == "strs":
+            return self.parse_strings(key)
+        if kind == "ints":
+            return self.parse_ints(key)
+        read = {"str": self.parse_string, "int": self.parse_int, "float": self.parse_float,
+                "count": self.parse_float, "bool": self.parse_bool}[kind]
+        return read(key)
 
     def parse_strings(self, key, default=None):
         return list(self._table[key]) if key in self._table else list(default or [])

@@ -1,0 +1,42 @@
+"""Each setting's default is written once, in the key table (deepmimic/util/arg_keys.py KEYS)."""
+import dataclasses
+import glob
+import math
+import os
+import re
+
+from conftest import ROOT
+
+
+def test_no_call_site_reads_a_key_with_its_own_default():
+    """Keys are read with ArgParser.get, which takes the table's default; parse_*("key", default) would
+    write a second default (as `num_envs_per_proc` 8 once stood in two scripts)."""
+    from deepmimic.util.arg_keys import KEYS
+    call = re.compile(r'\.parse_\w+\(\s*"(\w+)"')
+    offenders = []
+    for path in glob.glob(os.path.join(ROOT, "deepmimic", "**", "*.py"), recursive=True):
+        if path.endswith(os.path.join("util", "arg_parser.py")):
+            continue
+        text = open(path).read()
+        offenders += [f"{os.path.relpath(path, ROOT)}: {m.group(0)}" for m in call.finditer(text) if m.group(1) in KEYS]
+    assert not offenders, offenders
+
+
+def test_configs_from_an_empty_arg_set_hold_the_table_defaults():
+    from deepmimic.env.imitation_env import EnvConfig
+    from deepmimic.learning.trainer import RunConfig
+    from deepmimic.util.arg_keys import KEYS
+    from deepmimic.util.arg_parser import ArgParser, resolve_path
+    args = ArgParser.from_argv(["--motion_file", "data/motions/humanoid3d_walk.txt"])
+    env = EnvConfig.from_args(args)
+    plain = EnvConfig(motion_file=env.motion_file)
+    assert env == dataclasses.replace(plain, char_file=resolve_path(plain.char_file), ctrl_file=resolve_path(plain.ctrl_file))
+    assert (env.world_scale, env.drift_term_dist, env.ref_root_state) == tuple(
+        KEYS[k].default for k in ("world_scale", "drift_term_dist", "ref_root_state"))
+    assert env.time_end_lim.time_min == env.time_lim.time_max == KEYS["time_end_lim_min"].default
+    assert RunConfig.from_args(ArgParser.from_argv([])) == RunConfig()
+    assert RunConfig().max_samples == math.inf and RunConfig().curve_episodes == KEYS["curve_episodes"].default
+    empty = ArgParser.from_argv([])
+    for key, spec in KEYS.items():  # get() on nothing is the table's value, typed
+        value = empty.get(key)
+        assert value == (list(spec.default) if isinstance(spec.default, tuple) else spec.default), key
