@@ -25,32 +25,29 @@ def atomic_write(path, write_fn, mode="wb"):
         raise
 
 
-def check_writable_dir(path, key):
-    """Create ``path`` if needed; a file in the way or a folder we cannot write is an error naming ``key``."""
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise DeepMimicError(f"--{key} is an existing file, not a folder", path)
-    try:
-        os.makedirs(path, exist_ok=True)
-    except OSError as e:
-        raise DeepMimicError(f"--{key} cannot be created: {e.strerror}", path)
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise DeepMimicError(f"--{key} is not writable", path)
-
-
-def check_writable_file(path, key):
-    """The folder of ``path`` can be created and written, and ``path`` is not a folder. Errors name the
-    path the user typed."""
-    if os.path.isdir(path):
-        raise DeepMimicError(f"--{key} names a folder, not a file", path)
-    folder = os.path.dirname(os.path.abspath(path))
+def _make_folder(folder, key, named, what):
+    """Create ``folder`` if needed and check that it can be written; errors name ``named`` (the path the
+    user typed) and call the folder ``what`` ("--key" itself, or "its folder")."""
     if os.path.exists(folder) and not os.path.isdir(folder):
-        raise DeepMimicError(f"--{key} cannot be created: {os.path.dirname(path)} is a file, not a folder", path)
+        raise DeepMimicError(f"--{key}: {what} is an existing file, not a folder", named)
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as e:
-        raise DeepMimicError(f"--{key} cannot be created: {e.strerror}", path)
+        raise DeepMimicError(f"--{key} cannot be created: {e.strerror}", named)
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise DeepMimicError(f"--{key} cannot be written: its folder is not writable", path)
+        raise DeepMimicError(f"--{key}: {what} is not writable", named)
+
+
+def check_writable_dir(path, key):
+    """Create ``path`` if needed; a file in the way or a folder we cannot write is an error naming ``key``."""
+    _make_folder(path, key, path, "the folder")
+
+
+def check_writable_file(path, key):
+    """The folder of ``path`` can be created and written, and ``path`` is not a folder."""
+    if os.path.isdir(path):
+        raise DeepMimicError(f"--{key} names a folder, not a file", path)
+    _make_folder(os.path.dirname(os.path.abspath(path)), key, path, "its folder")
 
 
 def check_new_file(path, key, overwrite=False, inputs=(), how="--overwrite true"):
