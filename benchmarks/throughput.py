@@ -32,11 +32,8 @@ from deepmimic.tools.upstream_oracle import FALL
 
 
 def make_policy():
-    from deepmimic.learning.nets import Actor
-    from deepmimic.learning.normalizer import Normalizer
-    actor = Actor("fc_2layers_1024units", Normalizer(197), Normalizer(36))
-    actor.load_state_dict(torch.load(os.path.join(ROOT, "data/policies/humanoid3d/humanoid3d_backflip_anet.pth"),
-                                     weights_only=True)["state_dict"])
+    from deepmimic.learning.model_io import load_actor
+    actor = load_actor(os.path.join(ROOT, "data/policies/humanoid3d/humanoid3d_backflip_anet.pth"))
 
     def act(states):
         with torch.no_grad():

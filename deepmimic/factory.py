@@ -11,9 +11,8 @@ from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
 from deepmimic.learning.agent_config import agent_config_from_data, load_agent_file
 from deepmimic.learning.ppo_agent import PPOAgent
 from deepmimic.learning.model_io import model_file
-from deepmimic.learning.trainer import RunConfig, Trainer
+from deepmimic.learning.trainer import RunConfig, Trainer, check_outputs
 from deepmimic.util import mpi_util
-from deepmimic.util.arg_keys import DEFAULT_AGENT_FILE
 from deepmimic.util.arg_parser import resolve_path
 from deepmimic.util.run_settings import env_args, write_run_folder
 
@@ -55,8 +54,11 @@ def make_trainer(args):
     torch.manual_seed(seed)
     if mpi_util.num_procs() > 1:
         torch.set_num_threads(1)
-    envs = build_envs(args, args.get("num_envs_per_proc"), seed)
     run = RunConfig.from_args(args)
+    if mpi_util.is_root():
+        check_outputs(run)  # before any work: a run already there is never replaced unasked
+    mpi_util.barrier()
+    envs = build_envs(args, args.get("num_envs_per_proc"), seed)
     trainer = Trainer(run, envs, build_agent(args, envs[0], seed), seed)
     if mpi_util.is_root() and run.output_path and run.train:
         write_run_folder(run.output_path, args, trainer.agent.cfg.source,

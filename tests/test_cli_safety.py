@@ -53,7 +53,7 @@ BAD_TRAIN = [  # (extra argv, words the one-line error must contain)
     (["--time_end_lim_min", "-1"], "--time_end_lim_min must be >= 0"),
     (["--train_agents", "maybe"], "--train_agents expects true or false"),
     (["--motion_file", "a", "b"], "--motion_file takes one value"),
-    (["--output_path", WALK_TRAIN], "--output_path: the folder is an existing file, not a folder"),
+    (["--output_path", WALK_TRAIN], "--output_path is an existing file, not a folder"),
     (["--output_path", "/proc/deepmimic_out"], "--output_path cannot be created"),
 ]
 BAD_AGENT = [

@@ -120,7 +120,7 @@ CASES = [
     ("plot-onto-existing", "plot", ["run_y/agent0_log.txt", "-o", "old.png"], 2, "--out already exists"),
     ("plot-onto-its-input", "plot", ["run_y/agent0_log.txt", "-o", "run_y/agent0_log.txt", "--overwrite"], 2,
      "unknown image format 'txt'"),
-    ("plot-under-a-file", "plot", ["run_y/agent0_log.txt", "-o", "a_file/c.png"], 2, "--out: its folder is an existing file"),
+    ("plot-under-a-file", "plot", ["run_y/agent0_log.txt", "-o", "a_file/c.png"], 2, "--out's folder is an existing file"),
     ("plot-binary-log", "plot", ["binary.txt", "-o", "b.png"], 2, "not a text file"),
     ("plot-empty-log", "plot", ["empty_log.txt", "-o", "e.png"], 2, "the file is empty"),
     ("plot-all-nan-log", "plot", ["nan_log.txt", "-o", "n.png"], 2, "no finite Train_Return or Test_Return"),

@@ -87,3 +87,23 @@ def check_sizes(data, path, state_size, action_size):
             + (f" and action size {data.get('action_size')}" if action_size is not None else "")
             + f", env has state size {state_size}" + (f" and action size {action_size}" if action_size is not None else ""),
             path)
+
+
+def load_net_state(net, data, path):
+    """A checkpoint's weights into ``net``; weights of another shape are one error naming the file."""
+    try:
+        net.load_state_dict(data["state_dict"])
+    except RuntimeError as e:
+        raise DeepMimicError(f"weights do not fit the network: {brief(e)}", path)
+
+
+def load_actor(path):
+    """The actor of an anet file (weights and normalizers), sized by the file: a policy to run outside
+    an agent (the upstream comparisons, the throughput benchmark)."""
+    from deepmimic.learning.nets import Actor
+    from deepmimic.learning.normalizer import Normalizer
+    data = load_checkpoint(path, "actor")
+    actor = Actor(data.get("net", "fc_2layers_1024units"), Normalizer(int(data["state_size"])),
+                  Normalizer(int(data["action_size"])))
+    load_net_state(actor, data, path)
+    return actor

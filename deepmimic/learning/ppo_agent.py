@@ -12,12 +12,12 @@ import numpy as np
 import torch
 
 from deepmimic.env.base_env import Terminate
-from deepmimic.learning.model_io import check_sizes, load_checkpoint, model_paths, save_actor_critic
+from deepmimic.learning.model_io import check_sizes, load_checkpoint, load_net_state, model_paths, save_actor_critic
 from deepmimic.learning.nets import Actor, Critic, weight_decay_loss
 from deepmimic.learning.normalizer import Normalizer
 from deepmimic.learning.returns import td_lambda_returns
 from deepmimic.util import mpi_util
-from deepmimic.util.errors import DeepMimicError, brief
+from deepmimic.util.errors import DeepMimicError
 
 class NonFiniteError(RuntimeError):
     """A loss, gradient or parameter became NaN/inf during an update."""
@@ -270,13 +270,6 @@ def make_optimizer(cfg, net, prefix):
     if cfg.optimizer == "Adam":
         return torch.optim.Adam(net.parameters(), lr=lr)
     return torch.optim.SGD(net.parameters(), lr=lr, momentum=getattr(cfg, f"{prefix}_momentum"))
-
-
-def load_net_state(net, data, path):
-    try:
-        net.load_state_dict(data["state_dict"])
-    except RuntimeError as e:
-        raise DeepMimicError(f"weights do not fit the network: {brief(e)}", path)
 
 
 def gaussian_logp(delta, sigma):

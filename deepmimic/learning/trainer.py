@@ -89,16 +89,21 @@ class Trainer:
     """Collect -> update -> log -> checkpoint -> test, over ``envs`` (one MPI rank's) with ``agent``."""
 
     def __init__(self, run, envs, agent, seed):
-        """``run``: a ``RunConfig``; ``envs``: this rank's envs; ``agent``: the (possibly resumed) agent."""
+        """``run``: a ``RunConfig`` (its outputs already checked: ``check_outputs``); ``envs``: this rank's
+        envs; ``agent``: the (possibly resumed) agent. Nothing is read or written before ``train``."""
         self.run, self.envs, self.agent, self.seed = run, envs, agent, seed
         self.cfg = self.agent.cfg
         self.output_path, self.int_output_path = run.output_path, run.int_output_path
-        if mpi_util.is_root():
-            check_outputs(run)
-        mpi_util.barrier()
         self.max_samples, self.max_iters = run.max_samples, run.max_iters
         self.test_iters = run.int_output_iters or self.cfg.int_output_iters
         self.int_save_iters = run.int_save_iters or self.test_iters
+        self.stop = StopRequest()  # installed by the caller (DeepMimic_Optimizer) around train()
+        self.timer = PhaseTimer()
+        self.stopped = False
+
+    def open_outputs(self):
+        """The log (a resumed run's rows kept), TensorBoard, the learning curve: the first step of ``train``."""
+        run = self.run
         self.logger = TabularLogger(os.path.join(self.output_path, "agent0_log.txt")
                                     if self.output_path and mpi_util.is_root() else None)
         self.wall_offset = 0.0  # hours already spent by the run being resumed
@@ -112,9 +117,6 @@ class Trainer:
         self.avg_test_return = self.logger.last_value("Test_Return", 0.0) if run.resume_from else 0.0
         self.avg_test_return = mpi_util.bcast_object(self.avg_test_return)
         self._init_curve()
-        self.stop = StopRequest()  # installed by the caller (DeepMimic_Optimizer) around train()
-        self.timer = PhaseTimer()
-        self.stopped = False
         for env in self.envs:
             env.set_sample_count(self.agent.total_samples)
 
@@ -193,6 +195,7 @@ class Trainer:
     # ----- main loop: collect -> update -> log -> checkpoint -> test ----------------------------
     def train(self):
         agent = self.agent
+        self.open_outputs()
         self.start = time.time()
         self.start_samples = agent.total_samples
         timer = self.timer

@@ -75,20 +75,15 @@ def load_policy(name):
     """A shipped policy (``data/policies/humanoid3d/humanoid3d_<name>_anet.pth``), or any anet file when
     ``name`` ends in .pth, as ``act(state) -> action``."""
     import torch
-    from deepmimic.learning.model_io import load_checkpoint
-    from deepmimic.learning.nets import Actor
-    from deepmimic.learning.normalizer import Normalizer
+    from deepmimic.learning.model_io import load_actor
     from deepmimic import PACKAGE_ROOT
     path = name if name.endswith(".pth") else os.path.join(PACKAGE_ROOT, f"data/policies/humanoid3d/humanoid3d_{name}_anet.pth")
-    data = load_checkpoint(path, "actor")
-    actor = Actor(data.get("net", "fc_2layers_1024units"), Normalizer(int(data["state_size"])),
-                  Normalizer(int(data["action_size"])))
-    actor.load_state_dict(data["state_dict"])
+    actor = load_actor(path)
 
     def act(s):
         with torch.no_grad():
             return actor(torch.as_tensor(s, dtype=torch.float32)[None]).double().numpy()[0]
-    act.state_size = int(data["state_size"])
+    act.state_size = actor.s_norm.size
     return act
 
 

@@ -27,27 +27,27 @@ def atomic_write(path, write_fn, mode="wb"):
 
 def _make_folder(folder, key, named, what):
     """Create ``folder`` if needed and check that it can be written; errors name ``named`` (the path the
-    user typed) and call the folder ``what`` ("--key" itself, or "its folder")."""
+    user typed) and call the folder ``what`` ("--key" itself, or "--key's folder")."""
     if os.path.exists(folder) and not os.path.isdir(folder):
-        raise DeepMimicError(f"--{key}: {what} is an existing file, not a folder", named)
+        raise DeepMimicError(f"{what} is an existing file, not a folder", named)
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as e:
         raise DeepMimicError(f"--{key} cannot be created: {e.strerror}", named)
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise DeepMimicError(f"--{key}: {what} is not writable", named)
+        raise DeepMimicError(f"{what} is not writable", named)
 
 
 def check_writable_dir(path, key):
     """Create ``path`` if needed; a file in the way or a folder we cannot write is an error naming ``key``."""
-    _make_folder(path, key, path, "the folder")
+    _make_folder(path, key, path, f"--{key}")
 
 
 def check_writable_file(path, key):
     """The folder of ``path`` can be created and written, and ``path`` is not a folder."""
     if os.path.isdir(path):
         raise DeepMimicError(f"--{key} names a folder, not a file", path)
-    _make_folder(os.path.dirname(os.path.abspath(path)), key, path, "its folder")
+    _make_folder(os.path.dirname(os.path.abspath(path)), key, path, f"--{key}'s folder")
 
 
 def check_new_file(path, key, overwrite=False, inputs=(), how="--overwrite true"):
