@@ -153,3 +153,20 @@ def test_no_function_in_the_package_is_longer_than_60_lines():
             for n in ast.walk(ast.parse(p.read_text()))
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno - n.lineno + 1 > 60]
     assert not long, long
+
+
+def test_cyclic_minibatches_wrap_and_reshuffle():
+    """Fixed-size minibatches walk the shuffled order and wrap; the actor's order reshuffles at a wrap."""
+    from deepmimic.learning.minibatches import CyclicMinibatches
+    rows = CyclicMinibatches(5, 3, np.random.default_rng(0))
+    rows.new_epoch()
+    first = rows.order.copy()
+    a, b = rows.next(), rows.next()
+    assert list(a) == list(first[:3]) and list(b) == [first[3], first[4], first[0]]  # wrapped, same order
+    actor = CyclicMinibatches(5, 3, np.random.default_rng(0), reshuffle_on_wrap=True)
+    actor.new_epoch()
+    actor.next()
+    before = actor.order.copy()
+    wrapped = actor.next()
+    assert list(wrapped) == [before[3], before[4], before[0]] and sorted(actor.order) == list(range(5))
+    assert list(actor.order) != list(before)  # reshuffled after the wrap (seed 0 gives another order)

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from deepmimic.env.base_env import Terminate
+from deepmimic.learning.minibatches import CyclicMinibatches
 from deepmimic.learning.model_io import check_sizes, load_checkpoint, load_net_state, model_paths, save_actor_critic
 from deepmimic.learning.nets import Actor, Critic, weight_decay_loss
 from deepmimic.learning.normalizer import Normalizer
@@ -185,36 +186,33 @@ class PPOAgent:
         return all(torch.isfinite(p).all() for net in (self.actor, self.critic) for p in net.parameters())
 
     def _train(self, batch):
+        """Epochs -> minibatches -> one step of critic and actor (``_step``), as DeepMimic: every rank
+        takes ``MiniBatchSize / ranks`` rows per minibatch, as many minibatches as cover the global batch."""
         d = self.compute_targets(batch)
         states = torch.as_tensor(d["all_states"], dtype=torch.float32)
         actions = torch.as_tensor(d["actions"], dtype=torch.float32)
         logps = torch.as_tensor(d["logps"], dtype=torch.float32)
         tar_vals = torch.as_tensor(d["tar_vals"], dtype=torch.float32)
         adv = torch.as_tensor(d["adv"], dtype=torch.float32)
-        valid = np.arange(len(d["rewards"]))
-        exp_idx = d["exp_idx"]
-        exp_pos = np.arange(len(exp_idx))
+        state_idx, exp_idx = d["state_idx"], d["exp_idx"]
         procs = mpi_util.num_procs()
         local_mb = max(int(math.ceil(self.cfg.mini_batch_size / procs)), 1)
-        global_valid = mpi_util.allreduce_sum(float(len(valid)))
-        mini_batches = int(math.ceil(global_valid / (local_mb * procs)))
+        mini_batches = int(math.ceil(mpi_util.allreduce_sum(float(len(state_idx))) / (local_mb * procs)))
+        critic_rows = CyclicMinibatches(len(state_idx), local_mb, self.rng)  # every step trains the critic
+        actor_rows = CyclicMinibatches(len(exp_idx), local_mb, self.rng, reshuffle_on_wrap=True)  # explored steps
         sums = torch.zeros(3, dtype=torch.float64)  # critic loss, |actor loss|, clip fraction: read after the loop
         for _ in range(self.cfg.epochs):
-            self.rng.shuffle(valid)
-            self.rng.shuffle(exp_pos)
-            for b in range(mini_batches):
-                idx = np.arange(b * local_mb, (b + 1) * local_mb)
-                cb = valid[idx % len(valid)]
-                ab = exp_pos[idx % len(exp_pos)]
-                loss = self.critic_loss(states[d["state_idx"][cb]], tar_vals[cb])
-                steps = exp_idx[ab]
-                aloss, cf = self.actor_loss(states[d["state_idx"][steps]], actions[steps], logps[steps], adv[ab])
-                self._step(loss, aloss)
-                sums += torch.stack([loss.detach(), aloss.detach().abs(), cf]).double()
-                if idx[-1] % len(exp_pos) < idx[0] % len(exp_pos) or idx[-1] % len(exp_pos) == len(exp_pos) - 1:
-                    self.rng.shuffle(exp_pos)
-        n = max(mini_batches * self.cfg.epochs, 1)
-        c_loss, a_loss, clip_frac = mpi_util.allreduce_mean(sums.numpy() / n)
+            critic_rows.new_epoch()
+            actor_rows.new_epoch()
+            for _ in range(mini_batches):
+                c = critic_rows.next()
+                critic_loss = self.critic_loss(states[state_idx[c]], tar_vals[c])
+                a = actor_rows.next()
+                steps = exp_idx[a]
+                actor_loss, clip_frac = self.actor_loss(states[state_idx[steps]], actions[steps], logps[steps], adv[a])
+                self._step(critic_loss, actor_loss)
+                sums += torch.stack([critic_loss.detach(), actor_loss.detach().abs(), clip_frac]).double()
+        c_loss, a_loss, clip_frac = mpi_util.allreduce_mean(sums.numpy() / max(mini_batches * self.cfg.epochs, 1))
         return {"Critic_Loss": c_loss, "Critic_Stepsize": self.critic_opt.param_groups[0]["lr"],
                 "Actor_Loss": a_loss, "Actor_Stepsize": self.actor_opt.param_groups[0]["lr"],
                 "Clip_Frac": clip_frac, "Adv_Mean": d["adv_mean"], "Adv_Std": d["adv_std"]}
