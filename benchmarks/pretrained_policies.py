@@ -19,7 +19,7 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-from deepmimic.tools.upstream_oracle import FALL, load_policy, make_env_for_policy, run_ours, run_upstream
+from upstream_oracle import FALL, load_policy, make_env_for_policy, run_ours, run_upstream
 
 
 def main():
@@ -31,7 +31,7 @@ def main():
     p.add_argument("--clip", default="walk", help="skill whose clip .pth files play (default walk)")
     a = p.parse_args()
     from deepmimic.learning.learning_curve import start_times
-    from deepmimic.tools.upstream_oracle import make_upstream_env
+    from upstream_oracle import make_upstream_env
     for name in a.skills:
         act, skill = load_policy(name), a.clip if name.endswith(".pth") else name.split("_")[0]
         with contextlib.redirect_stderr(io.StringIO()):

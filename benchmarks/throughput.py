@@ -28,7 +28,7 @@ import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-from deepmimic.tools.upstream_oracle import FALL
+from upstream_oracle import FALL
 
 
 def make_policy():
@@ -60,7 +60,7 @@ def bench_raw(skill, steps):
 
 def bench_upstream(skill, steps, act):
     """Upstream's training loop (testrl.update_world + RLWorld + RLAgent) minus the TF graph."""
-    from deepmimic.tools.upstream_oracle import make_upstream_env
+    from upstream_oracle import make_upstream_env
     env = make_upstream_env(skill, FALL)
     with contextlib.redirect_stdout(io.StringIO()):
         env.reset()

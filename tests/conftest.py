@@ -2,8 +2,12 @@ import os
 
 import pytest
 
+import sys
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-from deepmimic.tools.upstream_oracle import FALL  # noqa: F401  (shared with the tests and benchmarks)
+# The upstream port as test oracle lives with the benchmarks (it is not part of the package); tests share it.
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+from upstream_oracle import FALL  # noqa: E402,F401
 
 SMALL_AGENT = open(os.path.join(ROOT, "tests", "data", "agent_small.txt")).read()  # also read by benchmarks/golden_log_spread.py
 

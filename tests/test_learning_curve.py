@@ -173,7 +173,7 @@ def test_agent_file_chooses_the_optimizer(tmp_path):
 @pytest.mark.parametrize("anet", sorted(glob.glob(os.path.join(ROOT, "data/policies/humanoid3d/*_anet.pth"))),
                          ids=os.path.basename)
 def test_every_shipped_policy_loads_and_acts(anet):
-    from deepmimic.tools.upstream_oracle import load_policy, make_env_for_policy
+    from upstream_oracle import load_policy, make_env_for_policy
     assert os.path.isfile(anet.replace("_anet.pth", "_cnet.pth"))
     act = load_policy(anet)
     env = make_env_for_policy(act, os.path.basename(anet).split("_")[1])

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 from conftest import FALL, make_env
-from deepmimic.tools.upstream_oracle import make_upstream_env, upstream_reset_at
+from upstream_oracle import make_upstream_env, upstream_reset_at
 
 # Upstream computes states with PyBullet's single-precision math utilities (about 1e-7 relative to
 # each 3-vector it rotates), so entries are compared at 1e-5 absolute, scaled by the size of their

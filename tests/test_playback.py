@@ -10,7 +10,7 @@ from conftest import FALL, ROOT, make_env
 from PIL import Image
 
 from deepmimic.tools.tf_checkpoint import convert, read_tf_checkpoint
-from deepmimic.tools.upstream_oracle import make_upstream_env, upstream_root
+from upstream_oracle import make_upstream_env, upstream_root
 
 
 def test_render_shows_the_character():
@@ -95,7 +95,7 @@ def test_tf_checkpoint_garbage_is_reported(tmp_path):
 def test_pretrained_policy_matches_upstream_env(skill):
     """Same converted policy, same start times: our env's returns are within 10% of upstream's.
     (benchmarks/pretrained_policies.py runs the full 20-episode comparison.)"""
-    from deepmimic.tools.upstream_oracle import load_policy, run_ours, run_upstream
+    from upstream_oracle import load_policy, run_ours, run_upstream
     act = load_policy(skill)
     ours, up = make_env(skill), make_upstream_env(skill, FALL)
     starts = np.random.default_rng(11).uniform(0, ours.motion.cycle_time, size=2)
@@ -119,7 +119,7 @@ def test_gui_playback_on_a_virtual_display():
 
 def test_a_training_checkpoint_with_the_reference_root_state_plays():
     """The benchmark's policy loader sizes the actor from the file (202-d states with --ref_root_state)."""
-    from deepmimic.tools.upstream_oracle import load_policy, make_env_for_policy, run_ours
+    from upstream_oracle import load_policy, make_env_for_policy, run_ours
     act = load_policy(os.path.join(ROOT, "benchmarks/results/checkpoints/walk_fast_lr3_anet.pth"))
     assert act.state_size == 202
     env = make_env_for_policy(act, "walk")

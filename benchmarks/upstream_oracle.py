@@ -75,7 +75,7 @@ def load_policy(name):
     """A shipped policy (``data/policies/humanoid3d/humanoid3d_<name>_anet.pth``), or any anet file when
     ``name`` ends in .pth, as ``act(state) -> action``."""
     import torch
-    from deepmimic.learning.model_io import load_actor
+    from deepmimic.learning.model_io import load_actor, load_checkpoint
     from deepmimic import PACKAGE_ROOT
     path = name if name.endswith(".pth") else os.path.join(PACKAGE_ROOT, f"data/policies/humanoid3d/humanoid3d_{name}_anet.pth")
     actor = load_actor(path)
@@ -84,19 +84,28 @@ def load_policy(name):
         with torch.no_grad():
             return actor(torch.as_tensor(s, dtype=torch.float32)[None]).double().numpy()[0]
     act.state_size = actor.s_norm.size
+    act.env_args = load_checkpoint(path, "actor").get("env_args")  # format 2: the settings it was trained with
     return act
 
 
 def make_env_for_policy(act, skill, seed=0):
-    """Our env on ``skill``'s clip with the state ``act`` was trained on: its state size tells whether
-    it sees the reference root (``--ref_root_state``, +5) and the upcoming pose (``--ref_pose_state``, +36)."""
+    """Our env on ``skill``'s clip with the state ``act`` was trained on. A policy file of format 2 carries
+    its env settings (``act.env_args``); for older files the state size tells whether it sees the
+    reference root (``--ref_root_state``, +5) and the upcoming pose (``--ref_pose_state``, +36)."""
     from deepmimic import PACKAGE_ROOT
     from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
     from deepmimic.env.observation import REF_ROOT_SIZE
+    from deepmimic.util.arg_parser import ArgParser
+    motion = os.path.join(PACKAGE_ROOT, "data", f"motions/humanoid3d_{skill}.txt")
+    if act.env_args:
+        args = ArgParser.from_argv(["--motion_file", motion])
+        for key, values in act.env_args.items():
+            if key != "motion_file":
+                args.set(key, values)
+        return ImitationEnv(EnvConfig.from_args(args), seed=seed)
     extra = act.state_size - 197
     data = os.path.join(PACKAGE_ROOT, "data")
-    cfg = EnvConfig(motion_file=os.path.join(data, f"motions/humanoid3d_{skill}.txt"),
-                    char_file=os.path.join(data, "characters/humanoid3d.txt"),
+    cfg = EnvConfig(motion_file=motion, char_file=os.path.join(data, "characters/humanoid3d.txt"),
                     ctrl_file=os.path.join(data, "controllers/humanoid3d_ctrl.txt"), fall_contact_bodies=FALL,
                     ref_root_state=extra in (REF_ROOT_SIZE, REF_ROOT_SIZE + 36), ref_pose_state=extra in (36, REF_ROOT_SIZE + 36))
     return ImitationEnv(cfg, seed=seed)
