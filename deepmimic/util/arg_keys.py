@@ -36,6 +36,8 @@ class Key:
 
 
 _POS = 1e-12  # "positive" lower bound for floats
+TRUE_WORDS = ("true", "1", "yes")    # what a bool key accepts (any case)
+FALSE_WORDS = ("false", "0", "no")
 DEFAULT_AGENT_FILE = "data/agents/ct_agent_humanoid_ppo_fast.txt"
 
 #: Other names users know a key by (DeepMimic's, the PyTorch port's): read as the key they stand for.
@@ -124,7 +126,7 @@ def check_key(key, values, source):
         raise DeepMimicError(f"--{key} takes one value, got {len(values)}", source)
     if spec.choices and values and values[0] not in spec.choices:
         raise DeepMimicError(f"--{key} must be {' or '.join(spec.choices)}, got {values[0]}", source)
-    if spec.kind == "bool" and values and values[0].lower() not in ("true", "false", "1", "0", "yes", "no"):
+    if spec.kind == "bool" and values and values[0].lower() not in TRUE_WORDS + FALSE_WORDS:
         raise DeepMimicError(f"--{key} expects true or false, got {values[0]}", source)
     if spec.kind in ("int", "ints", "float", "count"):
         conv = int if spec.kind in ("int", "ints") else float

@@ -9,11 +9,9 @@ import os
 import shlex
 
 from deepmimic import PACKAGE_ROOT
-from deepmimic.util.arg_keys import ALIASES, KEYS, check_key
+from deepmimic.util.arg_keys import ALIASES, FALSE_WORDS, KEYS, TRUE_WORDS, check_key
 from deepmimic.util.errors import DeepMimicError
 
-_TRUE = ("true", "1", "yes")
-_FALSE = ("false", "0", "no")
 
 
 #: Folder names of the PyTorch port's data layout that ours spells differently.
@@ -168,9 +166,9 @@ class ArgParser:
 
     def parse_bools(self, key, default=None):
         def conv(v):
-            if v.lower() in _TRUE:
+            if v.lower() in TRUE_WORDS:
                 return True
-            if v.lower() in _FALSE:
+            if v.lower() in FALSE_WORDS:
                 return False
             raise ValueError(v)
         return self._convert(key, conv, "true/false") if key in self._table else list(default or [])

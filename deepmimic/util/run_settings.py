@@ -9,7 +9,7 @@ that shapes the state is one clear error instead of a size mismatch.
 import json
 import os
 
-from deepmimic.util.arg_keys import KEYS
+from deepmimic.util.arg_keys import KEYS, TRUE_WORDS
 from deepmimic.util.arg_parser import resolve_path
 from deepmimic.util.errors import DeepMimicError
 from deepmimic.util.file_io import atomic_write
@@ -27,7 +27,7 @@ def env_args(args):
 
 def _same(key, a, b):
     if KEYS[key].kind == "bool":
-        return [v.lower() in ("true", "1", "yes") for v in a] == [v.lower() in ("true", "1", "yes") for v in b]
+        return [v.lower() in TRUE_WORDS for v in a] == [v.lower() in TRUE_WORDS for v in b]
     if key == "character_files":
         return [os.path.realpath(resolve_path(v)) for v in a] == [os.path.realpath(resolve_path(v)) for v in b]
     return a == b
