@@ -257,3 +257,24 @@ def test_ref_pose_state_shows_the_pose_one_control_step_ahead():
     unit = nxt.sph_rot / np.linalg.norm(nxt.sph_rot, axis=1, keepdims=True)
     assert np.allclose(np.abs(np.sum(q * unit, axis=1)), 1.0) and np.allclose(s[234:], nxt.rev_angle)
     assert len(env.build_state_offset()) == len(env.build_state_norm_groups()) == env.state_size
+
+
+def test_an_episode_of_a_clip_that_does_not_loop_ends_with_the_clip():
+    """Kick, punch and the getups (Loop none): an episode is the rest of the clip, a time-out, not 20 s of
+    standing after it (as DeepMimic)."""
+    from conftest import make_env
+    from deepmimic.env.base_env import Mode, Terminate
+    env = make_env("kick", fall=[])
+    env.set_mode(Mode.TEST)
+    assert not env.motion.loop
+    env.reset(start_time=0.5)
+    steps, done = 0, False
+    while not done:
+        _, _, done, term = env.step(env.reference_action(env.t + env.control_step()))
+        steps += 1
+    assert term == Terminate.NULL and steps == round((env.motion.cycle_time - 0.5) * 30)
+    walk = make_env("walk", fall=[])
+    walk.set_mode(Mode.TEST)
+    walk.reset(start_time=walk.motion.cycle_time - 0.1)
+    for _ in range(10):  # a looping clip goes on past its end
+        assert not walk.step(walk.reference_action(walk.t + walk.control_step()))[2]
