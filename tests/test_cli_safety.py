@@ -122,7 +122,7 @@ def test_bad_playback_input_is_one_line_and_exit_2(capsys, extra, words):
 def test_help_lists_every_key_and_the_skills(capsys, script, group):
     from deepmimic.util.arg_keys import KEYS
     code, out, _ = _cli(capsys, script, ["--help"])
-    assert code == 0 and group in out and "env:" in out and "train: args/train_humanoid3d_<skill>_args.txt" in out
+    assert code == 0 and group in out and "env:" in out and "train (the recipe): args/train_humanoid3d_<skill>_args.txt" in out and "_deepmimic_args.txt for backflip" in out
     assert "walk" in out and "backflip" in out
     shown = [k for k in KEYS if f"--{k} " in out]
     assert "drift_term_dist" in shown and "motion_file" in shown

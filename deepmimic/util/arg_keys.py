@@ -150,14 +150,19 @@ def _range_text(spec):
 
 
 def list_arg_files():
-    """The shipped arg files, as 'train: walk, run, ...' lines."""
+    """The shipped arg files, as 'train: walk, run, ...' lines (the recipe, DeepMimic's, playing)."""
     import os
     from deepmimic import PACKAGE_ROOT
     names = sorted(os.listdir(os.path.join(PACKAGE_ROOT, "args"))) if os.path.isdir(os.path.join(PACKAGE_ROOT, "args")) else []
     lines = []
-    for kind in ("train", "run"):
-        skills = [n[len(kind) + 12:-9] for n in names if n.startswith(f"{kind}_humanoid3d_") and n.endswith("_args.txt")]
-        lines.append(f"  {kind}: args/{kind}_humanoid3d_<skill>_args.txt for " + ", ".join(skills))
+    for kind, pattern, what in (("train", "train_humanoid3d_<skill>_args.txt", "the recipe"),
+                                ("train", "train_humanoid3d_<skill>_deepmimic_args.txt", "DeepMimic's configuration"),
+                                ("run", "run_humanoid3d_<skill>_args.txt", "play")):
+        head, tail = pattern.split("<skill>")
+        skills = [n[len(head):-len(tail)] for n in names if n.startswith(head) and n.endswith(tail)]
+        if tail == "_args.txt":  # the recipe's pattern also matches the _deepmimic_ files
+            skills = [k for k in skills if not k.endswith("_deepmimic")]
+        lines.append(f"  {kind} ({what}): args/{pattern} for " + ", ".join(skills))
     return lines
 
 
