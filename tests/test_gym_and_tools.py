@@ -146,3 +146,19 @@ def test_every_skill_arg_file_builds_and_steps(kind):
         assert s.shape == (env.state_size,) and env.state_size in (197, 202)
         assert np.all(np.isfinite(s)) and 0.0 <= r <= 1.0
         env.close()
+
+
+def test_gym_env_builds_the_observation_a_policy_file_was_trained_with(tmp_path):
+    import gymnasium as gym
+    from deepmimic.util.errors import DeepMimicError
+    recipe = tmp_path / "recipe_anet.pth"
+    torch.save({"kind": "actor", "format_version": 2, "env_args": {"ref_root_state": ["true"]}}, recipe)
+    env = gym.make("deepmimic/HumanoidDeepMimicRun-v0", policy_file=str(recipe))
+    assert env.reset(seed=0)[0].shape == (202,)
+    env.close()
+    old = os.path.join(ROOT, "data/policies/humanoid3d/humanoid3d_jump_anet.pth")  # format 1: DeepMimic's state
+    env = gym.make("deepmimic/HumanoidDeepMimicRun-v0", policy_file=old, ref_root_state=True)
+    assert env.reset(seed=0)[0].shape == (197,)
+    env.close()
+    with pytest.raises(DeepMimicError, match="policy file not found"):
+        gym.make("deepmimic/HumanoidDeepMimicRun-v0", policy_file=str(tmp_path / "missing.pth"))

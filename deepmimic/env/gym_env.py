@@ -6,7 +6,9 @@
 ``terminated`` means a fall (a fall-contact body touched the ground); ``truncated`` means the
 episode time limit (``--time_end_lim_max`` of the run arg file, 20 s) was reached. Observations are
 DeepMimic's 197-d state whatever the run arg file's policy needs; ``ref_root_state=True`` (a
-``gym.make`` keyword) appends the reference root as the fast recipe's policies expect (202-d).
+``gym.make`` keyword) appends the reference root as the recipe's policies expect (202-d), and
+``policy_file=".../agent0_model_anet.pth"`` builds the observation that policy was trained with (the
+settings a policy file of this package carries).
 """
 import dataclasses
 import os
@@ -17,17 +19,25 @@ from gymnasium import spaces
 
 from deepmimic import PACKAGE_ROOT
 from deepmimic.env.imitation_env import EnvConfig, ImitationEnv, Mode, Terminate
+from deepmimic.util.arg_keys import KEYS
 from deepmimic.util.arg_parser import ArgParser
+from deepmimic.util.run_settings import STATE_KEYS, saved_env_args
 
 class DeepMimicGymEnv(gym.Env):
     metadata = {"render_modes": ["rgb_array"], "render_fps": 30}
 
-    def __init__(self, skill="walk", arg_file=None, render_mode=None, width=320, height=240, ref_root_state=False):
+    def __init__(self, skill="walk", arg_file=None, render_mode=None, width=320, height=240, ref_root_state=False,
+                 policy_file=None):
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"unsupported render_mode {render_mode!r}; use 'rgb_array'")
         arg_file = arg_file or os.path.join(PACKAGE_ROOT, "args", f"run_humanoid3d_{skill}_args.txt")
         args = ArgParser.from_argv(["--arg_file", arg_file])
         cfg = dataclasses.replace(EnvConfig.from_args(args), ref_root_state=ref_root_state, ref_pose_state=False)
+        if policy_file:  # the policy's own state settings (and char), the skill's clip
+            saved = saved_env_args(policy_file)
+            for key in STATE_KEYS:
+                args.set(key, saved.get(key, KEYS[key].default))
+            cfg = EnvConfig.from_args(args)
         self.sim = ImitationEnv(cfg, seed=None, show_reference=render_mode is not None)
         self.sim.set_mode(Mode.TEST)
         self.render_mode, self.width, self.height = render_mode, width, height

@@ -75,3 +75,17 @@ def write_run_folder(output_path, args, agent_data, used=None):
 
 def _quote(value):
     return json.dumps(value) if (not value or any(c in value for c in " \t#'\"")) else value
+
+
+def saved_env_args(policy_file):
+    """The env settings a policy file (format 2) was trained with; {} for older files. For the env side
+    (gymnasium), which must not depend on the learner's model loader."""
+    import torch
+    from deepmimic.util.errors import brief
+    if not os.path.isfile(policy_file):
+        raise DeepMimicError("policy file not found", policy_file)
+    try:
+        data = torch.load(policy_file, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch raises many types for corrupt or foreign files
+        raise DeepMimicError(f"not a readable policy file ({brief(e)})", policy_file)
+    return data.get("env_args", {}) if isinstance(data, dict) else {}
