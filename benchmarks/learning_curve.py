@@ -38,6 +38,8 @@ CONFIGS = {
                    {"Optimizer": "Adam", "ActorStepsize": 2e-5, "CriticStepsize": 1e-4, "Epochs": 2},
                    "drift + Adam (actor 2e-5, critic 1e-4), 2 epochs per batch"),
     "recipe": ([], {}, "the recipe: args/train_humanoid3d_<skill>_args.txt as it is (actor step 3e-5 from the start)"),
+    "recipe_pose05": (["--pose_term_dist", "0.5"], {}, "the recipe + pose termination: a training episode fails once any body is 0.5 m from the reference"),
+    "recipe_tar": (["--ref_pose_state", "true"], {}, "the recipe + the reference pose one control step ahead in the state (MimicKit's target observation)"),
     "fast": (["--agent_files", "data/agents/ct_agent_humanoid_ppo_fast.txt"], {"ActorStepsize": 1e-5},
              "the first recipe: actor step 1e-5"),
     "fast_lr3": (["--agent_files", "data/agents/ct_agent_humanoid_ppo_fast.txt"], {"ActorStepsize": 3e-5},
@@ -68,7 +70,7 @@ def write_agent_file(base, overrides, path):
 
 def recipe_or_deepmimic(config):
     """The arg file a configuration starts from: the recipe's (``train_..._args.txt``) or DeepMimic's."""
-    return "" if config == "recipe" or config.startswith("fast") else "_deepmimic"
+    return "" if config.startswith(("recipe", "fast")) else "_deepmimic"
 
 
 def train_command(a, out):

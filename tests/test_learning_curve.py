@@ -278,3 +278,24 @@ def test_an_episode_of_a_clip_that_does_not_loop_ends_with_the_clip():
     walk.reset(start_time=walk.motion.cycle_time - 0.1)
     for _ in range(10):  # a looping clip goes on past its end
         assert not walk.step(walk.reference_action(walk.t + walk.control_step()))[2]
+
+
+def test_pose_termination_ends_training_episodes_only():
+    """--pose_term_dist D: a training episode fails once any body is farther than D from the reference
+    body; test episodes end only by falls, time and the clip's end."""
+    from conftest import make_env
+    from deepmimic.env.base_env import Mode, Terminate
+    env = make_env("walk", fall=[])
+    env.cfg.pose_term_dist = 1e-4  # tighter than any tracking: the first step ends it
+    env.reset(start_time=0.2)
+    _, _, done, term = env.step(env.reference_action(env.t + env.control_step()))
+    assert done and term == Terminate.FAIL and env.pose_dev_sq > 1e-8
+    env.set_mode(Mode.TEST)
+    env.reset(start_time=0.2)
+    assert not env.step(env.reference_action(env.t + env.control_step()))[2]
+    env.set_mode(Mode.TRAIN)
+    env.cfg.pose_term_dist = 1.0  # following the clip stays within 1 m
+    env.reset(start_time=0.2)
+    for _ in range(10):
+        assert not env.step(env.reference_action(env.t + env.control_step()))[2]
+    assert 0 < env.pose_dev_sq < 1.0

@@ -59,6 +59,10 @@ class EnvConfig:
     #: positions, so a drifting character earns little; ending such episodes early spends samples
     #: where they teach (MimicKit does similar).
     drift_term_dist: float = _default("drift_term_dist")
+    #: End a training episode as a failure once any body is farther than this (m) from the same body of
+    #: the reference pose (0: off). MimicKit ends at 1 m, ProtoMotions at 0.25-0.5 m: a character that
+    #: slowly topples is stopped before the fall, where the samples still teach.
+    pose_term_dist: float = _default("pose_term_dist")
     #: Append the reference root to the state: its position relative to the character's root and
     #: the heading difference (cos, sin), in the character's heading frame. DeepMimic's state is
     #: root-relative, so a policy cannot see (or correct) global drift, which the reward punishes.
@@ -94,7 +98,8 @@ class EnvConfig:
                    time_lim=beg, time_end_lim=end,
                    anneal_samples=args.get("anneal_samples"),
                    ref_joint_vel_reward=args.get("ref_joint_vel_reward"),
-                   drift_term_dist=args.get("drift_term_dist"), ref_root_state=args.get("ref_root_state"),
+                   drift_term_dist=args.get("drift_term_dist"), pose_term_dist=args.get("pose_term_dist"),
+                   ref_root_state=args.get("ref_root_state"),
                    ref_pose_state=args.get("ref_pose_state"))
 
 
@@ -234,6 +239,7 @@ class ImitationEnv:
         self.t = self.start_time = float(start_time)
         self.time_limit = self.timer.sample(self.rng, self.mode)
         self.root_drift_sq = 0.0  # squared root distance to the reference, updated by the reward
+        self.pose_dev_sq = 0.0    # largest squared body distance to the reference (with --pose_term_dist)
         self._set_body_pose(self.body, self.motion.reference(self.t), with_velocity=True)
         if self.show_body is not None:
             self._sync_show_body()
@@ -322,7 +328,8 @@ class ImitationEnv:
         at the time limit or at the end of a clip that does not loop, else None. Drift is read from the
         last reward computation. Test episodes end only by falls, time and the clip's end, so test
         returns compare across configurations."""
-        drifted = self.mode == Mode.TRAIN and self.root_drift_sq > self.cfg.drift_term_dist ** 2 > 0
+        drifted = self.mode == Mode.TRAIN and (self.root_drift_sq > self.cfg.drift_term_dist ** 2 > 0
+                                               or self.pose_dev_sq > self.cfg.pose_term_dist ** 2 > 0)
         if self.has_fallen() or drifted:
             return Terminate.FAIL
         if self.t - self.start_time >= self.time_limit - 0.5 * self.timestep:  # t accumulates rounding
@@ -363,12 +370,12 @@ class ImitationEnv:
         sim = self._sim_arrays()
         if len(self.motions) == 1:
             return imitation_reward(self.tracking_state(sim=sim), self.joint_weights)
-        best, drift = None, 0.0
+        best, drift, dev = None, 0.0, 0.0
         for motion in self.motions.clips:
             terms = imitation_reward(self.tracking_state(motion, sim), self.joint_weights)
             if best is None or terms["reward"] > best["reward"]:
-                best, drift = terms, self.root_drift_sq
-        self.root_drift_sq = drift
+                best, drift, dev = terms, self.root_drift_sq, self.pose_dev_sq
+        self.root_drift_sq, self.pose_dev_sq = drift, dev
         return best
 
     def _sim_arrays(self):
@@ -400,6 +407,10 @@ class ImitationEnv:
         o = 4 + 7 * n_sph
         rev = flat[o:o + 2 * n_rev].reshape(-1, 2)
         self.root_drift_sq = sq_dist(base_pos, kin_pos)
+        if self.cfg.pose_term_dist > 0:  # every body against the posed reference (cached transforms, as above)
+            sim_links = np.array([l[0] for l in pb.getLinkStates(self.body, self._links)])
+            ref_links = np.array([l[0] for l in pb.getLinkStates(kin, self._links)])
+            self.pose_dev_sq = float(np.max(np.sum((sim_links - ref_links) ** 2, axis=1)))
         with_ref_vel = self.cfg.ref_joint_vel_reward
         return TrackingState(
             root_pos=base_pos, root_rot=flat[0:4], root_vel=base_vel, root_ang_vel=base_ang,

@@ -63,6 +63,7 @@ KEYS = {
     "ref_joint_vel_reward": Key("env", "bool", False, "velocity reward compares with the clip's joint velocities (DeepMimic), not 0 (upstream)"),
     "ref_root_state": Key("env", "bool", False, "append the reference root's offset and heading to the state (fast recipe)"),
     "ref_pose_state": Key("env", "bool", False, "append the reference pose one control step ahead to the state (MimicKit's target observation)"),
+    "pose_term_dist": Key("env", "float", 0.0, "end a training episode as a failure when any body is this far (m) from its place in the reference pose (MimicKit's pose termination); 0: off", 0),
     "drift_term_dist": Key("env", "float", 0.0, "end a training episode as a failure when the root is this far (m) from the reference; 0: off", 0),
     # training
     "agent_files": Key("training", "strs", (DEFAULT_AGENT_FILE,), "PPO hyperparameters (DeepMimic agent JSON); the default is the recipe's"),
