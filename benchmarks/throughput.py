@@ -8,7 +8,8 @@ both configurations, in one run, with the same policy.
                    substep, reward and fall check every substep, a policy evaluation per control step),
    - ours:         the same policy over 8 envs batched in one torch call, as our trainer runs,
    - raw PyBullet: the physics alone (8 x stable-PD command + stepSimulation) timed on those same steps.
-   Both use the same torch actor (fc_2layers_1024units), so the policy cost is the same.
+   Both use an fc_2layers_1024units actor (a 197-d one upstream, our 202-d walk policy here), so the
+   policy cost is the same; ours runs the recipe's env (reference root in the state, drift termination).
 2. End to end: our trainer under ``mpiexec -n 2`` (PPO updates included) with the recipe
    (``train_humanoid3d_<skill>_args.txt``, its warm start left out) and with DeepMimic's configuration
    (``..._deepmimic_args.txt``); samples/s from the log between the first and the last iteration, as a
@@ -31,9 +32,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 from upstream_oracle import FALL
 
 
-def make_policy():
+def make_policy(name):
+    """A shipped policy as a batched ``act``: the upstream env takes DeepMimic's 197-d state (a converted
+    upstream policy), ours the recipe's 202-d one (our walk policy); both are fc_2layers_1024units."""
     from deepmimic.learning.model_io import load_actor
-    actor = load_actor(os.path.join(ROOT, "data/policies/humanoid3d/humanoid3d_backflip_anet.pth"))
+    actor = load_actor(os.path.join(ROOT, f"data/policies/humanoid3d/humanoid3d_{name}_anet.pth"))
 
     def act(states):
         with torch.no_grad():
@@ -87,27 +90,41 @@ def bench_upstream(skill, steps, act):
 
 
 def bench_ours(skill, steps, act, num_envs=8):
-    """Our trainer's sampling loop; also times the physics calls alone on the very same steps."""
+    """Our trainer's sampling loop on the recipe's env (reference root in the state, drift termination):
+    (control steps/s, physics-only steps/s on the very same steps, PhaseTimer of the parts of a step)."""
     from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
     from deepmimic.learning.rollout import step_envs
-    cfg = EnvConfig(motion_file=os.path.join(ROOT, f"data/motions/humanoid3d_{skill}.txt"), fall_contact_bodies=FALL)
+    from deepmimic.util.phase_timer import PhaseTimer
+    cfg = EnvConfig(motion_file=os.path.join(ROOT, f"data/motions/humanoid3d_{skill}.txt"), fall_contact_bodies=FALL,
+                    ref_root_state=True, drift_term_dist=1.0)
     envs = [ImitationEnv(cfg, seed=i) for i in range(num_envs)]
-    physics = [0.0]
-    for env in envs:
-        def timed_physics(env=env, inner=env.simulate):
-            t0 = time.perf_counter()
-            inner()
-            physics[0] += time.perf_counter() - t0
-        env.simulate = timed_physics
+    timer = PhaseTimer()
+    for env in envs:  # the parts of env.step, timed on the instances (the env code is unchanged)
+        env.pd.apply = timer.timed("PD (stable PD command)", env.pd.apply)
+        env.pb = _TimedStep(env.pb, timer)
+        for name, part in (("set_action", "action to PD targets"), ("record_state", "state"),
+                           ("calc_reward", "reward"), ("check_terminate", "termination")):
+            setattr(env, name, timer.timed(part, getattr(env, name)))
     states = np.array([e.reset() for e in envs])
     done_steps = 0
     t = time.perf_counter()
     policy = lambda s: (act(s), None, None)  # noqa: E731
     while done_steps < steps:
-        steps_now = step_envs(policy, envs, states)
+        steps_now = step_envs(policy, envs, states, timer=timer)
         states = np.array([e.reset() if st.done else st.next_state for e, st in zip(envs, steps_now)])
         done_steps += num_envs
-    return done_steps / (time.perf_counter() - t), done_steps / physics[0]
+    physics = timer.seconds["PD (stable PD command)"] + timer.seconds["stepSimulation"]
+    return done_steps / (time.perf_counter() - t), done_steps / physics, timer
+
+
+class _TimedStep:
+    """A BulletClient whose stepSimulation is timed; every other call passes through."""
+
+    def __init__(self, pb, timer):
+        self._pb, self.stepSimulation = pb, timer.timed("stepSimulation", pb.stepSimulation)
+
+    def __getattr__(self, name):
+        return getattr(self._pb, name)
 
 
 def bench_training(arg_file, samples, procs=2):
@@ -132,16 +149,21 @@ def main():
     p.add_argument("--train_samples", type=int, default=40000)
     a = p.parse_args()
     torch.set_num_threads(1)
-    act = make_policy()
     with contextlib.redirect_stderr(io.StringIO()):
-        up = bench_upstream(a.skill, a.steps, act)
-        ours, raw = bench_ours(a.skill, a.steps, act)
+        up = bench_upstream(a.skill, a.steps, make_policy("walk_upstream_com"))
+        ours, raw, parts = bench_ours(a.skill, a.steps, make_policy("walk"))
         raw_alone = bench_raw(a.skill, a.steps)
     print(f"env control steps/s (1 process, skill {a.skill}):")
     print(f"  upstream env, its training loop:        {up:8.1f}")
     print(f"  ours, 8 envs + batched policy:          {ours:8.1f}   ratio vs upstream {ours / up:.2f}x")
     print(f"  raw PyBullet physics on the same steps: {raw:8.1f}   ours is {100 * ours / raw:.0f}% of it")
     print(f"  (raw physics, standing poses only:      {raw_alone:8.1f})")
+    per = 4096.0 / a.steps  # the timer holds a.steps control steps (rounded up to the envs)
+    env_parts = {k: v for k, v in parts.seconds.items() if k not in ("env", "policy")}
+    other = parts.seconds["env"] - sum(env_parts.values())
+    print("  where a 4,096-sample batch's time goes (1 process): " + ", ".join(
+        f"{k} {v * per:.2f} s" for k, v in list(env_parts.items()) + [("rest of env.step", other),
+                                                                     ("policy forward", parts.seconds["policy"])]))
     if a.train_samples > 0:
         print(f"end-to-end training, mpiexec -n 2 (PPO updates included), vs 2 x the physics floor ({2 * raw:.0f}/s):")
         for name, arg_file in (("recipe", f"train_humanoid3d_{a.skill}_args.txt"),
