@@ -180,3 +180,19 @@ def format_help(title, groups):
     lines.append("aliases: " + ", ".join(f"--{a} = --{k}" for a, k in ALIASES.items()))
     lines.append("accepted for DeepMimic/upstream arg files, not used: " + ", ".join(f"--{k}" for k in COMPAT_KEYS))
     return "\n".join(lines)
+
+
+def markdown_table():
+    """Every key as a README table (group, key, default, meaning): the README's key list is generated
+    from this table (``python -m deepmimic.util.arg_keys``) and a test keeps the two equal."""
+    rows = ["| group | key | default | meaning |", "|---|---|---|---|"]
+    for name, spec in KEYS.items():
+        if name != "help":
+            rows.append(f"| {spec.group} | `--{name}` | {spec.shown_default().replace('|', '/')} | {spec.help.replace('|', '/')} |")
+    rows.append("| alias | " + ", ".join(f"`--{a}`" for a in ALIASES) + " | | " +
+                ", ".join(f"`--{a}` is `--{k}`" for a, k in ALIASES.items()) + " |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())
