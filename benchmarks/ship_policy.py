@@ -1,0 +1,53 @@
+"""Ship the best policy of a recipe run: the curve point with the highest mean test return (among those
+with at most --max_falls falls of 16), whose model the trainer kept (intermediate/agent0_curve_model_<samples>).
+
+    python benchmarks/ship_policy.py --skill run                  # show the best points
+    python benchmarks/ship_policy.py --skill run --ship           # copy the best to data/policies/humanoid3d/
+
+Every curve point is the policy of that moment played on the same 16 seeded 20 s starts, so the curve
+itself is the evaluation that picks the policy (not its sample count: points swing by +-100). The files
+shipped are humanoid3d_<skill>_{anet,cnet}.pth; an existing file is replaced only with --overwrite.
+"""
+import argparse
+import os
+import shutil
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+from deepmimic.learning.learning_curve import read_curve  # noqa: E402
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
+    p.add_argument("--skill", required=True)
+    p.add_argument("--run", help="run folder (default output/curves/<skill>_recipe)")
+    p.add_argument("--max_falls", type=int, default=2)
+    p.add_argument("--ship", action="store_true", help="copy the best point's model to data/policies/humanoid3d/")
+    p.add_argument("--overwrite", action="store_true", help="replace an already shipped policy of this skill")
+    a = p.parse_args()
+    run = a.run or os.path.join(ROOT, "output", "curves", f"{a.skill}_recipe")
+    rows = read_curve(os.path.join(run, "learning_curve.csv"))
+    kept = [r for r in rows if r["test_falls"] <= a.max_falls and os.path.isfile(snapshot(run, r, "anet"))]
+    for r in sorted(kept, key=lambda r: -r["test_return_mean"])[:5]:
+        print(f"{r['samples']:>12,} samples  {r['wall_hours']:6.2f} h  mean test return {r['test_return_mean']:7.2f}  "
+              f"falls {r['test_falls']}/{r['test_episodes']}")
+    if not kept:
+        return f"no curve point of {run} with a kept model and at most {a.max_falls} falls"
+    best = max(kept, key=lambda r: r["test_return_mean"])
+    if a.ship:
+        dest = os.path.join(ROOT, "data", "policies", "humanoid3d", f"humanoid3d_{a.skill}")
+        if os.path.exists(dest + "_anet.pth") and not a.overwrite:
+            return f"{dest}_anet.pth exists: pass --overwrite to replace it"
+        for part in ("anet", "cnet"):
+            shutil.copyfile(snapshot(run, best, part), f"{dest}_{part}.pth")
+        print(f"shipped the model at {best['samples']:,} samples as {dest}_{{anet,cnet}}.pth")
+    return 0
+
+
+def snapshot(run, row, part):
+    return os.path.join(run, "intermediate", f"agent0_curve_model_{int(row['samples']):012d}_{part}.pth")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
