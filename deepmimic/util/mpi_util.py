@@ -12,11 +12,6 @@ import traceback
 
 import numpy as np
 
-# A rank that waits in a collective (for the other rank's share of the batch, say) polls MPICH's progress
-# engine; on a machine with other busy processes that spinning takes a core from work. With the throttle,
-# MPICH sleeps 1 us after 4096 polls without progress. Set before MPI starts; a user's own value wins.
-os.environ.setdefault("MPIR_CVAR_CH4_PROGRESS_THROTTLE", "1")
-
 try:
     from mpi4py import MPI
     COMM = MPI.COMM_WORLD
