@@ -40,7 +40,7 @@ def report(results):
 
 def main(argv=None):
     from deepmimic.learning.model_io import model_file, policy_settings
-    from deepmimic.env.recorder import FrameRecorder, recording_outputs
+    from deepmimic.env.recorder import FrameRecorder, default_recording, recording_outputs
 
     args = ArgParser.from_argv(sys.argv[1:] if argv is None else argv)
     if args.has_key("help"):
@@ -51,7 +51,7 @@ def main(argv=None):
     saved_agent = policy_settings(args)  # the policy's own env settings fill what the arg file leaves out
     max_steps = args.get("max_steps") or None
     num_episodes = args.get("num_episodes")
-    gif, png_dir = recording_outputs(args, None, inputs=args.get("model_files"))
+    gif, png_dir = recording_outputs(args, inputs=args.get("model_files"))
     headless = bool(gif or png_dir or num_episodes) or not has_display()
     from deepmimic.factory import build_agent, build_envs, make_seed  # after the checks: PyBullet prints a banner
     from deepmimic.learning.rollout import run_episodes
@@ -69,7 +69,7 @@ def main(argv=None):
         return 0
 
     if not (gif or png_dir):
-        gif, _ = recording_outputs(args, os.path.join("output", "playback.gif"))
+        gif = default_recording(os.path.join("output", "playback.gif"))
         print(f"no display: recording to {gif} instead of opening the GUI")
     envs = build_envs(args, 1, seed, show_reference=True)
     agent = build_agent(args, envs[0], seed, saved_agent)

@@ -66,11 +66,11 @@ def main(argv=None):
     if args.has_key("help"):
         print(format_help(__doc__, ["general", "env", "playback"]))
         return 0
-    from deepmimic.env.recorder import recording_outputs
-    gif, png_dir = recording_outputs(args, None, inputs=[args.get("motion_file")])
+    from deepmimic.env.recorder import default_recording, recording_outputs
+    gif, png_dir = recording_outputs(args, inputs=[args.get("motion_file")])
     gui = not (gif or png_dir) and has_display()
     if not (gui or gif or png_dir):
-        gif, _ = recording_outputs(args, os.path.join("output", "motion.gif"))
+        gif = default_recording(os.path.join("output", "motion.gif"))
         print(f"no display: recording to {gif} instead of opening the GUI")
     env = ImitationEnv(EnvConfig.from_args(args), seed=0, enable_draw=gui, show_reference=False)
     for motion in env.motions.clips:

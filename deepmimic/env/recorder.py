@@ -8,10 +8,10 @@ from deepmimic.util.errors import DeepMimicError
 from deepmimic.util.file_io import atomic_write, check_new_dir, check_new_file, free_name
 
 
-def recording_outputs(args, default_gif, inputs=()):
+def recording_outputs(args, inputs=()):
     """(gif, png folder) of ``--record`` / ``--record_png``, checked before anything is simulated: a GIF
     name ending in .gif, never an input file or an existing file (unless --overwrite true), PNG frames only
-    into a new or empty folder. With ``default_gif`` and neither given, a free name next to it."""
+    into a new or empty folder."""
     gif, png_dir = args.get("record"), args.get("record_png")
     overwrite = args.get("overwrite")
     if gif:
@@ -20,10 +20,15 @@ def recording_outputs(args, default_gif, inputs=()):
         check_new_file(gif, "record", overwrite, inputs)
     if png_dir:
         check_new_dir(png_dir, "record_png", overwrite)
-    if default_gif and not (gif or png_dir):
-        gif = free_name(default_gif)
-        check_new_file(gif, "record")
     return gif, png_dir
+
+
+def default_recording(path):
+    """Where a headless run records when no --record is given: ``path`` or a free name beside it (a
+    default never replaces a file), checked writable."""
+    gif = free_name(path)
+    check_new_file(gif, "record")
+    return gif
 
 
 class FrameRecorder:
