@@ -181,3 +181,13 @@ def test_sigterm_during_the_warm_start_stops_cleanly_and_resumes(tmp_path, small
     assert r.returncode == 0, r.stderr[-2000:]
     assert "warm start: actor fitted on 400 samples" in r.stdout
     assert torch.load(out / "agent0_model_anet.pth", weights_only=True)["samples"] == 400
+
+
+def test_a_headless_default_recording_never_replaces_a_file(tmp_path, capsys, monkeypatch):
+    for var in ("DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(var, raising=False)
+    argv = ["--motion_file", "motions/humanoid3d_walk.txt", "--max_steps", "2", "--width", "32", "--height", "24"]
+    for name in ("motion.gif", "motion_1.gif"):
+        code, out, err = _run(capsys, "view", argv, tmp_path)
+        assert code == 0 and f"recording to {os.path.join('output', name)}" in out, err
+    assert sorted(os.listdir(tmp_path / "output")) == ["motion.gif", "motion_1.gif"]
