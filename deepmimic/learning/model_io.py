@@ -28,9 +28,10 @@ def policy_settings(args):
     """For playing: the env settings a policy file carries fill what ``args`` leaves out (a contradiction
     of the settings that shape the state is an error); returns (its agent file's JSON, its path), or None
     for files that carry none (format 1)."""
-    anet = model_paths(model_file(args))[0] if model_file(args) else ""
-    if not anet:
+    model = model_file(args)
+    if not model:
         return None
+    anet = model_paths(model)[0]
     data = load_checkpoint(anet, "actor")
     apply_policy_settings(args, data.get("env_args", {}), anet)
     return (data["agent"], anet) if "agent" in data else None
