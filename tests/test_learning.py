@@ -170,3 +170,23 @@ def test_cyclic_minibatches_wrap_and_reshuffle():
     wrapped = actor.next()
     assert list(wrapped) == [before[3], before[4], before[0]] and sorted(actor.order) == list(range(5))
     assert list(actor.order) != list(before)  # reshuffled after the wrap (seed 0 gives another order)
+
+
+def test_flat_grads_backward_fills_one_buffer_and_survives_other_optimizers():
+    from deepmimic.learning.ppo_agent import flat_grads
+    torch.manual_seed(0)
+    nets = [torch.nn.Linear(4, 3), torch.nn.Linear(4, 1)]
+    params = [p for n in nets for p in n.parameters()]
+    x = torch.randn(5, 4)
+    loss = lambda: nets[0](x).pow(2).sum() + nets[1](x).sum()  # noqa: E731
+    loss().backward()
+    expected = torch.cat([p.grad.reshape(-1) for p in params]).clone()
+    torch.optim.Adam(nets[0].parameters()).zero_grad()  # set_to_none: the warm start's optimizer does this
+    assert nets[0].weight.grad is None
+    buf = flat_grads(None, params)
+    assert buf.numel() == expected.numel() and not buf.any()
+    loss().backward()
+    assert torch.equal(buf, expected)  # backward wrote into the buffer, nowhere else
+    assert flat_grads(buf, params) is buf  # reused, views kept
+    buf.zero_()
+    assert all(not p.grad.any() for p in params)

@@ -14,12 +14,13 @@ MPIEXEC = shutil.which("mpiexec", path=os.path.dirname(sys.executable)) or shuti
 GRAD_SCRIPT = r"""
 import sys, numpy as np, torch
 from deepmimic.util import mpi_util
-from deepmimic.learning.ppo_agent import PPOAgent
+from types import SimpleNamespace
+from deepmimic.learning.ppo_agent import PPOAgent, flat_grads
 rank = mpi_util.rank()
 lin = torch.nn.Linear(3, 2)
-for p in lin.parameters():
-    p.grad = torch.full_like(p, float(rank + 1))   # rank 0: ones, rank 1: twos
-PPOAgent._average_grads(None, lin)
+agent = SimpleNamespace(_grads=flat_grads(None, list(lin.parameters())))
+lin(torch.ones(1, 3)).sum().mul(rank + 1).backward()   # weight grads: rank 0 ones, rank 1 twos
+PPOAgent._average_grads(agent)
 assert all(torch.allclose(p.grad, torch.full_like(p, 1.5)) for p in lin.parameters()), [p.grad for p in lin.parameters()]
 open(f"{sys.argv[1]}/rank{rank}.txt", "w").write(f"rank {rank} of {mpi_util.num_procs()} grad ok")
 """
