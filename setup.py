@@ -35,6 +35,7 @@ setup(
         "mpi4py>=3.1",
         "mpich",
         "numpy>=1.23",
+        "numba>=0.60",  # compiled state and reward kernels (env/observation.py, env/reward.py)
         "pillow",
         "matplotlib",
         "pybvh>=0.9",  # BVH parsing for deepmimic-bvh2motion (the retargeting is ours)
