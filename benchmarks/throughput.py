@@ -2,6 +2,7 @@
 both configurations, in one run, with the same policy.
 
     python benchmarks/throughput.py [--steps 1500] [--skill walk] [--train_samples 40000]
+    python benchmarks/throughput.py --under_load   # 4: quiet vs one busy process
 
 1. Env level, one process: control steps/s of
    - upstream:     its env driven as its DeepMimic_Optimizer loop drives it (world update per 240 Hz
@@ -10,10 +11,14 @@ both configurations, in one run, with the same policy.
    - raw PyBullet: the physics alone (8 x stable-PD command + stepSimulation) timed on those same steps.
    Both use an fc_2layers_1024units actor (a 197-d one upstream, our 202-d walk policy here), so the
    policy cost is the same; ours runs the recipe's env (reference root in the state, drift termination).
-2. End to end: our trainer under ``mpiexec -n 2`` (PPO updates included) with the recipe
+2. The PPO update of one rank (its half of a batch) for both agent files, against the physics of the
+   same samples, with the share of its time in matrix products and their rate (torch profiler).
+3. End to end: our trainer under ``mpiexec -n 2`` (PPO updates included) with the recipe
    (``train_humanoid3d_<skill>_args.txt``, its warm start left out) and with DeepMimic's configuration
    (``..._deepmimic_args.txt``); samples/s from the log between the first and the last iteration, as a
    share of 2 x the physics floor, and rank 0's time per phase (the trainer's own timers).
+4. ``--under_load``: the recipe end to end and the floor run as two processes at once, first quiet,
+   then with one busy process on the machine: how much of its speed training keeps, against the floor's.
 """
 import argparse
 import contextlib
@@ -127,6 +132,46 @@ class _TimedStep:
         return getattr(self._pb, name)
 
 
+def bench_update(agent_file, env, rows=2048, procs=2, repeats=3):
+    """One rank's PPO update as ``mpiexec -n procs`` runs it (``rows`` samples, minibatches of
+    MiniBatchSize / procs rows), in one process on a batch of real states: (median seconds, share of
+    that time in matrix products by the torch profiler, their GFLOP/s). Matrix products near the core's
+    peak mean the update is bound by the nets' size and epochs, not by overhead."""
+    import dataclasses
+    from torch.profiler import ProfilerActivity, profile
+    from deepmimic.env.base_env import Terminate
+    from deepmimic.learning.agent_config import load_agent_file
+    from deepmimic.learning.path_buffer import Batch, Path
+    from deepmimic.learning.ppo_agent import PPOAgent
+    cfg = load_agent_file(os.path.join(ROOT, "data", "agents", agent_file))
+    cfg = dataclasses.replace(cfg, mini_batch_size=cfg.mini_batch_size // procs)
+    agent = PPOAgent(cfg, env.spec, seed=0)
+    rng = np.random.default_rng(0)
+    states = np.array([env.reset() for _ in range(64)])
+
+    def batch():
+        b, n = Batch(), 128
+        for _ in range(rows // n):
+            b.add(Path(states=states[rng.integers(len(states), size=n + 1)], actions=rng.normal(size=(n, env.action_size)),
+                       logps=rng.normal(size=n) - 50.0, rewards=rng.random(n), exp_flags=rng.random(n) < 0.9,
+                       terminate=Terminate.FAIL))
+        return b
+    agent.train(batch())
+    times = []
+    for _ in range(repeats):
+        b = batch()
+        t = time.perf_counter()
+        agent.train(b)
+        times.append(time.perf_counter() - t)
+    b = batch()
+    with profile(activities=[ProfilerActivity.CPU], with_flops=True) as prof:
+        agent.train(b)
+    events = [e for e in prof.key_averages() if e.key in ("aten::mm", "aten::addmm")]
+    mm_us = sum(e.self_cpu_time_total for e in events)
+    total_us = sum(e.self_cpu_time_total for e in prof.key_averages())
+    return float(np.median(times)), mm_us / total_us, sum(e.flops for e in events) / mm_us / 1e3
+
+
 def bench_training(arg_file, samples, procs=2):
     """(samples/s between the first and last log rows, rank 0's time-per-phase line)."""
     from deepmimic.util.logger import read_log
@@ -142,17 +187,62 @@ def bench_training(arg_file, samples, procs=2):
     return (s[-1] - s[0]) / ((w[-1] - w[0]) * 3600.0), phases
 
 
+def bench_floor_pair(skill, steps):
+    """The floor as the trainer's two ranks meet it: ``bench_raw`` in two processes at once, steps/s summed."""
+    code = (f"import sys; sys.path[:0] = [{os.path.join(ROOT, 'benchmarks')!r}, {ROOT!r}]; import throughput; "
+            f"print(throughput.bench_raw({skill!r}, {steps}))")
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              text=True, cwd=ROOT) for _ in range(2)]
+    return sum(float(p.communicate()[0].split()[-1]) for p in procs)
+
+
+@contextlib.contextmanager
+def busy_process():
+    """Another program wanting a whole core for as long as the block runs."""
+    proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        yield
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def under_load(skill, steps, samples):
+    """The recipe end to end and the two-process floor, quiet and then with one busy process."""
+    print(f"under load (skill {skill}): the floor as two processes at once, and the recipe under mpiexec -n 2")
+    rows = []
+    for label, load in (("quiet", contextlib.nullcontext()), ("one busy process", busy_process())):
+        with load:
+            floor = bench_floor_pair(skill, steps)
+            rate, phases = bench_training(f"train_humanoid3d_{skill}_args.txt", samples)
+        rows.append((floor, rate))
+        print(f"  {label:17s} floor {floor:7.1f} steps/s, recipe {rate:7.1f} samples/s = {100 * rate / floor:.0f}% of it")
+        print(f"    rank 0 time per phase: {phases}")
+    (floor_q, rate_q), (floor_b, rate_b) = rows
+    print(f"  with the busy process training keeps {100 * rate_b / rate_q:.0f}% of its quiet speed, the floor "
+          f"{100 * floor_b / floor_q:.0f}%: relative to the floor, {100 * (rate_b / floor_b) / (rate_q / floor_q):.0f}%")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--skill", default="walk")
     p.add_argument("--steps", type=int, default=1500)
     p.add_argument("--train_samples", type=int, default=40000)
+    p.add_argument("--under_load", action="store_true",
+                   help="only the recipe and the floor, quiet and with one busy process on the machine")
     a = p.parse_args()
     torch.set_num_threads(1)
+    if a.under_load:
+        return under_load(a.skill, a.steps, a.train_samples)
     with contextlib.redirect_stderr(io.StringIO()):
         up = bench_upstream(a.skill, a.steps, make_policy("walk_upstream_com"))
         ours, raw, parts = bench_ours(a.skill, a.steps, make_policy("walk"))
         raw_alone = bench_raw(a.skill, a.steps)
+        from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
+        env = ImitationEnv(EnvConfig(motion_file=os.path.join(ROOT, f"data/motions/humanoid3d_{a.skill}.txt"),
+                                     fall_contact_bodies=FALL, ref_root_state=True), seed=0)
+        updates = {name: bench_update(f, env) for name, f in (("recipe", "ct_agent_humanoid_ppo_fast.txt"),
+                                                              ("deepmimic", "ct_agent_humanoid_ppo.txt"))}
     print(f"env control steps/s (1 process, skill {a.skill}):")
     print(f"  upstream env, its training loop:        {up:8.1f}")
     print(f"  ours, 8 envs + batched policy:          {ours:8.1f}   ratio vs upstream {ours / up:.2f}x")
@@ -164,6 +254,11 @@ def main():
     print("  where a 4,096-sample batch's time goes (1 process): " + ", ".join(
         f"{k} {v * per:.2f} s" for k, v in list(env_parts.items()) + [("rest of env.step", other),
                                                                      ("policy forward", parts.seconds["policy"])]))
+    print("one rank's PPO update on 2,048 samples (its half of a 4,096-sample batch), 1 process:")
+    for name, (secs, mm_share, gflops) in updates.items():
+        physics = 2048 / raw
+        print(f"  {name:10s} {secs:.2f} s, {100 * secs / physics:.0f}% of the {physics:.2f} s of physics those samples "
+              f"take; matrix products are {100 * mm_share:.0f}% of it, at {gflops:.0f} GFLOP/s")
     if a.train_samples > 0:
         print(f"end-to-end training, mpiexec -n 2 (PPO updates included), vs 2 x the physics floor ({2 * raw:.0f}/s):")
         for name, arg_file in (("recipe", f"train_humanoid3d_{a.skill}_args.txt"),
