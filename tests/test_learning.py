@@ -190,3 +190,47 @@ def test_flat_grads_backward_fills_one_buffer_and_survives_other_optimizers():
     assert flat_grads(buf, params) is buf  # reused, views kept
     buf.zero_()
     assert all(not p.grad.any() for p in params)
+
+
+def _tiny_agent(optimizer, seed):
+    import dataclasses
+    from deepmimic.env.base_env import EnvSpec
+    from deepmimic.learning.agent_config import load_agent_file
+    from deepmimic.learning.ppo_agent import PPOAgent
+    from conftest import ROOT
+    cfg = load_agent_file(f"{ROOT}/tests/data/agent_small.txt")
+    cfg = dataclasses.replace(cfg, optimizer=optimizer, mini_batch_size=16)
+    s, a = 6, 3
+    spec = EnvSpec(s, a, np.zeros(s), np.ones(s), np.zeros(s, dtype=np.int64), np.zeros(a), np.ones(a),
+                   -np.ones(a), np.ones(a), 0.0, 1.0)
+    return PPOAgent(cfg, spec, seed=seed)
+
+
+def _tiny_batch(seed):
+    from deepmimic.env.base_env import Terminate
+    from deepmimic.learning.path_buffer import Batch, Path
+    rng, b = np.random.default_rng(seed), Batch()
+    for _ in range(3):
+        b.add(Path(states=rng.normal(size=(21, 6)), actions=rng.normal(size=(20, 3)), logps=rng.normal(size=20) - 5,
+                   rewards=rng.random(20), exp_flags=np.ones(20, dtype=bool), terminate=Terminate.FAIL))
+    return b
+
+
+def test_resume_continues_the_optimizer_state(tmp_path):
+    """The run's model carries Adam's moments (or SGD's momentum) in its cnet: a resumed agent takes the
+    same next step as the one that kept running; a model saved without them restarts them."""
+    for optimizer in ("Adam", "SGD"):
+        running = _tiny_agent(optimizer, seed=0)
+        running.train(_tiny_batch(1))
+        running.save(str(tmp_path / f"{optimizer}_run"), with_optimizers=True)
+        running.save(str(tmp_path / f"{optimizer}_snapshot"))
+        resumed, fresh = _tiny_agent(optimizer, seed=0), _tiny_agent(optimizer, seed=0)
+        resumed.load(str(tmp_path / f"{optimizer}_run_anet.pth"))
+        fresh.load(str(tmp_path / f"{optimizer}_snapshot_anet.pth"))
+        assert resumed.optimizers_restored and not fresh.optimizers_restored
+        for agent in (running, resumed, fresh):
+            agent.rng = np.random.default_rng(7)  # the same minibatch draw for all three
+            agent.train(_tiny_batch(2))
+        params = lambda agent: torch.cat([p.detach().reshape(-1) for p in agent.actor.parameters()])  # noqa: E731
+        assert torch.equal(params(resumed), params(running)), optimizer
+        assert not torch.equal(params(fresh), params(running)), optimizer

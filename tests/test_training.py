@@ -147,6 +147,7 @@ def test_killed_run_resumes_from_saved_sample_count(tmp_path, small_agent_file):
     r = subprocess.run(_train_cmd(out, small_agent_file, "--model_files", str(anet), "--max_iters",
                                   str(saved["iter"] + 1), procs=1), cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
+    assert f"resuming {anet} at {saved['samples']:,} samples; optimizer state restored" in r.stdout
     resumed = torch.load(anet, weights_only=True)
     assert resumed["iter"] == saved["iter"] + 1 and resumed["samples"] > saved["samples"]
     from deepmimic.util.logger import read_log

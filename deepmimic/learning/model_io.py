@@ -55,15 +55,18 @@ def save_checkpoint(path, payload):
     atomic_write(path, write)
 
 
-def save_actor_critic(prefix_or_anet, actor, critic, state_size, action_size, exp_noise, discount, **info):
-    """Write the ``_anet.pth`` / ``_cnet.pth`` pair; ``info`` (samples, iter, ...) goes into both."""
+def save_actor_critic(prefix_or_anet, actor, critic, state_size, action_size, exp_noise, discount, optimizers=None,
+                      **info):
+    """Write the ``_anet.pth`` / ``_cnet.pth`` pair; ``info`` (samples, iter, ...) goes into both. The cnet, the
+    half only training reads, also carries ``optimizers`` when given (their state, so a resume continues
+    Adam's moments instead of restarting them)."""
     anet, cnet = model_paths(prefix_or_anet)
     common = dict({"format_version": FORMAT_VERSION, "state_size": int(state_size), "action_size": int(action_size),
                    "samples": 0, "iter": 0}, **info)
     save_checkpoint(anet, dict(common, kind="actor", net=actor.net_name, exp_noise=exp_noise,
                                state_dict=actor.state_dict()))
     save_checkpoint(cnet, dict(common, kind="critic", net=critic.net_name, discount=discount,
-                               state_dict=critic.state_dict()))
+                               state_dict=critic.state_dict(), **({"optimizers": optimizers} if optimizers else {})))
     return anet, cnet
 
 

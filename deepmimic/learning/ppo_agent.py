@@ -18,7 +18,7 @@ from deepmimic.learning.nets import Actor, Critic, weight_decay_loss
 from deepmimic.learning.normalizer import Normalizer
 from deepmimic.learning.returns import td_lambda_returns
 from deepmimic.util import mpi_util
-from deepmimic.util.errors import DeepMimicError
+from deepmimic.util.errors import DeepMimicError, brief
 
 class NonFiniteError(RuntimeError):
     """A loss, gradient or parameter became NaN/inf during an update."""
@@ -48,6 +48,7 @@ class PPOAgent:
         self.actor_opt = make_optimizer(cfg, self.actor, "actor")
         self.critic_opt = make_optimizer(cfg, self.critic, "critic")
         self._grads = None  # the nets' gradients, one flat buffer (``flat_grads``)
+        self.optimizers_restored = False  # set by ``load`` when the model carried the optimizers' state
         self.sync_params()
 
         self.total_samples = 0
@@ -230,12 +231,29 @@ class PPOAgent:
         self.actor_opt.step()
 
     # ----- saving and loading --------------------------------------------------------------
-    def save(self, prefix_or_anet):
+    def save(self, prefix_or_anet, with_optimizers=False):
+        """The model pair; ``with_optimizers`` adds the optimizers' state to the cnet (the run's own model,
+        which a resume reads; snapshots and shipped policies stay small)."""
         if not self.params_finite():
             raise NonFiniteError("refusing to save a model with non-finite parameters")
+        optimizers = ({"type": self.cfg.optimizer, "actor": self.actor_opt.state_dict(),
+                       "critic": self.critic_opt.state_dict()} if with_optimizers else None)
         save_actor_critic(prefix_or_anet, self.actor, self.critic, self.state_size, self.action_size,
-                          self.exp_params.noise, self.discount, samples=int(self.total_samples), iter=int(self.iter),
-                          **self.provenance)
+                          self.exp_params.noise, self.discount, optimizers=optimizers, samples=int(self.total_samples),
+                          iter=int(self.iter), **self.provenance)
+
+    def _load_optimizers(self, saved, path):
+        """Continue the optimizers saved with a model, when they are the agent file's kind; returns whether
+        they were restored (a model saved without them, or by another optimizer, starts them afresh)."""
+        if not saved or saved.get("type") != self.cfg.optimizer:
+            return False
+        try:
+            for opt, part in ((self.actor_opt, "actor"), (self.critic_opt, "critic")):
+                # the saved moments, with the agent file's step sizes and momentum (the current groups)
+                opt.load_state_dict({"state": saved[part]["state"], "param_groups": opt.state_dict()["param_groups"]})
+        except (KeyError, ValueError, RuntimeError) as e:
+            raise DeepMimicError(f"optimizer state does not fit the networks: {brief(e)}", path)
+        return True
 
     def load(self, model_file, need_critic=True):
         """Load an anet (and its cnet). Training needs the matching critic: a missing cnet or one from
@@ -253,6 +271,8 @@ class PPOAgent:
                 raise DeepMimicError(f"critic was saved at {c.get('samples')} samples, its actor {anet} at "
                                      f"{a.get('samples')}: the pair comes from different saves", cnet)
             load_net_state(self.critic, c, cnet)
+            if need_critic:
+                self.optimizers_restored = self._load_optimizers(c.get("optimizers"), cnet)
         elif need_critic:
             raise DeepMimicError("critic model file not found: resuming training needs the cnet saved with the anet", cnet)
         else:

@@ -110,6 +110,9 @@ class Trainer:
         if run.resume_from:
             self.logger.resume_from_file(max_samples=self.agent.total_samples)
             self.wall_offset = self.logger.last_value("Wall_Time", 0.0)
+            self.print_root(f"resuming {run.resume_from} at {self.agent.total_samples:,} samples; " + (
+                "optimizer state restored" if self.agent.optimizers_restored else
+                f"the model carries no {self.agent.cfg.optimizer} state for this agent file: it starts afresh"))
         # TensorBoard scalars (same columns as the log) when the package is installed; rank 0 only.
         self.tb = (make_tensorboard_writer(os.path.join(self.output_path, "tensorboard"))
                    if self.logger.path and run.tensorboard else None)
@@ -185,8 +188,9 @@ class Trainer:
         return os.path.join(self.output_path, "agent0_model")
 
     def save(self, prefix):
+        """A model pair; the run's own model (the one a resume reads) also keeps the optimizers' state."""
         if mpi_util.is_root() and self.output_path:
-            self.agent.save(prefix)
+            self.agent.save(prefix, with_optimizers=prefix == self.model_prefix())
 
     def print_root(self, text):
         if mpi_util.is_root():
