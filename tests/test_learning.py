@@ -192,7 +192,7 @@ def test_flat_grads_backward_fills_one_buffer_and_survives_other_optimizers():
     assert all(not p.grad.any() for p in params)
 
 
-def _tiny_agent(optimizer, seed):
+def _agent_without_env(optimizer, seed):
     import dataclasses
     from deepmimic.env.base_env import EnvSpec
     from deepmimic.learning.agent_config import load_agent_file
@@ -206,7 +206,7 @@ def _tiny_agent(optimizer, seed):
     return PPOAgent(cfg, spec, seed=seed)
 
 
-def _tiny_batch(seed):
+def _random_batch(seed):
     from deepmimic.env.base_env import Terminate
     from deepmimic.learning.path_buffer import Batch, Path
     rng, b = np.random.default_rng(seed), Batch()
@@ -220,17 +220,17 @@ def test_resume_continues_the_optimizer_state(tmp_path):
     """The run's model carries Adam's moments (or SGD's momentum) in its cnet: a resumed agent takes the
     same next step as the one that kept running; a model saved without them restarts them."""
     for optimizer in ("Adam", "SGD"):
-        running = _tiny_agent(optimizer, seed=0)
-        running.train(_tiny_batch(1))
+        running = _agent_without_env(optimizer, seed=0)
+        running.train(_random_batch(1))
         running.save(str(tmp_path / f"{optimizer}_run"), with_optimizers=True)
         running.save(str(tmp_path / f"{optimizer}_snapshot"))
-        resumed, fresh = _tiny_agent(optimizer, seed=0), _tiny_agent(optimizer, seed=0)
+        resumed, fresh = _agent_without_env(optimizer, seed=0), _agent_without_env(optimizer, seed=0)
         resumed.load(str(tmp_path / f"{optimizer}_run_anet.pth"))
         fresh.load(str(tmp_path / f"{optimizer}_snapshot_anet.pth"))
         assert resumed.optimizers_restored and not fresh.optimizers_restored
         for agent in (running, resumed, fresh):
             agent.rng = np.random.default_rng(7)  # the same minibatch draw for all three
-            agent.train(_tiny_batch(2))
+            agent.train(_random_batch(2))
         params = lambda agent: torch.cat([p.detach().reshape(-1) for p in agent.actor.parameters()])  # noqa: E731
         assert torch.equal(params(resumed), params(running)), optimizer
         assert not torch.equal(params(fresh), params(running)), optimizer

@@ -3,8 +3,9 @@
 Semantics follow the upstream pybullet port (our test oracle): 240 Hz physics, 30 Hz control,
 stable PD, the 197-d state (phase, root height, per-link positions, rotations and velocities
 in the root's heading frame), the 36-d action (axis-angle / angle PD targets) and the
-pose/velocity/end-effector/root reward. Unlike upstream, the kinematic reference body is posed
-only when a reward is read (once per control step), not before each of the 8 physics substeps.
+pose/velocity/end-effector/root reward. Unlike upstream, the reference pose is computed only when a
+reward is read (once per control step, not before each of the 8 physics substeps), and by forward
+kinematics (``kinematics.Skeleton``, equal to a posed PyBullet body to ~1e-15) rather than by posing one.
 """
 import os
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ import pybullet_data
 from deepmimic.env.base_env import EnvSpec, Mode, Terminate  # noqa: F401  (Terminate/Mode re-exported)
 from deepmimic.env.bullet_client import BulletClient
 from deepmimic.env.character import JOINT_TYPES, build_action_layout, load_character
+from deepmimic.env.kinematics import Skeleton, bullet_quaternion
 from deepmimic.env.urdf_writer import write_urdf
 from deepmimic.env.motion_set import MotionSet
 from deepmimic.env.pd_controller import StablePD, load_pd_gains
@@ -132,6 +134,7 @@ class ImitationEnv:
         self.actuated = [int(j) for j in ch.actuated]
         self._act_is_sph = np.array([ch.types[j] == "spherical" for j in self.actuated])
         self.end_effectors = [int(j) for j in np.nonzero(ch.end_effector)[0]]
+        self.skeleton = Skeleton(ch, config.world_scale, self.sph, self.rev)
         self.joint_weights = JointWeights(root=ch.diff_weight[0], sph=ch.diff_weight[self.sph], rev=ch.diff_weight[self.rev])
         # One spare slot at the end: contacts on the massless base report link -1, which never fails.
         self.fall_bodies = np.zeros(self.num_links + 1, dtype=bool)
@@ -177,8 +180,8 @@ class ImitationEnv:
         try:
             flags = pb.URDF_MAINTAIN_LINK_ORDER | pb.URDF_USE_SELF_COLLISION | pb.URDF_USE_SELF_COLLISION_EXCLUDE_ALL_PARENTS
             self.body = pb.loadURDF(urdf, [0, 0.889540259, 0], globalScaling=scaling, flags=flags)
-            # The kinematic reference: posed from the clip, never simulated or collided with. It is
-            # cheaper to query PyBullet for its end effectors than to run numpy FK (36 vs 86 us).
+            # The kinematic reference: posed from the clip for the motion viewer and the GUI, never
+            # simulated or collided with (the reward computes its pose, ``kinematics.Skeleton``).
             self.kin_body = pb.loadURDF(urdf, [0, 0.85, 0], globalScaling=scaling, useFixedBase=True,
                                         flags=pb.URDF_MAINTAIN_LINK_ORDER)
             self.show_body = None
@@ -365,7 +368,7 @@ class ImitationEnv:
 
     def reward_terms(self):
         """DeepMimic's imitation reward and its four terms (``reward.imitation_reward``), comparing
-        with the reference body posed at the current time. With several clips: the best clip's
+        with the reference pose at the current time. With several clips: the best clip's
         terms, and the drift is measured from that clip's root. The simulated body is read once."""
         sim = self._sim_arrays()
         if len(self.motions) == 1:
@@ -395,29 +398,31 @@ class ImitationEnv:
         return base_pos, base_vel, base_ang, flat
 
     def tracking_state(self, motion=None, sim=None):
-        """The reward's arrays against ``motion`` (default: the lead clip): the reference body is posed
-        at the current time and read back; ``sim`` (``_sim_arrays``) is read here when not given."""
-        pb, kin = self.pb, self.kin_body
+        """The reward's arrays against ``motion`` (default: the lead clip) at the current time; ``sim``
+        (``_sim_arrays``) is read here when not given."""
         base_pos, base_vel, base_ang, flat = sim or self._sim_arrays()
         ref = (motion or self.motion).reference(self.t)
-        self._set_body_pose(kin, ref, with_velocity=False)
-        kin_pos, kin_rot = pb.getBasePositionAndOrientation(kin)  # read back: Bullet's quaternion sign
-        ref_ee = np.array(sum((l[0] for l in pb.getLinkStates(kin, self.end_effectors)), ())).reshape(-1, 3)
+        # The reference body as PyBullet would pose it (upstream poses a kinematic body and reads it back):
+        # its root, the root quaternion with Bullet's sign, and its bodies by forward kinematics.
+        kin_pos, kin_rot = ref.root_pos, bullet_quaternion(ref.root_rot)
+        ref_links = self.skeleton.body_positions(ref)
+        if self.enable_draw:  # the GUI shows the reference body where the reward reads it
+            self._set_body_pose(self.kin_body, ref, with_velocity=False)
         n_sph, n_rev = len(self.sph), len(self.rev)
         o = 4 + 7 * n_sph
         rev = flat[o:o + 2 * n_rev].reshape(-1, 2)
         self.root_drift_sq = sq_dist(base_pos, kin_pos)
-        if self.cfg.pose_term_dist > 0:  # every body against the posed reference (cached transforms, as above)
-            sim_links = np.array([l[0] for l in pb.getLinkStates(self.body, self._links)])
-            ref_links = np.array([l[0] for l in pb.getLinkStates(kin, self._links)])
+        if self.cfg.pose_term_dist > 0:  # every body against the reference (cached transforms, as above)
+            sim_links = np.array([l[0] for l in self.pb.getLinkStates(self.body, self._links)])
             self.pose_dev_sq = float(np.max(np.sum((sim_links - ref_links) ** 2, axis=1)))
         with_ref_vel = self.cfg.ref_joint_vel_reward
         return TrackingState(
             root_pos=base_pos, root_rot=flat[0:4], root_vel=base_vel, root_ang_vel=base_ang,
-            ref_root_pos=kin_pos, ref_root_rot=np.array(kin_rot), ref_root_vel=ref.root_vel, ref_root_ang_vel=ref.root_ang_vel,
+            ref_root_pos=kin_pos, ref_root_rot=kin_rot, ref_root_vel=ref.root_vel, ref_root_ang_vel=ref.root_ang_vel,
             joint_rot=flat[4:4 + 4 * n_sph].reshape(n_sph, 4), ref_joint_rot=ref.sph_rot,
             joint_vel=flat[4 + 4 * n_sph:o].reshape(n_sph, 3), rev_angle=rev[:, 0], ref_rev_angle=ref.rev_angle,
-            rev_vel=rev[:, 1], end_eff_pos=flat[o + 2 * n_rev:].reshape(-1, 3), ref_end_eff_pos=ref_ee,
+            rev_vel=rev[:, 1], end_eff_pos=flat[o + 2 * n_rev:].reshape(-1, 3),
+            ref_end_eff_pos=ref_links[self.end_effectors],
             ref_joint_vel=ref.sph_vel if with_ref_vel else None, ref_rev_vel=ref.rev_vel if with_ref_vel else None)
 
     # ----- normalisation hints for the agent (DeepMimic's BuildStateOffset/Scale etc.) -------

@@ -16,6 +16,12 @@ def _xyz(v, scale):
     return " ".join(_f(scale * c) for c in v)
 
 
+def as_loaded(values, scale):
+    """Lengths as PyBullet ends up with them: written here at 6 decimals in world-scaled units, then
+    loaded back with ``globalScaling = 1 / scale``."""
+    return np.array([[float(_f(scale * c)) for c in row] for row in np.atleast_2d(values)]) * (1.0 / scale)
+
+
 def character_to_urdf(char, world_scale=1.0):
     """URDF text for ``char``: a massless base link, the root fixed to it, one link per joint.
 
