@@ -126,3 +126,17 @@ def test_a_training_checkpoint_with_the_reference_root_state_plays():
     assert env.cfg.ref_root_state and not env.cfg.ref_pose_state
     ret, steps, _ = run_ours(env, act, 0.3, 10)
     assert steps == 10 and 3.0 < ret <= 10.0
+
+
+def test_where_it_falls_reports_each_test_episode():
+    """benchmarks/where_it_falls.py on a shipped policy that falls (upstream's spinkick, 15 falls in 16):
+    one row per episode with when, where in the clip and on which bodies, and a summary."""
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "where_it_falls.py"), "--policy",
+                        "spinkick", "--skill", "spinkick", "--episodes", "3", "--max_steps", "120"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    lines = r.stdout.strip().splitlines()
+    assert lines[0].split()[:4] == ["return", "fell", "after", "s"] and len(lines) == 5
+    fallen = [l for l in lines[1:4] if l.split()[1] == "yes"]
+    assert fallen and all(len(l.split()) > 11 for l in fallen)  # the bodies that touched are named
+    assert lines[4].startswith(f"{len(fallen)}/3 falls, mean return")

@@ -1,0 +1,82 @@
+"""Where and how a policy fails: the learning curve's 16 test episodes, one row each.
+
+    python benchmarks/where_it_falls.py --policy output/curves/jump_recipe/agent0_model_anet.pth --skill jump
+    python benchmarks/where_it_falls.py --policy backflip --skill backflip   # a shipped policy by name
+
+For each episode (the curve's seeded start times, 20 s, ended by a fall): the return, when it fell (seconds
+after the start, and the clip's phase then), which bodies touched the ground, how far the root was from
+the reference root, the highest root height against the reference's over the episode, and the mean of
+each reward term. A summary line follows. Meant for the question a stuck learning curve raises: does the
+policy fall at one place in the clip, and how (drift, height, contact)?
+"""
+import argparse
+import contextlib
+import io
+import os
+import sys
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from upstream_oracle import load_policy, make_env_for_policy  # noqa: E402
+
+TERMS = ("pose_reward", "vel_reward", "end_eff_reward", "root_reward")
+
+
+def episode(env, act, start, max_steps):
+    """One test episode: a dict of what the row shows."""
+    s, ret, terms, height, ref_height = env.reset(start_time=start), 0.0, [], 0.0, 0.0
+    for n in range(1, max_steps + 1):
+        s, r, _, _ = env.step(act(s))
+        ret += r
+        t = env.reward_terms()
+        terms.append([t[k] for k in TERMS])
+        height = max(height, env.pb.getBasePositionAndOrientation(env.body)[0][1])
+        ref_height = max(ref_height, float(env.motion.reference(env.t).root_pos[1]))
+        if env.has_fallen():
+            touching = sorted({c[3] for c in env.pb.getContactPoints(bodyA=env.body, bodyB=env.plane)} - {-1})
+            return dict(ret=ret, steps=n, fell=True, time=env.t - start, phase=env.phase(),
+                        bodies=[env.char.names[b] for b in touching], drift=env.root_drift_sq ** 0.5,
+                        height=height, ref_height=ref_height, terms=np.mean(terms, axis=0))
+    return dict(ret=ret, steps=max_steps, fell=False, time=env.t - start, phase=env.phase(), bodies=[],
+                drift=env.root_drift_sq ** 0.5, height=height, ref_height=ref_height, terms=np.mean(terms, axis=0))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--policy", required=True, help="a shipped policy's name or an anet .pth file")
+    p.add_argument("--skill", required=True, help="the clip it plays (humanoid3d_<skill>.txt)")
+    p.add_argument("--episodes", type=int, default=16)
+    p.add_argument("--max_steps", type=int, default=600)
+    a = p.parse_args()
+    from deepmimic.env.imitation_env import Mode
+    from deepmimic.learning.learning_curve import start_times
+    from deepmimic.util.errors import DeepMimicError
+    try:
+        act = load_policy(a.policy)
+    except DeepMimicError as e:
+        print(f"where_it_falls.py: {e}", file=sys.stderr)
+        sys.exit(2)
+    with contextlib.redirect_stderr(io.StringIO()):
+        env = make_env_for_policy(act, a.skill)
+    env.set_mode(Mode.TEST)
+    rows = [episode(env, act, t, a.max_steps) for t in start_times(env.motion.cycle_time, a.episodes)]
+    print(f"{'return':>7s} {'fell':>4s} {'after s':>7s} {'phase':>5s} {'drift m':>7s} {'root top / ref':>14s}  "
+          f"{'pose vel end root (mean terms)':30s}  bodies touching")
+    for r in rows:
+        print(f"{r['ret']:7.1f} {'yes' if r['fell'] else 'no':>4s} {r['time']:7.2f} {r['phase']:5.2f} {r['drift']:7.2f} "
+              f"{r['height']:6.2f} / {r['ref_height']:5.2f}  {' '.join(f'{x:.2f}' for x in r['terms']):30s}  "
+              f"{' '.join(r['bodies'])}")
+    falls = [r for r in rows if r["fell"]]
+    summary = f"{len(falls)}/{len(rows)} falls, mean return {np.mean([r['ret'] for r in rows]):.1f}"
+    if falls:
+        summary += (f"; a fall comes after {np.median([r['time'] for r in falls]):.2f} s (median), at phases "
+                    f"{', '.join(format(r['phase'], '.2f') for r in sorted(falls, key=lambda r: r['phase']))}, "
+                    f"{np.median([r['drift'] for r in falls]):.2f} m from the reference root")
+    print(summary)
+
+
+if __name__ == "__main__":
+    main()
