@@ -58,3 +58,36 @@ def test_root_sub_weights_and_quaternion_sign():
     only_pos = RewardWeights(root_vel=0.0)
     assert imitation_reward(slow, W)["root_reward"] == pytest.approx(math.exp(-5.0 * 0.01))
     assert imitation_reward(slow, W, only_pos)["root_reward"] == 1.0
+
+
+def test_end_effectors_relative_to_the_root_ignore_place_and_facing():
+    """--end_eff_root_relative (DeepMimic's end-effector error): the whole character moved 1 m and turned
+    0.7 rad about the vertical keeps its end-effector term; the upstream (world-position) term drops."""
+    import dataclasses
+    from conftest import make_env
+    terms = {}
+    for relative in (False, True):
+        env = make_env("walk")
+        env.cfg = dataclasses.replace(env.cfg, end_eff_root_relative=relative)
+        env.reset(start_time=0.4)
+        before = env.reward_terms()["end_eff_reward"]
+        pos, rot = env.pb.getBasePositionAndOrientation(env.body)
+        turn = env.pb.getQuaternionFromEuler([0.0, 0.7, 0.0])  # about y, the up axis
+        new_pos = np.array(env.pb.multiplyTransforms([0, 0, 0], turn, pos, [0, 0, 0, 1])[0]) + [1.0, 0.0, 0.0]
+        env.pb.resetBasePositionAndOrientation(env.body, new_pos.tolist(), env.pb.multiplyTransforms([0, 0, 0], turn, [0, 0, 0], rot)[1])
+        env.pb.stepSimulation()  # refresh the links' cached transforms, as a control step does
+        terms[relative] = (before, env.reward_terms()["end_eff_reward"])
+        env.close()
+    assert terms[True][0] > 0.9 and abs(terms[True][1] - terms[True][0]) < 0.02  # one physics step of motion
+    assert terms[False][0] > 0.9 and terms[False][1] < 0.01
+
+
+def test_heading_frame_offsets_match_deepmimic():
+    from deepmimic.env.reward import heading_frame_offsets
+    yaw = 0.9  # the root turned 0.9 rad about y: its forward (x) axis points along (cos, 0, -sin)
+    rot = (0.0, math.sin(yaw / 2), 0.0, math.cos(yaw / 2))
+    root = np.array([2.0, 0.9, -1.0])
+    forward = np.array([math.cos(yaw), 0.0, -math.sin(yaw)])
+    points = np.array([root + 0.3 * forward + [0.0, 0.4, 0.0], [root[0], 0.05, root[2]]])
+    out = heading_frame_offsets(points, root, rot)
+    assert np.allclose(out, [[0.3, 1.3, 0.0], [0.0, 0.05, 0.0]])  # 0.3 ahead, heights above ground

@@ -22,7 +22,7 @@ from deepmimic.env.urdf_writer import write_urdf
 from deepmimic.env.motion_set import MotionSet
 from deepmimic.env.pd_controller import StablePD, load_pd_gains
 from deepmimic.env.observation import build_state, ref_pose_features, state_size
-from deepmimic.env.reward import JointWeights, TrackingState, sq_dist, imitation_reward
+from deepmimic.env.reward import JointWeights, TrackingState, heading_frame_offsets, sq_dist, imitation_reward
 from deepmimic.env.timer import EpisodeTimer, TimerParams
 from deepmimic.util.arg_keys import KEYS
 from deepmimic.util.arg_parser import resolve_path
@@ -56,6 +56,10 @@ class EnvConfig:
     #: DeepMimic compares joint velocities with the motion's; the upstream port reads them back
     #: from its kinematic body, where they are always 0. False keeps upstream parity.
     ref_joint_vel_reward: bool = _default("ref_joint_vel_reward")
+    #: DeepMimic compares end effectors relative to each character's root, turned into its heading
+    #: frame (heights above the ground); the upstream port compares world positions, so there a
+    #: drifting character loses the end-effector term with the root term. False keeps upstream parity.
+    end_eff_root_relative: bool = _default("end_eff_root_relative")
     #: End a training episode as a failure once the root is farther than this (m) from the reference
     #: root (0: off, as DeepMimic; test episodes never end this way). The reward compares world
     #: positions, so a drifting character earns little; ending such episodes early spends samples
@@ -100,6 +104,7 @@ class EnvConfig:
                    time_lim=beg, time_end_lim=end,
                    anneal_samples=args.get("anneal_samples"),
                    ref_joint_vel_reward=args.get("ref_joint_vel_reward"),
+                   end_eff_root_relative=args.get("end_eff_root_relative"),
                    drift_term_dist=args.get("drift_term_dist"), pose_term_dist=args.get("pose_term_dist"),
                    ref_root_state=args.get("ref_root_state"),
                    ref_pose_state=args.get("ref_pose_state"))
@@ -416,13 +421,15 @@ class ImitationEnv:
             sim_links = np.array([l[0] for l in self.pb.getLinkStates(self.body, self._links)])
             self.pose_dev_sq = float(np.max(np.sum((sim_links - ref_links) ** 2, axis=1)))
         with_ref_vel = self.cfg.ref_joint_vel_reward
+        end_eff, ref_end_eff = flat[o + 2 * n_rev:].reshape(-1, 3), ref_links[self.end_effectors]
+        if self.cfg.end_eff_root_relative:
+            end_eff, ref_end_eff = heading_frame_offsets(end_eff, base_pos, flat[0:4]), heading_frame_offsets(ref_end_eff, kin_pos, kin_rot)
         return TrackingState(
             root_pos=base_pos, root_rot=flat[0:4], root_vel=base_vel, root_ang_vel=base_ang,
             ref_root_pos=kin_pos, ref_root_rot=kin_rot, ref_root_vel=ref.root_vel, ref_root_ang_vel=ref.root_ang_vel,
             joint_rot=flat[4:4 + 4 * n_sph].reshape(n_sph, 4), ref_joint_rot=ref.sph_rot,
             joint_vel=flat[4 + 4 * n_sph:o].reshape(n_sph, 3), rev_angle=rev[:, 0], ref_rev_angle=ref.rev_angle,
-            rev_vel=rev[:, 1], end_eff_pos=flat[o + 2 * n_rev:].reshape(-1, 3),
-            ref_end_eff_pos=ref_links[self.end_effectors],
+            rev_vel=rev[:, 1], end_eff_pos=end_eff, ref_end_eff_pos=ref_end_eff,
             ref_joint_vel=ref.sph_vel if with_ref_vel else None, ref_rev_vel=ref.rev_vel if with_ref_vel else None)
 
     # ----- normalisation hints for the agent (DeepMimic's BuildStateOffset/Scale etc.) -------

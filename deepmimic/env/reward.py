@@ -14,6 +14,8 @@ from typing import Optional
 import numpy as np
 from numba import njit
 
+from deepmimic.env.observation import heading
+
 
 @dataclass(frozen=True)
 class RewardWeights:
@@ -70,6 +72,15 @@ def sq_dist(a, b):
     """Squared distance of two 3-vectors; plain floats beat numpy at this size."""
     dx, dy, dz = a[0] - b[0], a[1] - b[1], a[2] - b[2]
     return float(dx * dx + dy * dy + dz * dz)
+
+
+def heading_frame_offsets(points, root_pos, root_rot):
+    """DeepMimic's end-effector coordinates: the horizontal offset from the root and the height above
+    the (flat, y = 0) ground, turned by the root's heading so that facing and place do not count."""
+    theta = -heading(*root_rot)
+    c, s = math.cos(theta), math.sin(theta)
+    dx, dz = points[:, 0] - root_pos[0], points[:, 2] - root_pos[2]
+    return np.stack([c * dx + s * dz, points[:, 1], c * dz - s * dx], axis=1)
 
 
 def rotation_errors(x):

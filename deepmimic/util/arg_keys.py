@@ -61,6 +61,7 @@ KEYS = {
     "time_end_lim_exp": Key("env", "float", 0.0, "... rate of the exponential added to the minimum", 0),
     "anneal_samples": Key("env", "float", 0.0, "samples over which episode length anneals to the end limits", 0),
     "ref_joint_vel_reward": Key("env", "bool", False, "velocity reward compares with the clip's joint velocities (DeepMimic), not 0 (upstream)"),
+    "end_eff_root_relative": Key("env", "bool", False, "end-effector reward compares positions relative to each character's root in its heading frame, heights above the ground (DeepMimic), not world positions (upstream)"),
     "ref_root_state": Key("env", "bool", False, "append the reference root's offset and heading to the state (fast recipe)"),
     "ref_pose_state": Key("env", "bool", False, "append the reference pose one control step ahead to the state (MimicKit's target observation)"),
     "pose_term_dist": Key("env", "float", 0.0, "end a training episode as a failure when any body is this far (m) from its place in the reference pose (MimicKit's pose termination); 0: off", 0),
