@@ -49,10 +49,16 @@ def make_policy(name):
     return act
 
 
+def skill_env_config(skill, **settings):
+    """Our env's settings on ``skill``'s clip with the walk's fall bodies; ``settings`` add the recipe's."""
+    from deepmimic.env.imitation_env import EnvConfig
+    return EnvConfig(motion_file=os.path.join(ROOT, f"data/motions/humanoid3d_{skill}.txt"), fall_contact_bodies=FALL,
+                     **settings)
+
+
 def bench_raw(skill, steps):
-    from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
-    env = ImitationEnv(EnvConfig(motion_file=os.path.join(ROOT, f"data/motions/humanoid3d_{skill}.txt"),
-                                 fall_contact_bodies=FALL), seed=0)
+    from deepmimic.env.imitation_env import ImitationEnv
+    env = ImitationEnv(skill_env_config(skill), seed=0)
     env.reset(start_time=0.0)
     env.set_action(-env.a_offset)
     pb, pd = env.pb, env.pd
@@ -97,11 +103,10 @@ def bench_upstream(skill, steps, act):
 def bench_ours(skill, steps, act, num_envs=8):
     """Our trainer's sampling loop on the recipe's env (reference root in the state, drift termination):
     (control steps/s, physics-only steps/s on the very same steps, PhaseTimer of the parts of a step)."""
-    from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
+    from deepmimic.env.imitation_env import ImitationEnv
     from deepmimic.learning.rollout import step_envs
     from deepmimic.util.phase_timer import PhaseTimer
-    cfg = EnvConfig(motion_file=os.path.join(ROOT, f"data/motions/humanoid3d_{skill}.txt"), fall_contact_bodies=FALL,
-                    ref_root_state=True, drift_term_dist=1.0)
+    cfg = skill_env_config(skill, ref_root_state=True, drift_term_dist=1.0)
     envs = [ImitationEnv(cfg, seed=i) for i in range(num_envs)]
     timer = PhaseTimer()
     for env in envs:  # the parts of env.step, timed on the instances (the env code is unchanged)
@@ -238,9 +243,8 @@ def main():
         up = bench_upstream(a.skill, a.steps, make_policy("walk_upstream_com"))
         ours, raw, parts = bench_ours(a.skill, a.steps, make_policy("walk"))
         raw_alone = bench_raw(a.skill, a.steps)
-        from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
-        env = ImitationEnv(EnvConfig(motion_file=os.path.join(ROOT, f"data/motions/humanoid3d_{a.skill}.txt"),
-                                     fall_contact_bodies=FALL, ref_root_state=True), seed=0)
+        from deepmimic.env.imitation_env import ImitationEnv
+        env = ImitationEnv(skill_env_config(a.skill, ref_root_state=True), seed=0)
         updates = {name: bench_update(f, env) for name, f in (("recipe", "ct_agent_humanoid_ppo_fast.txt"),
                                                               ("deepmimic", "ct_agent_humanoid_ppo.txt"))}
     print(f"env control steps/s (1 process, skill {a.skill}):")

@@ -28,19 +28,18 @@ TERMS = ("pose_reward", "vel_reward", "end_eff_reward", "root_reward")
 def episode(env, act, start, max_steps):
     """One test episode: a dict of what the row shows."""
     s, ret, terms, height, ref_height = env.reset(start_time=start), 0.0, [], 0.0, 0.0
-    for n in range(1, max_steps + 1):
+    for _ in range(max_steps):
         s, r, _, _ = env.step(act(s))
         ret += r
-        t = env.reward_terms()
+        t = env.reward_terms()  # the step's reward, term by term
         terms.append([t[k] for k in TERMS])
         height = max(height, env.pb.getBasePositionAndOrientation(env.body)[0][1])
         ref_height = max(ref_height, float(env.motion.reference(env.t).root_pos[1]))
         if env.has_fallen():
-            touching = sorted({c[3] for c in env.pb.getContactPoints(bodyA=env.body, bodyB=env.plane)} - {-1})
-            return dict(ret=ret, steps=n, fell=True, time=env.t - start, phase=env.phase(),
-                        bodies=[env.char.names[b] for b in touching], drift=env.root_drift_sq ** 0.5,
-                        height=height, ref_height=ref_height, terms=np.mean(terms, axis=0))
-    return dict(ret=ret, steps=max_steps, fell=False, time=env.t - start, phase=env.phase(), bodies=[],
+            break
+    fell = env.has_fallen()
+    touching = sorted({c[3] for c in env.pb.getContactPoints(bodyA=env.body, bodyB=env.plane)} - {-1}) if fell else []
+    return dict(ret=ret, fell=fell, time=env.t - start, phase=env.phase(), bodies=[env.char.names[b] for b in touching],
                 drift=env.root_drift_sq ** 0.5, height=height, ref_height=ref_height, terms=np.mean(terms, axis=0))
 
 

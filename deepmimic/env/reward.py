@@ -104,7 +104,7 @@ def _rotation_errors(root_rot, ref_root_rot, joint_rot, ref_joint_rot):
 
 
 @njit(cache=True)
-def _joint_errors(rot_err, w_root, w_sph, w_rev, rev_angle, ref_rev_angle, joint_vel, ref_joint_vel, rev_vel,
+def _joint_errors(rot_err, w_sph, w_rev, rev_angle, ref_rev_angle, joint_vel, ref_joint_vel, rev_vel,
                   ref_rev_vel, use_ref_vel, end_eff_pos, ref_end_eff_pos):
     """(pose error without the root's share, joint part of the velocity error, end-effector error), in one
     compiled pass: on arrays this small, numpy's per-call cost was most of the reward's time."""
@@ -138,7 +138,7 @@ def imitation_reward(x, joint_w, w=RewardWeights()):
     root_rot_err = float(rot_err[0])
     use_ref_vel = x.ref_joint_vel is not None
     joint_pose_err, joint_vel_err, end_eff_err = _joint_errors(
-        rot_err, joint_w.root, joint_w.sph, joint_w.rev, x.rev_angle, x.ref_rev_angle, x.joint_vel,
+        rot_err, joint_w.sph, joint_w.rev, x.rev_angle, x.ref_rev_angle, x.joint_vel,
         x.ref_joint_vel if use_ref_vel else x.joint_vel, x.rev_vel, x.ref_rev_vel if use_ref_vel else x.rev_vel,
         use_ref_vel, x.end_eff_pos, x.ref_end_eff_pos)
     pose_err = joint_w.root * root_rot_err + joint_pose_err
