@@ -192,14 +192,42 @@ def test_flat_grads_backward_fills_one_buffer_and_survives_other_optimizers():
     assert all(not p.grad.any() for p in params)
 
 
-def _agent_without_env(optimizer, seed):
+def test_weight_decay_gradient_added_in_place_equals_autograd_of_the_full_objective():
+    """The update adds wd * W to the gradient instead of differentiating wd * 0.5 * |W|^2: same gradient."""
+    from deepmimic.learning.nets import weight_decay_loss
+    from deepmimic.learning.ppo_agent import flat_grads
+    agent = _agent_without_env("SGD", 0, critic_weight_decay=0.05, actor_weight_decay=0.1)
+    params = list(agent.critic.parameters()) + list(agent.actor.parameters())
+    g = torch.Generator().manual_seed(1)
+    s, a, old, adv, tar = (torch.randn(n, generator=g) for n in ((8, 6), (8, 3), (8,), (8,), (8,)))
+    losses = lambda: (agent.critic_loss(s, tar), agent.actor_loss(s, a, old - 5.0, adv)[0])  # noqa: E731
+    agent._grads = flat_grads(None, params)
+    agent._backward(*losses())
+    got = agent._grads.clone()
+    for p in params:
+        p.grad = None
+    critic_loss, actor_loss = losses()
+    (critic_loss + actor_loss).backward(retain_graph=True)
+    plain = torch.cat([p.grad.reshape(-1) for p in params])
+    for p in params:
+        p.grad = None
+    (critic_loss + 0.05 * weight_decay_loss(agent.critic) + actor_loss + 0.1 * weight_decay_loss(agent.actor)).backward()
+    want = torch.cat([p.grad.reshape(-1) for p in params])
+    assert torch.allclose(got, want, rtol=1e-5, atol=1e-7)
+    assert not torch.allclose(got, plain, rtol=1e-3, atol=1e-4)  # the decay is large enough to be seen
+    logged = agent.decay_losses()
+    assert math.isclose(float(logged[0]), 0.05 * weight_decay_loss(agent.critic).item(), rel_tol=1e-6)
+    assert math.isclose(float(logged[1]), 0.1 * weight_decay_loss(agent.actor).item(), rel_tol=1e-6)
+
+
+def _agent_without_env(optimizer, seed, **cfg_changes):
     import dataclasses
     from deepmimic.env.base_env import EnvSpec
     from deepmimic.learning.agent_config import load_agent_file
     from deepmimic.learning.ppo_agent import PPOAgent
     from conftest import ROOT
     cfg = load_agent_file(f"{ROOT}/tests/data/agent_small.txt")
-    cfg = dataclasses.replace(cfg, optimizer=optimizer, mini_batch_size=16)
+    cfg = dataclasses.replace(cfg, optimizer=optimizer, mini_batch_size=16, **cfg_changes)
     s, a = 6, 3
     spec = EnvSpec(s, a, np.zeros(s), np.ones(s), np.zeros(s, dtype=np.int64), np.zeros(a), np.ones(a),
                    -np.ones(a), np.ones(a), 0.0, 1.0)

@@ -62,6 +62,11 @@ class Critic(nn.Module):
         return self.val_norm.unnormalize(self.forward_norm(s))
 
 
+def decayed_weights(module):
+    """The parameters weight decay applies to: the layers' weights (biases and normalizers excluded)."""
+    return [p for n, p in module.named_parameters() if n.endswith("weight")]
+
+
 def weight_decay_loss(module):
-    """0.5 * sum of squared weights (biases and normalizers excluded), like tf.nn.l2_loss."""
-    return sum(0.5 * torch.sum(p * p) for n, p in module.named_parameters() if n.endswith("weight"))
+    """0.5 * sum of squared weights, like tf.nn.l2_loss (its gradient w.r.t. each weight is the weight)."""
+    return sum(0.5 * torch.sum(p * p) for p in decayed_weights(module))
