@@ -248,7 +248,7 @@ class ImitationEnv:
         self.time_limit = self.timer.sample(self.rng, self.mode)
         self.root_drift_sq = 0.0  # squared root distance to the reference, updated by the reward
         self.pose_dev_sq = 0.0    # largest squared body distance to the reference (with --pose_term_dist)
-        self._set_body_pose(self.body, self.motion.reference(self.t), with_velocity=True)
+        self._set_body_pose(self.body, self.motion.bullet_reference(self.t), with_velocity=True)
         if self.show_body is not None:
             self._sync_show_body()
         return self.record_state()
@@ -256,7 +256,7 @@ class ImitationEnv:
     def show_pose(self, t):
         """Pose the character at the clip's time ``t`` without simulating (the motion viewer)."""
         self.t = float(t)
-        ref = self.motion.reference(self.t)
+        ref = self.motion.bullet_reference(self.t)
         for body in (self.body, self.kin_body):  # the reward's reference body overlaps, not left behind
             self._set_body_pose(body, ref, with_velocity=False)
 
@@ -277,7 +277,7 @@ class ImitationEnv:
             pb.resetJointStatesMultiDof(body, self.actuated, pos)
 
     def _sync_show_body(self):
-        self._set_body_pose(self.show_body, self.motion.reference(self.t), with_velocity=False, offset=(0.0, 0.0, 1.0))
+        self._set_body_pose(self.show_body, self.motion.bullet_reference(self.t), with_velocity=False, offset=(0.0, 0.0, 1.0))
 
     def action_to_targets(self, action):
         """PD targets per actuated joint: quaternions from (angle, axis) or plain angles.
