@@ -233,15 +233,19 @@ def main():
     p.add_argument("--skill", default="walk")
     p.add_argument("--steps", type=int, default=1500)
     p.add_argument("--train_samples", type=int, default=40000)
+    p.add_argument("--num_envs", type=int, default=8, help="our envs per process in the env-level benchmark (the trainer's "
+                   "--num_envs_per_proc): more envs amortise the policy forward over a larger batch")
     p.add_argument("--under_load", action="store_true",
                    help="only the recipe and the floor, quiet and with one busy process on the machine")
     a = p.parse_args()
+    if a.num_envs < 1 or a.steps < 1:
+        p.error("--num_envs and --steps must be at least 1")
     torch.set_num_threads(1)
     if a.under_load:
         return under_load(a.skill, a.steps, a.train_samples)
     with contextlib.redirect_stderr(io.StringIO()):
         up = bench_upstream(a.skill, a.steps, make_policy("walk_upstream_com"))
-        ours, raw, parts = bench_ours(a.skill, a.steps, make_policy("walk"))
+        ours, raw, parts = bench_ours(a.skill, a.steps, make_policy("walk"), a.num_envs)
         raw_alone = bench_raw(a.skill, a.steps)
         from deepmimic.env.imitation_env import ImitationEnv
         env = ImitationEnv(skill_env_config(a.skill, ref_root_state=True), seed=0)
@@ -249,7 +253,7 @@ def main():
                                                               ("deepmimic", "ct_agent_humanoid_ppo.txt"))}
     print(f"env control steps/s (1 process, skill {a.skill}):")
     print(f"  upstream env, its training loop:        {up:8.1f}")
-    print(f"  ours, 8 envs + batched policy:          {ours:8.1f}   ratio vs upstream {ours / up:.2f}x")
+    print(f"  ours, {a.num_envs:2d} envs + batched policy:         {ours:8.1f}   ratio vs upstream {ours / up:.2f}x")
     print(f"  raw PyBullet physics on the same steps: {raw:8.1f}   ours is {100 * ours / raw:.0f}% of it")
     print(f"  (raw physics, standing poses only:      {raw_alone:8.1f})")
     per = 4096.0 / a.steps  # the timer holds a.steps control steps (rounded up to the envs)
