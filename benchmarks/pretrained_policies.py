@@ -1,6 +1,6 @@
 """Play shipped policies in our env and in the upstream env, same starts, same policy.
 
-    python benchmarks/pretrained_policies.py [--episodes 20] [--max_steps 600] [--skills backflip jump]
+    python benchmarks/pretrained_policies.py [--episodes 20] [--max_steps 600] [--skills backflip_upstream jump_upstream]
     python benchmarks/pretrained_policies.py --skills walk walk_upstream walk_upstream_com --episodes 16 --envs ours
 
 A policy name is the file prefix in data/policies/humanoid3d/ (``walk_upstream`` is the converted
@@ -26,7 +26,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--episodes", type=int, default=20)
     p.add_argument("--max_steps", type=int, default=600)
-    p.add_argument("--skills", nargs="+", default=["backflip", "jump"], help="policy names (file prefixes)")
+    p.add_argument("--skills", nargs="+", default=["backflip_upstream", "jump_upstream"], help="policy names (file prefixes)")
     p.add_argument("--envs", nargs="+", default=["ours", "upstream"], choices=["ours", "upstream"])
     p.add_argument("--clip", default="walk", help="skill whose clip .pth files play (default walk)")
     a = p.parse_args()

@@ -113,7 +113,7 @@ def test_deepmimic_compat_keys_are_accepted():
     (["--record_png", WALK_TRAIN], "--record_png is an existing file"),
 ])
 def test_bad_playback_input_is_one_line_and_exit_2(capsys, extra, words):
-    argv = ["--arg_file", WALK_RUN, "--model_files", "data/policies/humanoid3d/humanoid3d_jump_anet.pth", *extra]
+    argv = ["--arg_file", WALK_RUN, "--model_files", "data/policies/humanoid3d/humanoid3d_jump_upstream_anet.pth", *extra]
     code, _, err = _cli(capsys, "play", argv)
     assert code == 2 and words in err and err.count("\n") == 1, err
 

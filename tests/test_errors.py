@@ -98,7 +98,7 @@ def test_cli_reports_bad_files_without_traceback(tmp_path, script):
 
     motion = _write(tmp_path, "broken_motion.txt", '{"Frames": [[0.1, 0, 0.9]]}')
     argfile = _write(tmp_path, "args.txt", f"--motion_file {motion}\n--agent_files data/agents/ct_agent_humanoid_ppo.txt\n"
-                                          "--model_files data/policies/humanoid3d/humanoid3d_jump_anet.pth\n")
+                                          "--model_files data/policies/humanoid3d/humanoid3d_jump_upstream_anet.pth\n")
     r = _run(script, "--arg_file", argfile)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "broken_motion.txt" in r.stderr and "at least 2 keyframes" in r.stderr
@@ -115,7 +115,7 @@ def test_testrl_reports_corrupt_model(tmp_path):
 
 def test_model_with_wrong_sizes_is_rejected(tmp_path):
     import torch
-    src = os.path.join(ROOT, "data/policies/humanoid3d/humanoid3d_jump_anet.pth")
+    src = os.path.join(ROOT, "data/policies/humanoid3d/humanoid3d_jump_upstream_anet.pth")
     data = torch.load(src, weights_only=True)
     data["state_size"] = 100
     bad = tmp_path / "small_anet.pth"

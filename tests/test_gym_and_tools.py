@@ -156,7 +156,7 @@ def test_gym_env_builds_the_observation_a_policy_file_was_trained_with(tmp_path)
     env = gym.make("deepmimic/HumanoidDeepMimicRun-v0", policy_file=str(recipe))
     assert env.reset(seed=0)[0].shape == (202,)
     env.close()
-    old = os.path.join(ROOT, "data/policies/humanoid3d/humanoid3d_jump_anet.pth")  # format 1: DeepMimic's state
+    old = os.path.join(ROOT, "data/policies/humanoid3d/humanoid3d_jump_upstream_anet.pth")  # format 1: DeepMimic's state
     env = gym.make("deepmimic/HumanoidDeepMimicRun-v0", policy_file=old, ref_root_state=True)
     assert env.reset(seed=0)[0].shape == (197,)
     env.close()

@@ -66,7 +66,7 @@ def test_tf_checkpoint_conversion(tmp_path):
     assert tensors["agent/main/critic/dense/kernel"].shape == (512, 1)
     anet, _ = convert(ckpt, str(tmp_path / "jump"))
     ours = torch.load(anet, weights_only=True)["state_dict"]
-    shipped = torch.load(os.path.join(ROOT, "data/policies/humanoid3d/humanoid3d_jump_anet.pth"), weights_only=True)["state_dict"]
+    shipped = torch.load(os.path.join(ROOT, "data/policies/humanoid3d/humanoid3d_jump_upstream_anet.pth"), weights_only=True)["state_dict"]
     assert all(torch.equal(ours[k], shipped[k]) for k in shipped)
     # the converted actor computes the TF graph: normalise, two ReLU layers, linear, unnormalise
     s = np.random.default_rng(0).normal(size=(4, 197))
@@ -96,7 +96,7 @@ def test_pretrained_policy_matches_upstream_env(skill):
     """Same converted policy, same start times: our env's returns are within 10% of upstream's.
     (benchmarks/pretrained_policies.py runs the full 20-episode comparison.)"""
     from upstream_oracle import load_policy, run_ours, run_upstream
-    act = load_policy(skill)
+    act = load_policy(f"{skill}_upstream")
     ours, up = make_env(skill), make_upstream_env(skill, FALL)
     starts = np.random.default_rng(11).uniform(0, ours.motion.cycle_time, size=2)
     totals = [(run_ours(ours, act, t, 150)[0], run_upstream(up, act, t, 150)[0]) for t in starts]
@@ -132,7 +132,7 @@ def test_where_it_falls_reports_each_test_episode():
     """benchmarks/where_it_falls.py on a shipped policy that falls (upstream's spinkick, 15 falls in 16):
     one row per episode with when, where in the clip and on which bodies, and a summary."""
     r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "where_it_falls.py"), "--policy",
-                        "spinkick", "--skill", "spinkick", "--episodes", "3", "--max_steps", "120"],
+                        "spinkick_upstream", "--skill", "spinkick", "--episodes", "3", "--max_steps", "120"],
                        cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     lines = r.stdout.strip().splitlines()
