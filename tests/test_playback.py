@@ -49,9 +49,15 @@ def test_testrl_evaluation_prints_statistics():
     assert "b3Warning" not in r.stdout + r.stderr  # the generated URDF states every joint's axis
 
 
-def test_walk_run_args_play_our_walk_out_of_the_box():
+@pytest.mark.parametrize("skill", ["walk", "run", "jump"])  # every skill of ours that ships
+def test_run_args_play_our_policy_out_of_the_box(skill):
+    """The run arg file plays our shipped policy (the skill's own name; converted ones end in _upstream)
+    without a fall, at more than 0.6 reward per step."""
+    with open(os.path.join(ROOT, f"args/run_humanoid3d_{skill}_args.txt")) as f:
+        models = [line.split()[1] for line in f if line.startswith("--model_files")]
+    assert models == [f"data/policies/humanoid3d/humanoid3d_{skill}_anet.pth"]
     r = subprocess.run([sys.executable, os.path.join(ROOT, "deepmimic", "testrl.py"), "--arg_file",
-                        "args/run_humanoid3d_walk_args.txt", "--num_episodes", "2", "--max_steps", "90",
+                        f"args/run_humanoid3d_{skill}_args.txt", "--num_episodes", "2", "--max_steps", "90",
                         "--rand_seed", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     stats = r.stdout.strip().splitlines()[-1]
