@@ -151,6 +151,36 @@ def test_recipe_keys_are_validated():
             ArgParser.from_argv(["--arg_file", os.path.join(ROOT, "args/train_humanoid3d_walk_deepmimic_args.txt"), *bad])
 
 
+def test_agent_file_anneals_the_step_sizes_by_samples_resume_included(tmp_path):
+    """ActorStepsizeEnd / CriticStepsizeEnd over StepsizeAnnealSamples: linear in the sample count, set on
+    the optimizers (so the log's Actor_Stepsize shows it), and a resumed agent starts at its samples' value."""
+    from deepmimic.learning.agent_config import load_agent_file
+    from deepmimic.learning.ppo_agent import PPOAgent
+    from deepmimic.util.errors import DeepMimicError
+    base = dict(json.load(open(os.path.join(ROOT, "data/agents/ct_agent_humanoid_ppo_fast.txt"))),
+                ActorNet="fc_2layers_256units", CriticNet="fc_2layers_256units")
+    path = tmp_path / "anneal.txt"
+    path.write_text(json.dumps(dict(base, ActorStepsize=3e-5, ActorStepsizeEnd=1e-5, StepsizeAnnealSamples=1e6)))
+    env = make_env()
+    agent = PPOAgent(load_agent_file(str(path)), env.spec)
+    lrs = lambda: (agent.actor_opt.param_groups[0]["lr"], agent.critic_opt.param_groups[0]["lr"])  # noqa: E731
+    assert np.allclose(lrs(), (3e-5, 1e-4))
+    agent.set_total_samples(250000)
+    assert np.allclose(lrs(), (2.5e-5, 1e-4))  # the critic has no end value: constant
+    agent.set_total_samples(5e6)
+    assert np.allclose(lrs(), (1e-5, 1e-4))
+    agent.save(str(tmp_path / "m"), with_optimizers=True)
+    resumed = PPOAgent(load_agent_file(str(path)), env.spec)
+    resumed.load(str(tmp_path / "m_anet.pth"))
+    assert resumed.optimizers_restored and np.isclose(resumed.actor_opt.param_groups[0]["lr"], 1e-5)
+    plain = PPOAgent(load_agent_file(os.path.join(ROOT, "data/agents/ct_agent_humanoid_ppo_fast.txt")), env.spec)
+    plain.set_total_samples(5e6)
+    assert plain.actor_opt.param_groups[0]["lr"] == 3e-5  # no schedule: the agent file's step, always
+    path.write_text(json.dumps(dict(base, CriticStepsizeEnd=1e-5)))
+    with pytest.raises(DeepMimicError, match="'CriticStepsizeEnd' needs 'StepsizeAnnealSamples'"):
+        load_agent_file(str(path))
+
+
 def test_agent_file_chooses_the_optimizer(tmp_path):
     from deepmimic.learning.agent_config import load_agent_file
     from deepmimic.learning.ppo_agent import PPOAgent

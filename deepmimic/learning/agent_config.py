@@ -44,6 +44,11 @@ class AgentConfig:
     int_output_iters: int = 100             # intermediate models and test episodes every this many
     test_episodes: int = 0
     exp_anneal_samples: float = 320000
+    #: Step sizes annealed linearly from the *Stepsize keys to these over stepsize_anneal_samples samples
+    #: (None: constant, as DeepMimic). A schedule in the agent file runs by itself, resumes included.
+    actor_stepsize_end: float = None
+    critic_stepsize_end: float = None
+    stepsize_anneal_samples: float = math.inf
     exp_beg: ExpParams = field(default_factory=ExpParams)
     exp_end: ExpParams = field(default_factory=ExpParams)
     path: str = ""
@@ -63,6 +68,8 @@ AGENT_KEYS = {
     "TDLambda": ("td_lambda", 0, 1, False), "OutputIters": ("output_iters", 1, 10 ** 9, True),
     "IntOutputIters": ("int_output_iters", 1, 10 ** 9, True), "TestEpisodes": ("test_episodes", 0, 10 ** 6, True),
     "ExpAnnealSamples": ("exp_anneal_samples", 1, math.inf, False),
+    "ActorStepsizeEnd": ("actor_stepsize_end", 1e-12, 10, False), "CriticStepsizeEnd": ("critic_stepsize_end", 1e-12, 10, False),
+    "StepsizeAnnealSamples": ("stepsize_anneal_samples", 1, math.inf, False),
 }
 
 
@@ -125,6 +132,9 @@ def agent_config_from_data(data, path):
     cfg = AgentConfig(path=path, source=data, **values)
     if cfg.mini_batch_size > cfg.batch_size:
         raise DeepMimicError(f"'MiniBatchSize' ({cfg.mini_batch_size}) must not exceed 'BatchSize' ({cfg.batch_size})", path)
+    ends = [k for k in ("ActorStepsizeEnd", "CriticStepsizeEnd") if k in data]
+    if ends and "StepsizeAnnealSamples" not in data:
+        raise DeepMimicError(f"'{ends[0]}' needs 'StepsizeAnnealSamples' (over how many samples to anneal)", path)
     beg, end = _exp_params(data, "ExpParamsBeg", path), _exp_params(data, "ExpParamsEnd", path)
     end.noise = beg.noise  # the noise std must not change (DeepMimic)
     return dataclasses.replace(cfg, exp_beg=beg, exp_end=end)

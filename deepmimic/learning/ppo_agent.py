@@ -18,6 +18,7 @@ from deepmimic.learning.nets import Actor, Critic, decayed_weights, weight_decay
 from deepmimic.learning.normalizer import Normalizer
 from deepmimic.learning.returns import td_lambda_returns
 from deepmimic.util import mpi_util
+from deepmimic.util.math_util import lerp
 from deepmimic.util.errors import DeepMimicError, brief
 
 class NonFiniteError(RuntimeError):
@@ -86,8 +87,14 @@ class PPOAgent:
 
     # ----- bookkeeping -------------------------------------------------------------------------
     def _update_exp_params(self):
+        """Exploration and step sizes for the current sample count (both annealed by the agent file)."""
         t = min(max(self.total_samples / self.cfg.exp_anneal_samples, 0.0), 1.0)
         self.exp_params = self.cfg.exp_beg.lerp(self.cfg.exp_end, t)
+        t = min(max(self.total_samples / self.cfg.stepsize_anneal_samples, 0.0), 1.0)
+        for opt, beg, end in ((self.actor_opt, self.cfg.actor_stepsize, self.cfg.actor_stepsize_end),
+                              (self.critic_opt, self.cfg.critic_stepsize, self.cfg.critic_stepsize_end)):
+            for group in opt.param_groups:
+                group["lr"] = beg if end is None else lerp(beg, end, t)
 
     def set_total_samples(self, count):
         self.total_samples = int(count)
