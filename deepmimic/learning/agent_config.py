@@ -8,6 +8,7 @@ import dataclasses
 import difflib
 import math
 from dataclasses import dataclass, field
+from typing import Optional
 
 from deepmimic.learning.exp_params import ExpParams
 from deepmimic.learning.nets import NET_LAYERS
@@ -46,8 +47,8 @@ class AgentConfig:
     exp_anneal_samples: float = 320000
     #: Step sizes annealed linearly from the *Stepsize keys to these over stepsize_anneal_samples samples
     #: (None: constant, as DeepMimic). A schedule in the agent file runs by itself, resumes included.
-    actor_stepsize_end: float = None
-    critic_stepsize_end: float = None
+    actor_stepsize_end: Optional[float] = None
+    critic_stepsize_end: Optional[float] = None
     stepsize_anneal_samples: float = math.inf
     exp_beg: ExpParams = field(default_factory=ExpParams)
     exp_end: ExpParams = field(default_factory=ExpParams)
