@@ -43,17 +43,31 @@ def build_state(phase, base_pos, base_rot, links, ref_root=None, ref_pose=None):
     n = len(arr)
     extra = 0 if ref_pose is None else len(ref_pose)
     out = np.empty(state_size(n, ref_root is not None, extra))
-    theta = _link_state(out, phase, np.asarray(base_pos, dtype=np.float64), np.asarray(base_rot, dtype=np.float64), arr)
+    base_pos = np.asarray(base_pos, dtype=np.float64)
+    theta = _link_state(out, phase, base_pos, np.asarray(base_rot, dtype=np.float64), arr)
     if ref_root is not None:
-        ref_pos, ref_rot = ref_root
-        dx, dy, dz = (ref_pos[i] - base_pos[i] for i in range(3))
-        c, s = math.cos(theta), math.sin(theta)
-        d_heading = heading(*ref_rot) + theta
-        out[2 + 13 * n:2 + 13 * n + REF_ROOT_SIZE] = (c * dx + s * dz, dy, c * dz - s * dx,
-                                                     math.cos(d_heading), math.sin(d_heading))
+        _ref_root_entries(out, 2 + 13 * n, theta, base_pos, np.asarray(ref_root[0], dtype=np.float64),
+                          np.asarray(ref_root[1], dtype=np.float64))
     if extra:
         out[-extra:] = ref_pose
     return out
+
+
+@njit(cache=True)
+def turn_about_y(c, s, x, z):
+    """(x, z) turned about y by the angle of cosine ``c`` and sine ``s``: world offsets into a heading frame."""
+    return c * x + s * z, c * z - s * x
+
+
+@njit(cache=True)
+def _ref_root_entries(out, at, theta, base_pos, ref_pos, ref_rot):
+    """The reference root's offset from the root in its heading frame (``theta`` turns world into it),
+    then the heading difference as (cos, sin)."""
+    c, s = math.cos(theta), math.sin(theta)
+    out[at], out[at + 2] = turn_about_y(c, s, ref_pos[0] - base_pos[0], ref_pos[2] - base_pos[2])
+    out[at + 1] = ref_pos[1] - base_pos[1]
+    d_heading = heading(ref_rot[0], ref_rot[1], ref_rot[2], ref_rot[3]) + theta
+    out[at + 3], out[at + 4] = math.cos(d_heading), math.sin(d_heading)
 
 
 @njit(cache=True)
@@ -70,7 +84,8 @@ def _link_state(out, phase, base_pos, base_rot, links):
     for j in range(n):
         x, y, z = links[j, 0] - base_pos[0], links[j, 1] - base_pos[1], links[j, 2] - base_pos[2]
         o = 2 + 7 * j
-        out[o], out[o + 1], out[o + 2] = c * x + s * z, y, c * z - s * x
+        out[o], out[o + 2] = turn_about_y(c, s, x, z)
+        out[o + 1] = y
         lx, ly, lz, lw = links[j, 9], links[j, 10], links[j, 11], links[j, 12]
         w, rx, ry, rz = hw * lw - hy * ly, hw * lx + hy * lz, hw * ly + hy * lw, hw * lz - hy * lx  # R_y(theta) * q
         sign = -1.0 if w < 0 else 1.0
@@ -78,5 +93,6 @@ def _link_state(out, phase, base_pos, base_rot, links):
         v = 2 + 7 * n + 6 * j
         for k in range(2):
             x, y, z = links[j, 3 + 3 * k], links[j, 4 + 3 * k], links[j, 5 + 3 * k]
-            out[v + 3 * k], out[v + 3 * k + 1], out[v + 3 * k + 2] = c * x + s * z, y, c * z - s * x
+            out[v + 3 * k], out[v + 3 * k + 2] = turn_about_y(c, s, x, z)
+            out[v + 3 * k + 1] = y
     return theta

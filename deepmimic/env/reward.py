@@ -14,7 +14,7 @@ from typing import Optional
 import numpy as np
 from numba import njit
 
-from deepmimic.env.observation import heading
+from deepmimic.env.observation import heading, turn_about_y
 
 
 @dataclass(frozen=True)
@@ -77,10 +77,19 @@ def sq_dist(a, b):
 def heading_frame_offsets(points, root_pos, root_rot):
     """DeepMimic's end-effector coordinates: the horizontal offset from the root and the height above
     the (flat, y = 0) ground, turned by the root's heading so that facing and place do not count."""
-    theta = -heading(*root_rot)
+    return _heading_frame_offsets(np.asarray(points, dtype=np.float64), np.asarray(root_pos, dtype=np.float64),
+                                  np.asarray(root_rot, dtype=np.float64))
+
+
+@njit(cache=True)
+def _heading_frame_offsets(points, root_pos, root_rot):
+    theta = -heading(root_rot[0], root_rot[1], root_rot[2], root_rot[3])
     c, s = math.cos(theta), math.sin(theta)
-    dx, dz = points[:, 0] - root_pos[0], points[:, 2] - root_pos[2]
-    return np.stack([c * dx + s * dz, points[:, 1], c * dz - s * dx], axis=1)
+    out = np.empty_like(points)
+    for j in range(points.shape[0]):
+        out[j, 0], out[j, 2] = turn_about_y(c, s, points[j, 0] - root_pos[0], points[j, 2] - root_pos[2])
+        out[j, 1] = points[j, 1]
+    return out
 
 
 def rotation_errors(x):
