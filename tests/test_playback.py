@@ -49,6 +49,17 @@ def test_testrl_evaluation_prints_statistics():
     assert "b3Warning" not in r.stdout + r.stderr  # the generated URDF states every joint's axis
 
 
+@pytest.mark.parametrize("skill", ["backflip", "spinkick"])
+def test_run_args_of_skills_not_yet_ours_play_the_converted_upstream_policy(skill):
+    with open(os.path.join(ROOT, f"args/run_humanoid3d_{skill}_args.txt")) as f:
+        models = [line.split()[1] for line in f if line.startswith("--model_files")]
+    assert models == [f"data/policies/humanoid3d/humanoid3d_{skill}_upstream_anet.pth"]
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "deepmimic", "testrl.py"), "--arg_file",
+                        f"args/run_humanoid3d_{skill}_args.txt", "--num_episodes", "1", "--max_steps", "10"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and "episodes: 1  mean return:" in r.stdout, r.stderr[-2000:]
+
+
 @pytest.mark.parametrize("skill", ["walk", "run", "jump"])  # every skill of ours that ships
 def test_run_args_play_our_policy_out_of_the_box(skill):
     """The run arg file plays our shipped policy (the skill's own name; converted ones end in _upstream)
