@@ -31,8 +31,7 @@ def episode(env, act, start, max_steps):
     for _ in range(max_steps):
         s, r, _, _ = env.step(act(s))
         ret += r
-        t = env.reward_terms()  # the step's reward, term by term
-        terms.append([t[k] for k in TERMS])
+        terms.append([env.last_reward_terms[k] for k in TERMS])  # the step's reward, term by term
         height = max(height, env.pb.getBasePositionAndOrientation(env.body)[0][1])
         ref_height = max(ref_height, float(env.motion.reference(env.t).root_pos[1]))
         if env.has_fallen():

@@ -248,6 +248,7 @@ class ImitationEnv:
         self.time_limit = self.timer.sample(self.rng, self.mode)
         self.root_drift_sq = 0.0  # squared root distance to the reference, updated by the reward
         self.pose_dev_sq = 0.0    # largest squared body distance to the reference (with --pose_term_dist)
+        self.last_reward_terms = None  # the last step's reward terms (calc_reward)
         self._set_body_pose(self.body, self.motion.bullet_reference(self.t), with_velocity=True)
         if self.show_body is not None:
             self._sync_show_body()
@@ -369,7 +370,9 @@ class ImitationEnv:
         return build_state(self.phase(), base_pos, base_rot, [l[0] + l[6] + l[7] + l[1] for l in links], ref_root, ref_pose)
 
     def calc_reward(self):
-        return self.reward_terms()["reward"]
+        """The step's reward; its terms stay readable as ``last_reward_terms`` (diagnostics)."""
+        self.last_reward_terms = self.reward_terms()
+        return self.last_reward_terms["reward"]
 
     def reward_terms(self):
         """DeepMimic's imitation reward and its four terms (``reward.imitation_reward``), comparing
