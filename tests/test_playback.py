@@ -49,14 +49,20 @@ def test_testrl_evaluation_prints_statistics():
     assert "b3Warning" not in r.stdout + r.stderr  # the generated URDF states every joint's axis
 
 
+def _play_run_file(skill, *args):
+    """(the policy files ``args/run_humanoid3d_<skill>_args.txt`` names, testrl's finished process on it)."""
+    run_file = f"args/run_humanoid3d_{skill}_args.txt"
+    with open(os.path.join(ROOT, run_file)) as f:
+        models = [line.split()[1] for line in f if line.startswith("--model_files")]
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "deepmimic", "testrl.py"), "--arg_file", run_file, *args],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return models, r
+
+
 @pytest.mark.parametrize("skill", ["backflip", "spinkick"])
 def test_run_args_of_skills_not_yet_ours_play_the_converted_upstream_policy(skill):
-    with open(os.path.join(ROOT, f"args/run_humanoid3d_{skill}_args.txt")) as f:
-        models = [line.split()[1] for line in f if line.startswith("--model_files")]
+    models, r = _play_run_file(skill, "--num_episodes", "1", "--max_steps", "10")
     assert models == [f"data/policies/humanoid3d/humanoid3d_{skill}_upstream_anet.pth"]
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "deepmimic", "testrl.py"), "--arg_file",
-                        f"args/run_humanoid3d_{skill}_args.txt", "--num_episodes", "1", "--max_steps", "10"],
-                       cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0 and "episodes: 1  mean return:" in r.stdout, r.stderr[-2000:]
 
 
@@ -64,12 +70,8 @@ def test_run_args_of_skills_not_yet_ours_play_the_converted_upstream_policy(skil
 def test_run_args_play_our_policy_out_of_the_box(skill):
     """The run arg file plays our shipped policy (the skill's own name; converted ones end in _upstream)
     without a fall, at more than 0.6 reward per step."""
-    with open(os.path.join(ROOT, f"args/run_humanoid3d_{skill}_args.txt")) as f:
-        models = [line.split()[1] for line in f if line.startswith("--model_files")]
+    models, r = _play_run_file(skill, "--num_episodes", "2", "--max_steps", "90", "--rand_seed", "1")
     assert models == [f"data/policies/humanoid3d/humanoid3d_{skill}_anet.pth"]
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "deepmimic", "testrl.py"), "--arg_file",
-                        f"args/run_humanoid3d_{skill}_args.txt", "--num_episodes", "2", "--max_steps", "90",
-                        "--rand_seed", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     stats = r.stdout.strip().splitlines()[-1]
     assert stats.endswith("falls: 0") and float(stats.split("mean return:")[1].split()[0]) > 0.6 * 90, stats
