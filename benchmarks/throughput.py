@@ -262,11 +262,18 @@ def main():
     print("  where a 4,096-sample batch's time goes (1 process): " + ", ".join(
         f"{k} {v * per:.2f} s" for k, v in list(env_parts.items()) + [("rest of env.step", other),
                                                                      ("policy forward", parts.seconds["policy"])]))
+    physics = parts.seconds["PD (stable PD command)"] + parts.seconds["stepSimulation"]
+    print(f"  ceiling: with this policy forward and an env that costs nothing beyond its physics, ours reaches at most "
+          f"{100 * physics / (physics + parts.seconds['policy']):.0f}% of the floor")
     print("one rank's PPO update on 2,048 samples (its half of a 4,096-sample batch), 1 process:")
     for name, (secs, mm_share, gflops) in updates.items():
         physics = 2048 / raw
         print(f"  {name:10s} {secs:.2f} s, {100 * secs / physics:.0f}% of the {physics:.2f} s of physics those samples "
               f"take; matrix products are {100 * mm_share:.0f}% of it, at {gflops:.0f} GFLOP/s")
+        # The update runs on the same cores as the physics: even with an env that costs nothing beyond
+        # its physics, end to end cannot pass physics / (physics + update) of the floor.
+        print(f"  {'':10s} ceiling: with this update and nothing else beyond the physics, end to end reaches at "
+              f"most {100 * physics / (physics + secs):.0f}% of 2 x the floor")
     if a.train_samples > 0:
         print(f"end-to-end training, mpiexec -n 2 (PPO updates included), vs 2 x the physics floor ({2 * raw:.0f}/s):")
         for name, arg_file in (("recipe", f"train_humanoid3d_{a.skill}_args.txt"),
