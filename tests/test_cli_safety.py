@@ -45,7 +45,7 @@ BAD_TRAIN = [  # (extra argv, words the one-line error must contain)
     (["--max_samples", "0"], "--max_samples must be >= 1, got 0"),
     (["--max_samples", "2500.5"], "--max_samples is a count and takes a whole number, got 2500.5"),
     (["--max_samples", "-3"], "--max_samples must be >= 1, got -3"),
-    (["--rand_seed", "-1"], "--rand_seed must be from 0"),
+    (["--rand_seed", "-1"], "--rand_seed must be from 0 to 2147483647, got -1"),
     (["--num_envs_per_proc", "0"], "--num_envs_per_proc must be from 1 to 256"),
     (["--num_envs_per_proc", "100000"], "--num_envs_per_proc must be from 1 to 256"),
     (["--world_scale", "nan"], "--world_scale must be a positive number"),
