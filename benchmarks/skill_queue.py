@@ -6,8 +6,9 @@ For each skill in order: a skill whose committed curve (``benchmarks/results/<sk
 passed the bar, or reached ``--max_samples``, is skipped; otherwise ``learning_curve.py --config recipe``
 trains it (resuming its run folder, or the committed checkpoint ``benchmarks/results/checkpoints/
 <skill>_recipe`` on a fresh machine). While it trains, the curve is watched: after ``--confirm`` points in a row
-at or above ``--bar`` with at most ``--max_falls`` falls of 16, the run is stopped (Ctrl-C: it saves) and
-the next skill starts. After each skill its latest model is copied to the checkpoint folder, so the queue
+at or above the skill's bar (``BARS``: walk from scratch >= 450 with at most 1 fall of 16, within 10M samples;
+the others >= 360 with at most 2 falls, within 15M; ``--bar`` / ``--max_falls`` / ``--max_samples`` replace them),
+the run is stopped (Ctrl-C: it saves) and the next skill starts. After each skill its latest model is copied to the checkpoint folder, so the queue
 continues on another machine or in another session: run the same command again. Ctrl-C stops the queue
 (the running skill saves first).
 """
@@ -25,6 +26,25 @@ sys.path.insert(0, ROOT)
 from deepmimic.learning.learning_curve import read_curve  # noqa: E402
 
 
+class Bar:
+    """What a skill must reach on the 16 curve episodes, and within how many samples (the "every skill" issue)."""
+
+    def __init__(self, ret, max_falls, max_samples):
+        self.ret, self.max_falls, self.max_samples = ret, max_falls, max_samples
+
+
+#: Walk from scratch must match the steered run (>= 450, <= 1 fall, within 10M); every other skill >= 360, <= 2 falls, 15M.
+BARS = {"walk": Bar(450.0, 1, 10e6)}
+DEFAULT_BAR = Bar(360.0, 2, 15e6)
+
+
+def skill_bar(skill, a):
+    """The skill's bar, with any of --bar / --max_falls / --max_samples given on the command line in its place."""
+    bar = BARS.get(skill, DEFAULT_BAR)
+    pick = lambda given, own: own if given is None else given  # noqa: E731
+    return Bar(pick(a.bar, bar.ret), pick(a.max_falls, bar.max_falls), pick(a.max_samples, bar.max_samples))
+
+
 def passed(rows, bar, max_falls, confirm):
     """The last ``confirm`` points all at or above the bar with few falls."""
     tail = rows[-confirm:]
@@ -34,7 +54,8 @@ def passed(rows, bar, max_falls, confirm):
 def done(skill, a):
     path = os.path.join(RESULTS, f"{skill}_recipe.csv")
     rows = read_curve(path) if os.path.isfile(path) else []
-    return bool(rows) and (passed(rows, a.bar, a.max_falls, a.confirm) or rows[-1]["samples"] >= a.max_samples)
+    bar = skill_bar(skill, a)
+    return bool(rows) and (passed(rows, bar.ret, bar.max_falls, a.confirm) or rows[-1]["samples"] >= bar.max_samples)
 
 
 def keep_checkpoint(skill, run):
@@ -57,8 +78,9 @@ def interrupt(pid):
 def train(skill, a):
     """Train one skill until the bar is passed, the samples are spent, or the queue is stopped; True to go on."""
     run = os.path.join(ROOT, "output", "curves", f"{skill}_recipe")
+    bar = skill_bar(skill, a)
     cmd = [sys.executable, os.path.join(ROOT, "benchmarks", "learning_curve.py"), "--skill", skill, "--config", "recipe",
-           "--samples", str(int(a.max_samples)), "--procs", str(a.procs)]
+           "--samples", str(int(bar.max_samples)), "--procs", str(a.procs)]
     committed = os.path.join(RESULTS, "checkpoints", f"{skill}_recipe")
     if not os.path.isfile(os.path.join(run, "agent0_model_anet.pth")) and os.path.isfile(committed + "_anet.pth"):
         cmd += ["--resume_from", committed]
@@ -75,7 +97,7 @@ def train(skill, a):
         while child.poll() is None:
             time.sleep(30)
             rows = read_curve(curve) if os.path.isfile(curve) else []
-            if rows and passed(rows, a.bar, a.max_falls, a.confirm):
+            if rows and passed(rows, bar.ret, bar.max_falls, a.confirm):
                 print(f"[queue] {skill}: past the bar at {rows[-1]['samples']} samples; stopping it", flush=True)
                 interrupt(child.pid)
                 break
@@ -92,12 +114,16 @@ def train(skill, a):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     p.add_argument("--skills", nargs="+", default=["run", "jump", "backflip", "spinkick", "cartwheel", "walk"])
-    p.add_argument("--max_samples", type=float, default=15e6)
-    p.add_argument("--bar", type=float, default=360.0, help="mean test return to pass (of 600)")
-    p.add_argument("--max_falls", type=int, default=2, help="falls of the 16 curve episodes allowed at the bar")
+    p.add_argument("--max_samples", type=float, help="samples per skill (default: 10M for walk, 15M for the others)")
+    p.add_argument("--bar", type=float, help="mean test return to pass, of 600 (default: 450 for walk, 360 for the others)")
+    p.add_argument("--max_falls", type=int, help="falls of the 16 curve episodes allowed at the bar (default: 1 for walk, "
+                   "2 for the others)")
     p.add_argument("--confirm", type=int, default=2, help="curve points in a row past the bar")
     p.add_argument("--procs", type=int, default=2)
     a = p.parse_args()
+    if (a.max_samples is not None and a.max_samples < 1) or (a.max_falls is not None and not 0 <= a.max_falls <= 16) \
+            or a.confirm < 1 or a.procs < 1:
+        p.error("--max_samples, --confirm and --procs must be at least 1, --max_falls from 0 to 16")
     for skill in a.skills:
         if done(skill, a):
             print(f"[queue] {skill}: done (curve past the bar or at --max_samples)", flush=True)

@@ -329,3 +329,20 @@ def test_pose_termination_ends_training_episodes_only():
     for _ in range(10):
         assert not env.step(env.reference_action(env.t + env.control_step()))[2]
     assert 0 < env.pose_dev_sq < 1.0
+
+
+def test_skill_queue_holds_walk_to_its_own_bar():
+    """The queue stops a skill at the issue's bar: walk from scratch at >= 450 with <= 1 fall within 10M samples,
+    the other skills at >= 360 with <= 2 falls within 15M; a command-line bar replaces the skill's own."""
+    import argparse
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    import skill_queue
+    defaults = argparse.Namespace(bar=None, max_falls=None, max_samples=None)
+    walk, flip = skill_queue.skill_bar("walk", defaults), skill_queue.skill_bar("backflip", defaults)
+    assert (walk.ret, walk.max_falls, walk.max_samples) == (450.0, 1, 10e6)
+    assert (flip.ret, flip.max_falls, flip.max_samples) == (360.0, 2, 15e6)
+    rows = [{"test_return_mean": 400.0, "test_falls": 2}, {"test_return_mean": 420.0, "test_falls": 1}]
+    assert skill_queue.passed(rows, flip.ret, flip.max_falls, confirm=2)
+    assert not skill_queue.passed(rows, walk.ret, walk.max_falls, confirm=2)
+    given = skill_queue.skill_bar("walk", argparse.Namespace(bar=300.0, max_falls=None, max_samples=5e6))
+    assert (given.ret, given.max_falls, given.max_samples) == (300.0, 1, 5e6)
