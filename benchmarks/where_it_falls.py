@@ -4,7 +4,7 @@
     python benchmarks/where_it_falls.py --policy backflip --skill backflip   # a shipped policy by name
 
 For each episode (the curve's seeded start times, 20 s, ended by a fall): the return, when it fell (seconds
-after the start, and the clip's phase then), which bodies touched the ground, how far the root was from
+after the start; the clip's phase at the start and then: a phase past the start's means a cycle was completed), which bodies touched the ground, how far the root was from
 the reference root, the highest root height against the reference's over the episode, and the mean of
 each reward term. A summary line follows. Meant for the question a stuck learning curve raises: does the
 policy fall at one place in the clip, and how (drift, height, contact)?
@@ -28,6 +28,7 @@ TERMS = ("pose_reward", "vel_reward", "end_eff_reward", "root_reward")
 def episode(env, act, start, max_steps):
     """One test episode: a dict of what the row shows."""
     s, ret, terms, height, ref_height = env.reset(start_time=start), 0.0, [], 0.0, 0.0
+    start_phase = env.phase()
     for _ in range(max_steps):
         s, r, _, _ = env.step(act(s))
         ret += r
@@ -38,7 +39,7 @@ def episode(env, act, start, max_steps):
             break
     fell = env.has_fallen()
     touching = sorted({c[3] for c in env.pb.getContactPoints(bodyA=env.body, bodyB=env.plane)} - {-1}) if fell else []
-    return dict(ret=ret, fell=fell, time=env.t - start, phase=env.phase(), bodies=[env.char.names[b] for b in touching],
+    return dict(ret=ret, fell=fell, time=env.t - start, start_phase=start_phase, phase=env.phase(), bodies=[env.char.names[b] for b in touching],
                 drift=env.root_drift_sq ** 0.5, height=height, ref_height=ref_height, terms=np.mean(terms, axis=0))
 
 
@@ -61,10 +62,11 @@ def main():
         env = make_env_for_policy(act, a.skill)
     env.set_mode(Mode.TEST)
     rows = [episode(env, act, t, a.max_steps) for t in start_times(env.motion.cycle_time, a.episodes)]
-    print(f"{'return':>7s} {'fell':>4s} {'after s':>7s} {'phase':>5s} {'drift m':>7s} {'root top / ref':>14s}  "
+    print(f"{'return':>7s} {'fell':>4s} {'after s':>7s} {'phase from -> at':>16s} {'drift m':>7s} {'root top / ref':>14s}  "
           f"{'pose vel end root (mean terms)':30s}  bodies touching")
     for r in rows:
-        print(f"{r['ret']:7.1f} {'yes' if r['fell'] else 'no':>4s} {r['time']:7.2f} {r['phase']:5.2f} {r['drift']:7.2f} "
+        print(f"{r['ret']:7.1f} {'yes' if r['fell'] else 'no':>4s} {r['time']:7.2f} {r['start_phase']:8.2f} -> {r['phase']:4.2f} "
+              f"{r['drift']:7.2f} "
               f"{r['height']:6.2f} / {r['ref_height']:5.2f}  {' '.join(f'{x:.2f}' for x in r['terms']):30s}  "
               f"{' '.join(r['bodies'])}")
     falls = [r for r in rows if r["fell"]]
