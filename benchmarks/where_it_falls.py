@@ -5,7 +5,8 @@
 
 For each episode (the curve's seeded start times, 20 s, ended by a fall): the return, when it fell (seconds
 after the start; the clip's phase at the start and then: a phase past the start's means a cycle was completed), which bodies touched the ground, how far the root was from
-the reference root, the highest root height against the reference's over the episode, and the mean of
+the reference root (and where the reference root is in the character's heading frame: ahead and to the
+side, +z), the highest root height against the reference's over the episode, and the mean of
 each reward term. A summary line follows. Meant for the question a stuck learning curve raises: does the
 policy fall at one place in the clip, and how (drift, height, contact)?
 """
@@ -21,6 +22,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from upstream_oracle import load_policy, make_env_for_policy  # noqa: E402
+from deepmimic.env.reward import heading_frame_offsets  # noqa: E402
 
 TERMS = ("pose_reward", "vel_reward", "end_eff_reward", "root_reward")
 
@@ -38,9 +40,11 @@ def episode(env, act, start, max_steps):
         if env.has_fallen():
             break
     fell = env.has_fallen()
+    base_pos, base_rot = env.pb.getBasePositionAndOrientation(env.body)
+    ahead = heading_frame_offsets([env.motion.reference(env.t).root_pos], base_pos, base_rot)[0]
     touching = sorted({c[3] for c in env.pb.getContactPoints(bodyA=env.body, bodyB=env.plane)} - {-1}) if fell else []
     return dict(ret=ret, fell=fell, time=env.t - start, start_phase=start_phase, phase=env.phase(), bodies=[env.char.names[b] for b in touching],
-                drift=env.root_drift_sq ** 0.5, height=height, ref_height=ref_height, terms=np.mean(terms, axis=0))
+                drift=env.root_drift_sq ** 0.5, fwd=ahead[0], lat=ahead[2], height=height, ref_height=ref_height, terms=np.mean(terms, axis=0))
 
 
 def main():
@@ -62,11 +66,11 @@ def main():
         env = make_env_for_policy(act, a.skill)
     env.set_mode(Mode.TEST)
     rows = [episode(env, act, t, a.max_steps) for t in start_times(env.motion.cycle_time, a.episodes)]
-    print(f"{'return':>7s} {'fell':>4s} {'after s':>7s} {'phase from -> at':>16s} {'drift m':>7s} {'root top / ref':>14s}  "
+    print(f"{'return':>7s} {'fell':>4s} {'after s':>7s} {'phase from -> at':>16s} {'drift m':>7s} {'ref fwd / side':>14s} {'root top / ref':>14s}  "
           f"{'pose vel end root (mean terms)':30s}  bodies touching")
     for r in rows:
         print(f"{r['ret']:7.1f} {'yes' if r['fell'] else 'no':>4s} {r['time']:7.2f} {r['start_phase']:8.2f} -> {r['phase']:4.2f} "
-              f"{r['drift']:7.2f} "
+              f"{r['drift']:7.2f} {r['fwd']:6.2f} / {r['lat']:5.2f} "
               f"{r['height']:6.2f} / {r['ref_height']:5.2f}  {' '.join(f'{x:.2f}' for x in r['terms']):30s}  "
               f"{' '.join(r['bodies'])}")
     falls = [r for r in rows if r["fell"]]
@@ -74,7 +78,9 @@ def main():
     if falls:
         summary += (f"; a fall comes after {np.median([r['time'] for r in falls]):.2f} s (median), at phases "
                     f"{', '.join(format(r['phase'], '.2f') for r in sorted(falls, key=lambda r: r['phase']))}, "
-                    f"{np.median([r['drift'] for r in falls]):.2f} m from the reference root")
+                    f"{np.median([r['drift'] for r in falls]):.2f} m from the reference root (median; the reference "
+                    f"{np.median([r['fwd'] for r in falls]):+.2f} m ahead, {np.median([r['lat'] for r in falls]):+.2f} m "
+                    f"to the side, in the character's heading frame)")
     print(summary)
 
 
