@@ -7,7 +7,8 @@ For each episode (the curve's seeded start times, 20 s, ended by a fall): the re
 after the start; the clip's phase at the start and then: a phase past the start's means a cycle was completed), which bodies touched the ground, how far the root was from
 the reference root (and where the reference root is in the character's heading frame: ahead and to the
 side, +z), the highest root height against the reference's over the episode, and the mean of
-each reward term. A summary line follows. Meant for the question a stuck learning curve raises: does the
+each reward term. A summary line follows, then how training-mode episodes end (fall, drift or pose distance, time).
+Meant for the question a stuck learning curve raises: does the
 policy fall at one place in the clip, and how (drift, height, contact)?
 """
 import argparse
@@ -47,13 +48,34 @@ def episode(env, act, start, max_steps):
                 drift=env.root_drift_sq ** 0.5, fwd=ahead[0], lat=ahead[2], height=height, ref_height=ref_height, terms=np.mean(terms, axis=0))
 
 
+def training_ends(env, act, episodes, seed=0):
+    """How training episodes end under the run's own termination (falls, and drift or pose distance when its
+    settings set them), with the policy's mean action from random starts: {cause: [lengths in steps]}."""
+    from deepmimic.env.imitation_env import Mode, Terminate
+    env.set_mode(Mode.TRAIN)
+    rng, ends = np.random.default_rng(seed), {"fall": [], "drift or pose distance": [], "time": []}
+    for _ in range(episodes):
+        s, steps, term = env.reset(start_time=rng.uniform(0.0, env.motion.cycle_time)), 0, None
+        while term is None:
+            s, _, _, term = env.step(act(s))
+            steps += 1
+        cause = "time" if term == Terminate.NULL else "fall" if env.has_fallen() else "drift or pose distance"
+        ends[cause].append(steps)
+    env.set_mode(Mode.TEST)
+    return ends
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--policy", required=True, help="a shipped policy's name or an anet .pth file")
     p.add_argument("--skill", required=True, help="the clip it plays (humanoid3d_<skill>.txt)")
     p.add_argument("--episodes", type=int, default=16)
     p.add_argument("--max_steps", type=int, default=600)
+    p.add_argument("--train_episodes", type=int, default=32,
+                   help="training-mode episodes (the run's termination, random starts) to count how they end; 0: none")
     a = p.parse_args()
+    if a.episodes < 1 or a.max_steps < 1 or a.train_episodes < 0:
+        p.error("--episodes and --max_steps must be at least 1, --train_episodes at least 0")
     from deepmimic.env.imitation_env import Mode
     from deepmimic.learning.learning_curve import start_times
     from deepmimic.util.errors import DeepMimicError
@@ -77,11 +99,17 @@ def main():
     summary = f"{len(falls)}/{len(rows)} falls, mean return {np.mean([r['ret'] for r in rows]):.1f}"
     if falls:
         summary += (f"; a fall comes after {np.median([r['time'] for r in falls]):.2f} s (median), at phases "
-                    f"{', '.join(format(r['phase'], '.2f') for r in sorted(falls, key=lambda r: r['phase']))}, "
+                    f"{', '.join(format(r['phase'], '.2f') for r in sorted(falls, key=lambda r: r['phase']))}; "
                     f"{np.median([r['drift'] for r in falls]):.2f} m from the reference root (median; the reference "
                     f"{np.median([r['fwd'] for r in falls]):+.2f} m ahead, {np.median([r['lat'] for r in falls]):+.2f} m "
                     f"to the side, in the character's heading frame)")
     print(summary)
+    if a.train_episodes:
+        ends = training_ends(env, act, a.train_episodes)
+        print(f"training episodes (drift termination {env.cfg.drift_term_dist:g} m, pose {env.cfg.pose_term_dist:g} m; "
+              f"mean action, random starts) end by: " + ", ".join(
+                  f"{k} {len(v)}/{a.train_episodes}" + (f" (median {np.median(v):.0f} steps)" if v else "")
+                  for k, v in ends.items()))
 
 
 if __name__ == "__main__":
