@@ -1,5 +1,6 @@
 """testrl.py playback: headless recording, evaluation, and the converted pretrained policies."""
 import os
+import re
 import subprocess
 import sys
 
@@ -151,11 +152,16 @@ def test_where_it_falls_reports_each_test_episode():
     """benchmarks/where_it_falls.py on a shipped policy that falls (upstream's spinkick, 15 falls in 16):
     one row per episode with when, where in the clip and on which bodies, and a summary."""
     r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "where_it_falls.py"), "--policy",
-                        "spinkick_upstream", "--skill", "spinkick", "--episodes", "3", "--max_steps", "120"],
+                        "spinkick_upstream", "--skill", "spinkick", "--episodes", "3", "--max_steps", "120",
+                        "--train_episodes", "4"],
                        cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     lines = r.stdout.strip().splitlines()
-    assert lines[0].split()[:4] == ["return", "fell", "after", "s"] and len(lines) == 5
+    assert lines[0].split()[:4] == ["return", "fell", "after", "s"] and len(lines) == 6
     fallen = [l for l in lines[1:4] if l.split()[1] == "yes"]
-    assert fallen and all(len(l.split()) > 11 for l in fallen)  # the bodies that touched are named
-    assert lines[4].startswith(f"{len(fallen)}/3 falls, mean return")
+    assert fallen and all(len(l.split()) > 15 for l in fallen)  # the bodies that touched are named
+    assert lines[4].startswith(f"{len(fallen)}/3 falls, mean return") and "m ahead" in lines[4]
+    # How training episodes end: the converted policy's env has no drift termination, so only falls and time.
+    counts = re.findall(r"(fall|drift or pose distance|time) (\d+)/4", lines[5])
+    assert lines[5].startswith("training episodes (drift termination 0 m") and len(counts) == 3
+    assert sum(int(n) for _, n in counts) == 4 and dict(counts)["drift or pose distance"] == "0"
