@@ -262,3 +262,13 @@ def test_resume_continues_the_optimizer_state(tmp_path):
         params = lambda agent: torch.cat([p.detach().reshape(-1) for p in agent.actor.parameters()])  # noqa: E731
         assert torch.equal(params(resumed), params(running)), optimizer
         assert not torch.equal(params(fresh), params(running)), optimizer
+
+
+def test_progress_eta_counts_whole_hours():
+    """The progress line's ETA: 58 minutes left is 0h58m (it once printed 1h58m, rounding the hours)."""
+    from deepmimic.learning.trainer import hours_minutes
+    assert hours_minutes(58 * 60) == "0h58m"
+    assert hours_minutes(3900) == "1h05m"
+    assert hours_minutes(3599.9) == "1h00m"  # 59.998 minutes round to the hour, never '0h60m'
+    assert hours_minutes(0) == "0h00m"
+    assert hours_minutes(2 * 3600 + 59 * 60 + 29) == "2h59m"

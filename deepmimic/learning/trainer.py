@@ -342,7 +342,7 @@ class Trainer:
         workers = mpi_util.num_procs()
         if math.isfinite(self.max_samples):
             left = max(self.max_samples - agent.total_samples, 0) / max(rate, 1e-9)
-            text += f" ({min(100.0, 100.0 * agent.total_samples / self.max_samples):.1f}%, ETA {left / 3600:.0f}h{left % 3600 / 60:02.0f}m)"
+            text += f" ({min(100.0, 100.0 * agent.total_samples / self.max_samples):.1f}%, ETA {hours_minutes(left)})"
         return (text + f"  {rate:,.0f} samples/s ({workers} worker{'s' if workers > 1 else ''})  train return {log.get('Train_Return', 0.0):.2f}"
                 f"  test return {self.avg_test_return:.2f}  clip frac {log.get('Clip_Frac', float('nan')):.3f}")
 
@@ -354,3 +354,9 @@ class Trainer:
         count = mpi_util.allreduce_sum(float(len(results)))
         self.avg_test_return = total / max(count, 1.0)
         self.print_root(f"Test return over {int(count)} episodes: {self.avg_test_return:.3f}")
+
+
+def hours_minutes(seconds):
+    """'1h05m' for 3,900 s: whole hours, then minutes rounded (58 min is '0h58m', never '1h58m')."""
+    hours, minutes = divmod(int(round(seconds / 60.0)), 60)
+    return f"{hours}h{minutes:02d}m"
