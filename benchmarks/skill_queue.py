@@ -8,8 +8,9 @@ trains it (resuming its run folder, or the committed checkpoint ``benchmarks/res
 <skill>_recipe`` on a fresh machine). While it trains, the curve is watched: after ``--confirm`` points in a row
 at or above the skill's bar (``BARS``: walk from scratch >= 450 with at most 1 fall of 16, within 10M samples;
 the others >= 360 with at most 2 falls, within 15M; ``--bar`` / ``--max_falls`` / ``--max_samples`` replace them),
-the run is stopped (Ctrl-C: it saves) and the next skill starts. After each skill its latest model is copied to the checkpoint folder, so the queue
-continues on another machine or in another session: run the same command again. Ctrl-C stops the queue
+the run is stopped (Ctrl-C: it saves) and the next skill starts. After each skill its latest model is
+copied to the checkpoint folder, so the queue continues on another machine or in another session: run the
+same command again. Ctrl-C stops the queue
 (the running skill saves first).
 """
 import argparse
@@ -19,6 +20,7 @@ import signal
 import subprocess
 import sys
 import time
+from typing import NamedTuple
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "benchmarks", "results")
@@ -26,11 +28,11 @@ sys.path.insert(0, ROOT)
 from deepmimic.learning.learning_curve import read_curve  # noqa: E402
 
 
-class Bar:
+class Bar(NamedTuple):
     """What a skill must reach on the 16 curve episodes, and within how many samples (the "every skill" issue)."""
-
-    def __init__(self, ret, max_falls, max_samples):
-        self.ret, self.max_falls, self.max_samples = ret, max_falls, max_samples
+    ret: float
+    max_falls: int
+    max_samples: float
 
 
 #: Walk from scratch must match the steered run (>= 450, <= 1 fall, within 10M); every other skill >= 360, <= 2 falls, 15M.

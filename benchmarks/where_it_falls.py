@@ -1,15 +1,16 @@
 """Where and how a policy fails: the learning curve's 16 test episodes, one row each.
 
     python benchmarks/where_it_falls.py --policy output/curves/jump_recipe/agent0_model_anet.pth --skill jump
-    python benchmarks/where_it_falls.py --policy backflip --skill backflip   # a shipped policy by name
+    python benchmarks/where_it_falls.py --policy backflip_upstream --skill backflip   # a shipped policy by name
 
-For each episode (the curve's seeded start times, 20 s, ended by a fall): the return, when it fell (seconds
-after the start; the clip's phase at the start and then: a phase past the start's means a cycle was completed), which bodies touched the ground, how far the root was from
-the reference root (and where the reference root is in the character's heading frame: ahead and to the
-side, +z), the highest root height against the reference's over the episode, and the mean of
-each reward term. A summary line follows, then how training-mode episodes end (fall, drift or pose distance, time).
-Meant for the question a stuck learning curve raises: does the
-policy fall at one place in the clip, and how (drift, height, contact)?
+For each episode (the curve's seeded start times, 20 s, ended by a fall): the return; when it fell (seconds
+after the start, and the clip's phase at the start and at the fall: a fall at a phase before the start's
+came after a completed cycle); which bodies touched the ground; how far the root was from the reference
+root, and where the reference root was in the character's heading frame (ahead, to the side); the highest
+root height against the reference's; and the mean of each reward term. A summary line follows, then how
+training-mode episodes end under the run's own termination (fall, drift or pose distance, time). Meant for
+the question a stuck learning curve raises: does the policy fall at one place in the clip, and how (drift,
+height, contact)?
 """
 import argparse
 import contextlib
