@@ -262,9 +262,9 @@ def main():
     print("  where a 4,096-sample batch's time goes (1 process): " + ", ".join(
         f"{k} {v * per:.2f} s" for k, v in list(env_parts.items()) + [("rest of env.step", other),
                                                                      ("policy forward", parts.seconds["policy"])]))
-    physics = parts.seconds["PD (stable PD command)"] + parts.seconds["stepSimulation"]
+    env_physics = parts.seconds["PD (stable PD command)"] + parts.seconds["stepSimulation"]
     print(f"  ceiling: with this policy forward and an env that costs nothing beyond its physics, ours reaches at most "
-          f"{100 * physics / (physics + parts.seconds['policy']):.0f}% of the floor")
+          f"{100 * env_physics / (env_physics + parts.seconds['policy']):.0f}% of the floor")
     print("one rank's PPO update on 2,048 samples (its half of a 4,096-sample batch), 1 process:")
     for name, (secs, mm_share, gflops) in updates.items():
         physics = 2048 / raw
