@@ -3,7 +3,7 @@
     python benchmarks/skill_queue.py --skills run jump backflip spinkick cartwheel
 
 For each skill in order: a skill whose committed curve (``benchmarks/results/<skill>_recipe.csv``) already
-passed the bar, or reached ``--max_samples``, is skipped; otherwise ``learning_curve.py --config recipe``
+passed the skill's bar, or spent its sample budget, is skipped (the queue says which); otherwise ``learning_curve.py --config recipe``
 trains it (resuming its run folder, or the committed checkpoint ``benchmarks/results/checkpoints/
 <skill>_recipe`` on a fresh machine). While it trains, the curve is watched: after ``--confirm`` points in a row
 at or above the skill's bar (``BARS``: walk from scratch >= 450 with at most 1 fall of 16, within 10M samples;
@@ -53,11 +53,16 @@ def passed(rows, bar, max_falls, confirm):
     return len(tail) == confirm and all(r["test_return_mean"] >= bar and r["test_falls"] <= max_falls for r in tail)
 
 
-def done(skill, a):
+def why_done(skill, a):
+    """Why the skill's committed curve needs no more training (past its bar, or its sample budget spent), else None."""
     path = os.path.join(RESULTS, f"{skill}_recipe.csv")
     rows = read_curve(path) if os.path.isfile(path) else []
     bar = skill_bar(skill, a)
-    return bool(rows) and (passed(rows, bar.ret, bar.max_falls, a.confirm) or rows[-1]["samples"] >= bar.max_samples)
+    if rows and passed(rows, bar.ret, bar.max_falls, a.confirm):
+        return f"past its bar ({bar.ret:g} with <= {bar.max_falls} falls)"
+    if rows and rows[-1]["samples"] >= bar.max_samples:
+        return f"its budget of {int(bar.max_samples):,} samples spent ({int(rows[-1]['samples']):,}) below the bar"
+    return None
 
 
 def keep_checkpoint(skill, run):
@@ -127,8 +132,9 @@ def main():
             or a.confirm < 1 or a.procs < 1:
         p.error("--max_samples, --confirm and --procs must be at least 1, --max_falls from 0 to 16")
     for skill in a.skills:
-        if done(skill, a):
-            print(f"[queue] {skill}: done (curve past the bar or at --max_samples)", flush=True)
+        reason = why_done(skill, a)
+        if reason:
+            print(f"[queue] {skill}: done, {reason}", flush=True)
             continue
         if not train(skill, a):
             print("[queue] stopped", flush=True)

@@ -60,7 +60,7 @@ BAD_AGENT = [
     ({"OutputIters": 0}, "'OutputIters' must be an integer from 1"),
     ({"IntOutputIters": 0}, "'IntOutputIters' must be an integer from 1"),
     ({"Epochs": 0}, "'Epochs' must be an integer from 1"),
-    ({"BatchSize": 10 ** 9}, "'BatchSize' must be an integer from 1 to 1e+06"),
+    ({"BatchSize": 10 ** 9}, "'BatchSize' must be an integer from 1 to 1000000"),
     ({"MiniBatchSize": 8192}, "'MiniBatchSize' (8192) must not exceed 'BatchSize' (4096)"),
     ({"ActorStepSize": 1e-5}, "unknown key 'ActorStepSize'; did you mean 'ActorStepsize'?"),
     ({"ExpParamsBeg": {"Noize": 0.1}}, "unknown key 'ExpParamsBeg.Noize'; did you mean 'Noise'?"),

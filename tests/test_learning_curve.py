@@ -346,3 +346,26 @@ def test_skill_queue_holds_walk_to_its_own_bar():
     assert not skill_queue.passed(rows, walk.ret, walk.max_falls, confirm=2)
     given = skill_queue.skill_bar("walk", argparse.Namespace(bar=300.0, max_falls=None, max_samples=5e6))
     assert (given.ret, given.max_falls, given.max_samples) == (300.0, 1, 5e6)
+
+
+def test_skill_queue_says_why_it_skips_a_skill(tmp_path, monkeypatch):
+    """A skill is skipped for one of two reasons, and the queue says which: past its bar, or its own budget
+    spent below it (walk's budget is 10M, the others' 15M); an unfinished curve is trained on."""
+    import argparse
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    import skill_queue
+    monkeypatch.setattr(skill_queue, "RESULTS", str(tmp_path))
+    a = argparse.Namespace(bar=None, max_falls=None, max_samples=None, confirm=2)
+
+    def curve(skill, *points):
+        with open(tmp_path / f"{skill}_recipe.csv", "w") as f:
+            f.write("samples,wall_hours,test_return_mean,test_falls,test_episodes\n")
+            f.writelines(f"{int(s)},1.0,{r},{falls},16\n" for s, r, falls in points)
+    curve("run", (9e6, 370.0, 1), (9.25e6, 380.0, 2))
+    curve("backflip", (14.9e6, 54.1, 16), (15.0e6, 48.1, 16))
+    curve("walk", (10.5e6, 440.0, 0))
+    curve("spinkick", (5e6, 30.0, 16))
+    assert skill_queue.why_done("run", a).startswith("past its bar (360 with <= 2 falls)")
+    assert "budget of 15,000,000 samples spent (15,000,000)" in skill_queue.why_done("backflip", a)
+    assert "budget of 10,000,000 samples spent (10,500,000)" in skill_queue.why_done("walk", a)
+    assert skill_queue.why_done("spinkick", a) is None and skill_queue.why_done("cartwheel", a) is None

@@ -12,7 +12,7 @@ from typing import Optional
 
 from deepmimic.learning.exp_params import ExpParams
 from deepmimic.learning.nets import NET_LAYERS
-from deepmimic.util.errors import DeepMimicError, load_json_file
+from deepmimic.util.errors import DeepMimicError, load_json_file, shown_number
 
 OPTIMIZERS = ("SGD", "Adam")  # SGD with momentum is DeepMimic's; Adam ignores the *Momentum keys
 #: DeepMimic agent-file keys this PPO does not use (it has no replay buffer or update period).
@@ -87,7 +87,7 @@ def _check_number(key, value, low, high, integer, path):
     ok = number and (math.isfinite(value) or value == math.inf)
     if not ok or not low <= value <= high or (integer and value != int(value)):
         kind = "an integer" if integer else "a number"
-        raise DeepMimicError(f"'{key}' must be {kind} from {low:g} to {high:g}, got {value!r}", path)
+        raise DeepMimicError(f"'{key}' must be {kind} from {shown_number(low)} to {shown_number(high)}, got {value!r}", path)
     return int(value) if integer else float(value)
 
 

@@ -9,7 +9,7 @@ import difflib
 import math
 from dataclasses import dataclass
 
-from deepmimic.util.errors import DeepMimicError
+from deepmimic.util.errors import DeepMimicError, shown_number
 
 
 @dataclass(frozen=True)
@@ -140,20 +140,15 @@ def check_key(key, values, source):
             raise DeepMimicError(f"--{key} is a count and takes a whole number, got {' '.join(values)}", source)
         for x in nums:
             if not (spec.low <= x <= spec.high) or (conv is float and not math.isfinite(x)):
-                raise DeepMimicError(f"--{key} must be {_range_text(spec)}, got {_number(x)}", source)
-
-
-def _number(x):
-    """A bound or value as a user typed it: whole numbers in full (2147483647, not 2.14748e+09)."""
-    return str(int(x)) if math.isfinite(x) and float(x).is_integer() else f"{x:g}"
+                raise DeepMimicError(f"--{key} must be {_range_text(spec)}, got {shown_number(x)}", source)
 
 
 def _range_text(spec):
     if spec.low == _POS:
         return "a positive number"
     if spec.high == math.inf:
-        return f">= {_number(spec.low)}"
-    return f"from {_number(spec.low)} to {_number(spec.high)}"
+        return f">= {shown_number(spec.low)}"
+    return f"from {shown_number(spec.low)} to {shown_number(spec.high)}"
 
 
 def list_arg_files():

@@ -1,6 +1,7 @@
 """One exception type for bad user input, so entry points can print one clear line and exit non-zero."""
 import argparse
 import json
+import math
 import os
 import sys
 import textwrap
@@ -19,6 +20,12 @@ def brief(exc, width=160):
     """The first line of an exception's text, shortened at a word boundary (never cut mid-word)."""
     lines = str(exc).strip().splitlines() or [type(exc).__name__]
     return textwrap.shorten(lines[0], width=width, placeholder=" ...")
+
+
+def shown_number(x):
+    """A bound or value as a user would type it: whole numbers in full (2147483647 and 1000000, not
+    2.14748e+09 and 1e+06), others in their shortest form."""
+    return str(int(x)) if math.isfinite(x) and float(x).is_integer() else f"{x:g}"
 
 
 def load_json_file(path, what):
