@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -23,6 +24,7 @@ RESULTS = os.path.join(ROOT, "benchmarks", "results")
 # name -> (arg-file overrides, agent-file overrides, what it tests). "deepmimic" is the faithful
 # configuration (train_humanoid3d_<skill>_deepmimic_args.txt); "recipe" is the train_ arg files' default
 # (train_humanoid3d_<skill>_args.txt as it is); the other "fast*" names are earlier variants of the recipe.
+RECIPE_AGENT = "data/agents/ct_agent_humanoid_ppo_fast.txt"  # the agent file the train_ arg files name
 FIXED_20S = ["--time_lim_min", "20", "--time_lim_max", "20", "--time_lim_exp", "0"]
 CONFIGS = {
     "deepmimic": (["--agent_files", "data/agents/ct_agent_humanoid_ppo_deepmimic.txt",
@@ -40,9 +42,10 @@ CONFIGS = {
     "recipe": ([], {}, "the recipe: args/train_humanoid3d_<skill>_args.txt as it is (actor step 3e-5 from the start)"),
     "recipe_pose05": (["--pose_term_dist", "0.5"], {}, "the recipe + pose termination: a training episode fails once any body is 0.5 m from the reference"),
     "recipe_tar": (["--ref_pose_state", "true"], {}, "the recipe + the reference pose one control step ahead in the state (MimicKit's target observation)"),
-    "fast": (["--agent_files", "data/agents/ct_agent_humanoid_ppo_fast.txt"], {"ActorStepsize": 1e-5},
+    "recipe_g99": (["--agent_files", RECIPE_AGENT], {"Discount": 0.99}, "the recipe with discount 0.99 (MimicKit's) instead of 0.95: a failure 60 steps ahead weighs 0.55, not 0.05"),
+    "fast": (["--agent_files", RECIPE_AGENT], {"ActorStepsize": 1e-5},
              "the first recipe: actor step 1e-5"),
-    "fast_lr3": (["--agent_files", "data/agents/ct_agent_humanoid_ppo_fast.txt"], {"ActorStepsize": 3e-5},
+    "fast_lr3": (["--agent_files", RECIPE_AGENT], {"ActorStepsize": 3e-5},
                  "the fast recipe with a 3x actor step (3e-5)"),
     "warm_adam": (["--agent_files", "data/agents/ct_agent_humanoid_ppo_deepmimic.txt", *FIXED_20S,
                    "--drift_term_dist", "1.0", "--warm_start_samples", "16000"],
@@ -87,6 +90,29 @@ def train_command(a, out):
     if os.path.isfile(model):
         cmd += ["--model_files", model]  # resume: the run and its curve continue
     return cmd
+
+
+def run_training(cmd, log_path):
+    """Run the training ``cmd`` (mpiexec) with its output appended to ``log_path``; its exit code, and whether
+    it was stopped. Ctrl-C or SIGTERM to this script reaches mpiexec as exactly one Ctrl-C, so every rank
+    saves before it ends (a second Ctrl-C to mpiexec would abort the ranks unsaved). mpiexec runs in its own
+    session so that a terminal's Ctrl-C reaches it only through here."""
+    stop = {"asked": False}
+    with open(log_path, "a") as log:
+        child = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
+
+        def forward(signum, frame):
+            if not stop["asked"]:
+                stop["asked"] = True
+                print("stopping: the training saves its model, then its curve is published", flush=True)
+                child.send_signal(signal.SIGINT)
+        previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            rc = child.wait()
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+    return rc, stop["asked"]
 
 
 def seed_run(out, prefix, curve):
@@ -136,16 +162,18 @@ def main():
     os.makedirs(out, exist_ok=True)
     if a.resume_from:
         seed_run(out, a.resume_from, os.path.join(RESULTS, name + ".csv"))
-    rc = 0
+    rc, stopped = 0, False
     if not a.publish:
         cmd = train_command(a, out)
         print(" ".join(cmd), flush=True)
-        with open(os.path.join(out, "train_stdout.txt"), "a") as f:
-            rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT)
+        rc, stopped = run_training(cmd, os.path.join(out, "train_stdout.txt"))
     curve = os.path.join(out, "learning_curve.csv")
     if os.path.isfile(curve):
         publish(curve, a.skill, a.config)
         print(open(curve).read().splitlines()[-1])
+    if stopped:
+        print(f"stopped (training exit code {rc}); the same command resumes the run in {out}")
+        sys.exit(130)
     if rc != 0:
         sys.exit(f"training exited with code {rc}; see {out}/train_stdout.txt")
 

@@ -74,14 +74,6 @@ def keep_checkpoint(skill, run):
             shutil.copyfile(src, os.path.join(RESULTS, "checkpoints", f"{skill}_recipe_{part}.pth"))
 
 
-def interrupt(pid):
-    """Ctrl-C to the training's mpiexec (the child of learning_curve.py ``pid``): every rank saves, then
-    learning_curve.py publishes the curve and ends."""
-    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-    for child in found:
-        os.kill(int(child), signal.SIGINT)
-
-
 def train(skill, a):
     """Train one skill until the bar is passed, the samples are spent, or the queue is stopped; True to go on."""
     run = os.path.join(ROOT, "output", "curves", f"{skill}_recipe")
@@ -98,7 +90,7 @@ def train(skill, a):
 
     def stop_all(signum, frame):
         stopping["queue"] = True
-        interrupt(child.pid)
+        child.send_signal(signal.SIGINT)  # learning_curve.py: every rank saves, the curve is published
     previous = signal.signal(signal.SIGINT, stop_all), signal.signal(signal.SIGTERM, stop_all)
     try:
         while child.poll() is None:
@@ -106,7 +98,7 @@ def train(skill, a):
             rows = read_curve(curve) if os.path.isfile(curve) else []
             if rows and passed(rows, bar.ret, bar.max_falls, a.confirm):
                 print(f"[queue] {skill}: past the bar at {rows[-1]['samples']} samples; stopping it", flush=True)
-                interrupt(child.pid)
+                child.send_signal(signal.SIGINT)
                 break
         child.wait()
     finally:

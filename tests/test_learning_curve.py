@@ -369,3 +369,54 @@ def test_skill_queue_says_why_it_skips_a_skill(tmp_path, monkeypatch):
     assert "budget of 15,000,000 samples spent (15,000,000)" in skill_queue.why_done("backflip", a)
     assert "budget of 10,000,000 samples spent (10,500,000)" in skill_queue.why_done("walk", a)
     assert skill_queue.why_done("spinkick", a) is None and skill_queue.why_done("cartwheel", a) is None
+
+
+FAKE_TRAINING = """
+import signal, sys, time
+marks = sys.argv[1]
+def on_int(signum, frame):
+    open(marks, "a").write("INT\\n")
+    time.sleep(1.0)  # saving; a second Ctrl-C now would abort an mpiexec
+    sys.exit(130)
+signal.signal(signal.SIGINT, on_int)
+open(marks, "a").write("ready\\n")
+while True:
+    time.sleep(0.05)
+"""
+
+
+@pytest.mark.parametrize("signals", [("SIGINT", "SIGINT"), ("SIGTERM",)])
+def test_learning_curve_stops_its_training_with_one_ctrl_c(tmp_path, signals):
+    """Ctrl-C (twice, as impatient users do) or SIGTERM to learning_curve.py reaches the training as exactly one
+    Ctrl-C, so mpiexec lets every rank save; the script then reports the stop, with no traceback."""
+    import signal
+    import time
+    fake, marks = tmp_path / "fake_training.py", tmp_path / "marks.txt"
+    fake.write_text(FAKE_TRAINING)
+    runner = ("import sys; sys.path.insert(0, sys.argv[1]); import learning_curve; "
+              "print(*learning_curve.run_training([sys.executable, sys.argv[2], sys.argv[3]], sys.argv[4]))")
+    proc = subprocess.Popen([sys.executable, "-c", runner, os.path.join(ROOT, "benchmarks"), str(fake), str(marks),
+                             str(tmp_path / "log.txt")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 30
+    while not (marks.exists() and "ready" in marks.read_text()) and time.time() < deadline:
+        time.sleep(0.05)
+    for name in signals:
+        proc.send_signal(getattr(signal, name))
+        time.sleep(0.2)
+    out, err = proc.communicate(timeout=30)
+    assert "Traceback" not in err, err
+    assert out.splitlines()[-1].split() == ["130", "True"] and out.count("stopping") == 1
+    assert marks.read_text().split() == ["ready", "INT"]
+
+
+def test_learning_curve_configs_change_the_agent_file_the_train_files_name():
+    """Configurations that override agent keys (recipe_g99, fast_lr3) start from the recipe's agent file, the one
+    every train_humanoid3d_<skill>_args.txt names, so they differ from "recipe" only by the keys they state."""
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    import learning_curve
+    recipe_files = [f for f in glob.glob(os.path.join(ROOT, "args", "train_humanoid3d_*_args.txt"))
+                    if "_deepmimic_" not in f and "_walker_" not in f]  # walker: the multi-clip file, DeepMimic's agent
+    assert len(recipe_files) == 15
+    for path in recipe_files:
+        agents = [line.split()[1] for line in open(path) if line.startswith("--agent_files")]
+        assert agents == [learning_curve.RECIPE_AGENT], path
