@@ -6,7 +6,8 @@
 Trains with DeepMimic_Optimizer under ``mpiexec -n PROCS`` with ``--curve_every`` so that every K
 samples the policy plays ``--episodes`` deterministic 20 s episodes from the same seeded start phases.
 The run lives in ``--out`` (default ``output/curves/<skill>_<config>``); calling the same command again
-resumes it from its last model and the curve continues. The curve is copied to
+resumes it from its last model and the curve continues. Ctrl-C (or SIGTERM) stops the training the way
+a Ctrl-C to the trainer does: every rank saves, then the curve is published. The curve is copied to
 ``benchmarks/results/<skill>_<config>.csv`` (columns samples,wall_hours,test_return_mean,test_falls,
 test_episodes) with a PNG beside it.
 """
