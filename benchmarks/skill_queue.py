@@ -5,13 +5,13 @@
 For each skill in order: a skill whose committed curve (``benchmarks/results/<skill>_recipe.csv``) already
 passed the skill's bar, or spent its sample budget, is skipped (the queue says which); otherwise
 ``learning_curve.py --config recipe`` trains it (resuming its run folder, or the committed checkpoint
-``benchmarks/results/checkpoints/<skill>_recipe`` on a fresh machine). While it trains, the curve is watched: after ``--confirm`` points in a row
-at or above the skill's bar (``BARS``: walk from scratch >= 450 with at most 1 fall of 16, within 10M samples;
-the others >= 360 with at most 2 falls, within 15M; ``--bar`` / ``--max_falls`` / ``--max_samples`` replace them),
-the run is stopped (Ctrl-C: it saves) and the next skill starts. After each skill its latest model is
-copied to the checkpoint folder, so the queue continues on another machine or in another session: run the
-same command again. Ctrl-C stops the queue
-(the running skill saves first).
+``benchmarks/results/checkpoints/<skill>_recipe`` on a fresh machine). While it trains, the curve is watched:
+after ``--confirm`` points in a row at or above the skill's bar (``BARS``: walk from scratch >= 450 with at most
+1 fall of 16, within 10M samples; the others >= 360 with at most 2 falls, within 15M; ``--bar`` /
+``--max_falls`` / ``--max_samples`` replace them), the run is stopped (Ctrl-C: it saves) and the next skill
+starts. After each skill its latest model is copied to the checkpoint folder, so the queue continues on another
+machine or in another session: run the same command again. Ctrl-C stops the queue (the running skill saves
+first).
 """
 import argparse
 import os
