@@ -82,7 +82,7 @@ def train_command(a, out):
         extra[i + 1] = write_agent_file(extra[i + 1], agent_over, os.path.join(out, "agent.txt"))
     mpiexec = os.path.join(os.path.dirname(sys.executable), "mpiexec")
     cmd = [mpiexec, "-n", str(a.procs), sys.executable, os.path.join(ROOT, "deepmimic", "DeepMimic_Optimizer.py"),
-           "--arg_file", os.path.join(ROOT, "args", f"train_humanoid3d_{a.skill}{recipe_or_deepmimic(a.config)}_args.txt"),
+           "--arg_file", arg_file(a.skill, a.config),
            *extra,
            "--output_path", out, "--int_output_path", os.path.join(out, "intermediate"),
            "--max_samples", str(int(a.samples)), "--rand_seed", str(a.seed),
@@ -137,6 +137,27 @@ def publish(curve, skill, config):
     plot_curves(every, os.path.join(RESULTS, f"{skill}_all_configs.png"), f"{skill}: every configuration measured")
 
 
+def arg_file(skill, config):
+    return os.path.join(ROOT, "args", f"train_humanoid3d_{skill}{recipe_or_deepmimic(config)}_args.txt")
+
+
+def check_args(p, a):
+    """Every value checked before a folder is made or a process started (argparse's error: exit code 2)."""
+    if not os.path.isfile(arg_file(a.skill, a.config)):
+        p.error(f"--skill {a.skill}: there is no {os.path.relpath(arg_file(a.skill, a.config), ROOT)}")
+    most = 2 ** 31 - 1
+    for key, value, low, high in (("samples", a.samples, 1, most), ("procs", a.procs, 1, 256), ("seed", a.seed, 0, most),
+                                  ("every", a.every, 1, most), ("episodes", a.episodes, 1, 1000)):
+        if not low <= value <= high:
+            p.error(f"--{key} must be from {low} to {high}, got {value:g}")
+    if a.resume_from:
+        needed = [f"{a.resume_from}_{part}.pth" for part in ("anet", "cnet")]
+        needed.append(os.path.join(RESULTS, f"{a.skill}_{a.config}.csv"))
+        missing = [path for path in needed if not os.path.isfile(path)]
+        if missing:
+            p.error(f"--resume_from {a.resume_from}: {missing[0]} not found")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--skill", default="walk")
@@ -158,6 +179,7 @@ def main():
         for name, (_, _, what) in CONFIGS.items():
             print(f"{name:12s} {what}")
         return
+    check_args(p, a)
     name = f"{a.skill}_{a.config}"
     out = os.path.abspath(a.out or os.path.join(ROOT, "output", "curves", name))
     os.makedirs(out, exist_ok=True)

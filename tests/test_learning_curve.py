@@ -420,3 +420,20 @@ def test_learning_curve_configs_change_the_agent_file_the_train_files_name():
     for path in recipe_files:
         agents = [line.split()[1] for line in open(path) if line.startswith("--agent_files")]
         assert agents == [learning_curve.RECIPE_AGENT], path
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--skill", "wak"], "--skill wak: there is no args/train_humanoid3d_wak_args.txt"),
+    (["--samples", "0"], "--samples must be from 1 to"),
+    (["--samples", "nan"], "--samples must be from 1 to"),
+    (["--procs", "0"], "--procs must be from 1 to 256"),
+    (["--episodes", "5000"], "--episodes must be from 1 to 1000"),
+    (["--resume_from", "no/such/prefix"], "--resume_from no/such/prefix: no/such/prefix_anet.pth not found"),
+])
+def test_learning_curve_checks_its_arguments_before_it_starts(tmp_path, args, words):
+    """A bad value is one error line and exit code 2, before a run folder is made or mpiexec started."""
+    out = tmp_path / "run"
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "learning_curve.py"), *args, "--out", str(out)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and words in r.stderr.splitlines()[-1] and "Traceback" not in r.stderr
+    assert not out.exists()
