@@ -16,6 +16,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 from deepmimic.learning.learning_curve import read_curve  # noqa: E402
+from deepmimic.util.errors import DeepMimicError, run_cli  # noqa: E402
 
 
 def main():
@@ -27,7 +28,12 @@ def main():
     p.add_argument("--overwrite", action="store_true", help="replace an already shipped policy of this skill")
     a = p.parse_args()
     run = a.run or os.path.join(ROOT, "output", "curves", f"{a.skill}_recipe")
-    rows = read_curve(os.path.join(run, "learning_curve.csv"))
+    if a.max_falls < 0:
+        p.error("--max_falls must be at least 0")
+    curve = os.path.join(run, "learning_curve.csv")
+    if not os.path.isfile(curve):
+        raise DeepMimicError("no learning curve here: train the skill first (benchmarks/learning_curve.py) or name --run", curve)
+    rows = read_curve(curve)
     kept = [r for r in rows if r["test_falls"] <= a.max_falls and os.path.isfile(snapshot(run, r, "anet"))]
     for r in sorted(kept, key=lambda r: -r["test_return_mean"])[:5]:
         print(f"{r['samples']:>12,} samples  {r['wall_hours']:6.2f} h  mean test return {r['test_return_mean']:7.2f}  "
@@ -50,4 +56,4 @@ def snapshot(run, row, part):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main))

@@ -25,6 +25,7 @@ sys.path.insert(0, ROOT)
 
 from upstream_oracle import load_policy, make_env_for_policy  # noqa: E402
 from deepmimic.env.reward import heading_frame_offsets  # noqa: E402
+from deepmimic.util.errors import run_cli  # noqa: E402
 
 TERMS = ("pose_reward", "vel_reward", "end_eff_reward", "root_reward")
 
@@ -79,12 +80,7 @@ def main():
         p.error("--episodes and --max_steps must be at least 1, --train_episodes at least 0")
     from deepmimic.env.imitation_env import Mode
     from deepmimic.learning.learning_curve import start_times
-    from deepmimic.util.errors import DeepMimicError
-    try:
-        act = load_policy(a.policy)
-    except DeepMimicError as e:
-        print(f"where_it_falls.py: {e}", file=sys.stderr)
-        sys.exit(2)
+    act = load_policy(a.policy)
     with contextlib.redirect_stderr(io.StringIO()):
         env = make_env_for_policy(act, a.skill)
     env.set_mode(Mode.TEST)
@@ -114,4 +110,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

@@ -165,3 +165,19 @@ def test_where_it_falls_reports_each_test_episode():
     counts = re.findall(r"(fall|drift or pose distance|time) (\d+)/4", lines[5])
     assert lines[5].startswith("training episodes (drift termination 0 m") and len(counts) == 3
     assert sum(int(n) for _, n in counts) == 4 and dict(counts)["drift or pose distance"] == "0"
+
+
+@pytest.mark.parametrize("script, args, words", [
+    ("where_it_falls.py", ["--policy", "walk", "--skill", "wak"], "humanoid3d_wak.txt: motion file not found"),
+    ("where_it_falls.py", ["--policy", "nope", "--skill", "walk"], "humanoid3d_nope_anet.pth: actor model file not found"),
+    ("pretrained_policies.py", ["--skills", "nope", "--envs", "ours"], "humanoid3d_nope_anet.pth: actor model file not found"),
+    ("pretrained_policies.py", ["--skills", "walk", "--episodes", "0"], "--episodes and --max_steps must be at least 1"),
+    ("ship_policy.py", ["--skill", "wak"], "wak_recipe/learning_curve.csv: no learning curve here"),
+    ("ship_policy.py", ["--skill", "run", "--max_falls", "-1"], "--max_falls must be at least 0"),
+])
+def test_evaluation_scripts_refuse_bad_input_in_one_line(script, args, words):
+    """The scripts that evaluate and ship policies: a misspelt skill or policy, or an impossible count, is one
+    error line and exit code 2, not a traceback (nor a table of nan for zero episodes)."""
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", script), *args],
+                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and words in r.stderr.strip().splitlines()[-1] and "Traceback" not in r.stderr, r.stderr
