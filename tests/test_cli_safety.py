@@ -55,6 +55,7 @@ BAD_TRAIN = [  # (extra argv, words the one-line error must contain)
     (["--motion_file", "a", "b"], "--motion_file takes one value"),
     (["--output_path", WALK_TRAIN], "--output_path is an existing file, not a folder"),
     (["--output_path", "/proc/deepmimic_out"], "--output_path cannot be created"),
+    (["--output_path", "/proc/sys"], "--output_path is not writable"),
 ]
 BAD_AGENT = [
     ({"OutputIters": 0}, "'OutputIters' must be an integer from 1"),
@@ -110,6 +111,7 @@ def test_deepmimic_compat_keys_are_accepted():
     (["--max_steps", "0"], "--max_steps must be from 1"),
     (["--width", "0", "--record", "x.gif"], "--width must be from 16"),
     (["--record", "/proc/nope/x.gif"], "--record cannot be created"),
+    (["--record", "/proc/x.gif"], "--record's folder is not writable"),  # it exists; root may write anywhere else
     (["--record_png", WALK_TRAIN], "--record_png is an existing file"),
 ])
 def test_bad_playback_input_is_one_line_and_exit_2(capsys, extra, words):

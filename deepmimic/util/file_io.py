@@ -34,8 +34,11 @@ def _make_folder(folder, key, named, what):
         os.makedirs(folder, exist_ok=True)
     except OSError as e:
         raise DeepMimicError(f"--{key} cannot be created: {e.strerror}", named)
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise DeepMimicError(f"{what} is not writable", named)
+    try:  # a real write: os.access says yes to root everywhere, also on read-only or virtual file systems
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        raise DeepMimicError(f"{what} is not writable ({e.strerror})", named)
 
 
 def check_writable_dir(path, key):
