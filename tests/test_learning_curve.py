@@ -380,7 +380,7 @@ def on_int(signum, frame):
     sys.exit(130)
 signal.signal(signal.SIGINT, on_int)
 open(marks, "a").write("ready\\n")
-while True:
+for _ in range(1200):  # never outlives a failed test by more than a minute
     time.sleep(0.05)
 """
 
