@@ -143,8 +143,9 @@ def arg_file(skill, config):
 
 def check_args(p, a):
     """Every value checked before a folder is made or a process started (argparse's error: exit code 2)."""
-    if not os.path.isfile(arg_file(a.skill, a.config)):
-        p.error(f"--skill {a.skill}: there is no {os.path.relpath(arg_file(a.skill, a.config), ROOT)}")
+    path = arg_file(a.skill, a.config)
+    if not os.path.isfile(path):
+        p.error(f"--skill {a.skill}: there is no {os.path.relpath(path, ROOT)}")
     most = 2 ** 31 - 1
     for key, value, low, high in (("samples", a.samples, 1, most), ("procs", a.procs, 1, 256), ("seed", a.seed, 0, most),
                                   ("every", a.every, 1, most), ("episodes", a.episodes, 1, 1000)):
