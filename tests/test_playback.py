@@ -60,14 +60,25 @@ def _play_run_file(skill, *args):
     return models, r
 
 
-@pytest.mark.parametrize("skill", ["backflip", "spinkick"])
+OURS_SHIPPED = ["walk", "run", "jump", "spinkick"]
+
+
+def test_every_policy_of_ours_that_ships_is_played_below():
+    """A newly shipped policy joins OURS_SHIPPED, so its run arg file is played by the test below."""
+    folder = os.path.join(ROOT, "data", "policies", "humanoid3d")
+    shipped = {f[len("humanoid3d_"):-len("_anet.pth")] for f in os.listdir(folder)
+               if f.endswith("_anet.pth") and "_upstream" not in f}
+    assert shipped == set(OURS_SHIPPED)
+
+
+@pytest.mark.parametrize("skill", ["backflip"])
 def test_run_args_of_skills_not_yet_ours_play_the_converted_upstream_policy(skill):
     models, r = _play_run_file(skill, "--num_episodes", "1", "--max_steps", "10")
     assert models == [f"data/policies/humanoid3d/humanoid3d_{skill}_upstream_anet.pth"]
     assert r.returncode == 0 and "episodes: 1  mean return:" in r.stdout, r.stderr[-2000:]
 
 
-@pytest.mark.parametrize("skill", ["walk", "run", "jump"])  # every skill of ours that ships
+@pytest.mark.parametrize("skill", OURS_SHIPPED)
 def test_run_args_play_our_policy_out_of_the_box(skill):
     """The run arg file plays our shipped policy (the skill's own name; converted ones end in _upstream)
     without a fall, at more than 0.6 reward per step."""
