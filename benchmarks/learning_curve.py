@@ -19,6 +19,8 @@ import signal
 import subprocess
 import sys
 
+from deepmimic.util.errors import shown_number
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "benchmarks", "results")
 
@@ -150,7 +152,7 @@ def check_args(p, a):
     for key, value, low, high in (("samples", a.samples, 1, most), ("procs", a.procs, 1, 256), ("seed", a.seed, 0, most),
                                   ("every", a.every, 1, most), ("episodes", a.episodes, 1, 1000)):
         if not low <= value <= high:
-            p.error(f"--{key} must be from {low} to {high}, got {value:g}")
+            p.error(f"--{key} must be from {low} to {high}, got {shown_number(value)}")
     if a.resume_from:
         needed = [f"{a.resume_from}_{part}.pth" for part in ("anet", "cnet")]
         needed.append(os.path.join(RESULTS, f"{a.skill}_{a.config}.csv"))

@@ -426,6 +426,7 @@ def test_learning_curve_configs_change_the_agent_file_the_train_files_name():
     (["--skill", "wak"], "--skill wak: there is no args/train_humanoid3d_wak_args.txt"),
     (["--samples", "0"], "--samples must be from 1 to"),
     (["--samples", "nan"], "--samples must be from 1 to"),
+    (["--samples", "3e9"], "--samples must be from 1 to 2147483647, got 3000000000"),
     (["--procs", "0"], "--procs must be from 1 to 256"),
     (["--episodes", "5000"], "--episodes must be from 1 to 1000"),
     (["--resume_from", "no/such/prefix"], "--resume_from no/such/prefix: no/such/prefix_anet.pth not found"),
