@@ -19,7 +19,7 @@ import signal
 import subprocess
 import sys
 
-from deepmimic.util.errors import shown_number
+from deepmimic.util.errors import check_ranges
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "benchmarks", "results")
@@ -149,10 +149,7 @@ def check_args(p, a):
     if not os.path.isfile(path):
         p.error(f"--skill {a.skill}: there is no {os.path.relpath(path, ROOT)}")
     most = 2 ** 31 - 1
-    for key, value, low, high in (("samples", a.samples, 1, most), ("procs", a.procs, 1, 256), ("seed", a.seed, 0, most),
-                                  ("every", a.every, 1, most), ("episodes", a.episodes, 1, 1000)):
-        if not low <= value <= high:
-            p.error(f"--{key} must be from {low} to {high}, got {shown_number(value)}")
+    check_ranges(p, a, {"samples": (1, most), "procs": (1, 256), "seed": (0, most), "every": (1, most), "episodes": (1, 1000)})
     if a.resume_from:
         needed = [f"{a.resume_from}_{part}.pth" for part in ("anet", "cnet")]
         needed.append(os.path.join(RESULTS, f"{a.skill}_{a.config}.csv"))

@@ -20,7 +20,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 from upstream_oracle import FALL, load_policy, make_env_for_policy, run_ours, run_upstream
-from deepmimic.util.errors import run_cli
+from deepmimic.util.errors import check_ranges, run_cli
 
 
 def main():
@@ -31,8 +31,7 @@ def main():
     p.add_argument("--envs", nargs="+", default=["ours", "upstream"], choices=["ours", "upstream"])
     p.add_argument("--clip", default="walk", help="skill whose clip .pth files play (default walk)")
     a = p.parse_args()
-    if a.episodes < 1 or a.max_steps < 1:
-        p.error("--episodes and --max_steps must be at least 1")
+    check_ranges(p, a, {"episodes": (1, 1000), "max_steps": (1, 10 ** 6)})
     from deepmimic.learning.learning_curve import start_times
     from upstream_oracle import make_upstream_env
     for name in a.skills:

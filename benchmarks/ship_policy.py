@@ -16,7 +16,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 from deepmimic.learning.learning_curve import read_curve  # noqa: E402
-from deepmimic.util.errors import DeepMimicError, run_cli  # noqa: E402
+from deepmimic.util.errors import DeepMimicError, check_ranges, run_cli  # noqa: E402
 
 
 def main():
@@ -28,8 +28,7 @@ def main():
     p.add_argument("--overwrite", action="store_true", help="replace an already shipped policy of this skill")
     a = p.parse_args()
     run = a.run or os.path.join(ROOT, "output", "curves", f"{a.skill}_recipe")
-    if a.max_falls < 0:
-        p.error("--max_falls must be at least 0")
+    check_ranges(p, a, {"max_falls": (0, 1000)})
     curve = os.path.join(run, "learning_curve.csv")
     if not os.path.isfile(curve):
         raise DeepMimicError("no learning curve here: train the skill first (benchmarks/learning_curve.py) or name --run", curve)

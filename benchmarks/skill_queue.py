@@ -26,6 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "benchmarks", "results")
 sys.path.insert(0, ROOT)
 from deepmimic.learning.learning_curve import read_curve  # noqa: E402
+from deepmimic.util.errors import check_ranges  # noqa: E402
 
 
 class Bar(NamedTuple):
@@ -120,9 +121,8 @@ def main():
     p.add_argument("--confirm", type=int, default=2, help="curve points in a row past the bar")
     p.add_argument("--procs", type=int, default=2)
     a = p.parse_args()
-    if (a.max_samples is not None and a.max_samples < 1) or (a.max_falls is not None and not 0 <= a.max_falls <= 16) \
-            or a.confirm < 1 or a.procs < 1:
-        p.error("--max_samples, --confirm and --procs must be at least 1, --max_falls from 0 to 16")
+    check_ranges(p, a, {"max_samples": (1, 2 ** 31 - 1), "bar": (0, 600), "max_falls": (0, 16), "confirm": (1, 1000),
+                        "procs": (1, 256)})
     for skill in a.skills:
         reason = why_done(skill, a)
         if reason:

@@ -35,6 +35,7 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 from upstream_oracle import FALL
+from deepmimic.util.errors import check_ranges
 
 
 def make_policy(name):
@@ -238,8 +239,7 @@ def main():
     p.add_argument("--under_load", action="store_true",
                    help="only the recipe and the floor, quiet and with one busy process on the machine")
     a = p.parse_args()
-    if a.num_envs < 1 or a.steps < 1:
-        p.error("--num_envs and --steps must be at least 1")
+    check_ranges(p, a, {"steps": (1, 10 ** 7), "train_samples": (1, 10 ** 9), "num_envs": (1, 256)})
     torch.set_num_threads(1)
     if a.under_load:
         return under_load(a.skill, a.steps, a.train_samples)

@@ -182,9 +182,13 @@ def test_where_it_falls_reports_each_test_episode():
     ("where_it_falls.py", ["--policy", "walk", "--skill", "wak"], "humanoid3d_wak.txt: motion file not found"),
     ("where_it_falls.py", ["--policy", "nope", "--skill", "walk"], "humanoid3d_nope_anet.pth: actor model file not found"),
     ("pretrained_policies.py", ["--skills", "nope", "--envs", "ours"], "humanoid3d_nope_anet.pth: actor model file not found"),
-    ("pretrained_policies.py", ["--skills", "walk", "--episodes", "0"], "--episodes and --max_steps must be at least 1"),
+    ("pretrained_policies.py", ["--skills", "walk", "--episodes", "0"], "--episodes must be from 1 to 1000, got 0"),
+    ("where_it_falls.py", ["--policy", "walk", "--skill", "walk", "--train_episodes", "-1"], "--train_episodes must be from 0 to 10000, got -1"),
     ("ship_policy.py", ["--skill", "wak"], "wak_recipe/learning_curve.csv: no learning curve here"),
-    ("ship_policy.py", ["--skill", "run", "--max_falls", "-1"], "--max_falls must be at least 0"),
+    ("ship_policy.py", ["--skill", "run", "--max_falls", "-1"], "--max_falls must be from 0 to 1000, got -1"),
+    ("skill_queue.py", ["--max_falls", "17"], "--max_falls must be from 0 to 16, got 17"),
+    ("skill_queue.py", ["--max_samples", "nan"], "--max_samples must be from 1 to 2147483647, got nan"),
+    ("throughput.py", ["--train_samples", "0"], "--train_samples must be from 1 to 1000000000, got 0"),
 ])
 def test_evaluation_scripts_refuse_bad_input_in_one_line(script, args, words):
     """The scripts that evaluate and ship policies: a misspelt skill or policy, or an impossible count, is one

@@ -9,7 +9,7 @@ import difflib
 import math
 from dataclasses import dataclass
 
-from deepmimic.util.errors import DeepMimicError, shown_number
+from deepmimic.util.errors import DeepMimicError, range_text, shown_number
 
 
 @dataclass(frozen=True)
@@ -146,9 +146,7 @@ def check_key(key, values, source):
 def _range_text(spec):
     if spec.low == _POS:
         return "a positive number"
-    if spec.high == math.inf:
-        return f">= {shown_number(spec.low)}"
-    return f"from {shown_number(spec.low)} to {shown_number(spec.high)}"
+    return range_text(spec.low, spec.high)
 
 
 def list_arg_files():

@@ -28,6 +28,20 @@ def shown_number(x):
     return str(int(x)) if math.isfinite(x) and float(x).is_integer() else f"{x:g}"
 
 
+def range_text(low, high=math.inf):
+    """How every range check words its bounds: '>= 1', or 'from 1 to 256'."""
+    return f">= {shown_number(low)}" if high == math.inf else f"from {shown_number(low)} to {shown_number(high)}"
+
+
+def check_ranges(parser, args, ranges):
+    """Check parsed options against ``{option: (low, high)}`` before any work starts: the first value out of
+    its range (nan included; None means not given) is ``parser.error`` -- one line naming the option, exit 2."""
+    for key, (low, high) in ranges.items():
+        value = getattr(args, key)
+        if value is not None and not low <= value <= high:
+            parser.error(f"--{key} must be {range_text(low, high)}, got {shown_number(value)}")
+
+
 def load_json_file(path, what):
     """Read a JSON file, turning a missing file or bad JSON into a DeepMimicError naming it."""
     if not os.path.isfile(path):
