@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 
+from deepmimic.util.arg_keys import KEYS
 from deepmimic.util.errors import check_ranges
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -149,7 +150,9 @@ def check_args(p, a):
     if not os.path.isfile(path):
         p.error(f"--skill {a.skill}: there is no {os.path.relpath(path, ROOT)}")
     most = 2 ** 31 - 1
-    check_ranges(p, a, {"samples": (1, most), "procs": (1, 256), "seed": (0, most), "every": (1, most), "episodes": (1, 1000)})
+    trainer = lambda key: (KEYS[key].low, KEYS[key].high)  # noqa: E731  (the trainer's own range for what it is passed)
+    check_ranges(p, a, {"samples": (1, most), "procs": trainer("num_workers"), "seed": trainer("rand_seed"), "every": (1, most),
+                        "episodes": (1, 1000)})
     if a.resume_from:
         needed = [f"{a.resume_from}_{part}.pth" for part in ("anet", "cnet")]
         needed.append(os.path.join(RESULTS, f"{a.skill}_{a.config}.csv"))
