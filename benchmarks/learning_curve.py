@@ -6,7 +6,13 @@
 Trains with DeepMimic_Optimizer under ``mpiexec -n PROCS`` with ``--curve_every`` so that every K
 samples the policy plays ``--episodes`` deterministic 20 s episodes from the same seeded start phases.
 The run lives in ``--out`` (default ``output/curves/<skill>_<config>``); calling the same command again
-resumes it from its last model and the curve continues. Ctrl-C (or SIGTERM) stops the training the way
+resumes it from its last model and the curve continues. ``--resume_from PREFIX`` starts the run folder from a
+committed checkpoint (a run continued on another machine); ``--fork_from CONFIG`` from another configuration's
+committed checkpoint and curve, to measure a lever from that point on:
+
+    python benchmarks/learning_curve.py --skill backflip --config recipe_drift2 --fork_from recipe --samples 19000000
+
+Ctrl-C (or SIGTERM) stops the training the way
 a Ctrl-C to the trainer does: every rank saves, then the curve is published. The curve is copied to
 ``benchmarks/results/<skill>_<config>.csv`` (columns samples,wall_hours,test_return_mean,test_falls,
 test_episodes) with a PNG beside it.
@@ -47,6 +53,9 @@ CONFIGS = {
     "recipe_pose05": (["--pose_term_dist", "0.5"], {}, "the recipe + pose termination: a training episode fails once any body is 0.5 m from the reference"),
     "recipe_tar": (["--ref_pose_state", "true"], {}, "the recipe + the reference pose one control step ahead in the state (MimicKit's target observation)"),
     "recipe_g99": (["--agent_files", RECIPE_AGENT], {"Discount": 0.99}, "the recipe with discount 0.99 (MimicKit's) instead of 0.95: a failure 60 steps ahead weighs 0.55, not 0.05"),
+    "recipe_drift2": (["--drift_term_dist", "2.0"], {}, "the recipe with drift termination at 2 m instead of 1 m (a backflip lands 1.06 m back per flip)"),
+    "recipe_anneal": (["--agent_files", RECIPE_AGENT], {"ActorStepsizeEnd": 1e-5, "StepsizeAnnealSamples": 15000000},
+                      "the recipe with the actor step annealed from 3e-5 to 1e-5 over 15M samples (smaller steps near the optimum)"),
     "fast": (["--agent_files", RECIPE_AGENT], {"ActorStepsize": 1e-5},
              "the first recipe: actor step 1e-5"),
     "fast_lr3": (["--agent_files", RECIPE_AGENT], {"ActorStepsize": 3e-5},
@@ -119,10 +128,20 @@ def run_training(cmd, log_path):
     return rc, stop["asked"]
 
 
-def seed_run(out, prefix, curve):
+def seed_source(a):
+    """The committed checkpoint prefix and curve a new run folder starts from, and the option that named them:
+    --resume_from continues this configuration's curve; --fork_from continues another configuration's model and
+    curve under this configuration, to measure a change from that point on."""
+    if a.fork_from:
+        name = f"{a.skill}_{a.fork_from}"
+        return os.path.join(RESULTS, "checkpoints", name), os.path.join(RESULTS, name + ".csv"), "--fork_from"
+    return a.resume_from, os.path.join(RESULTS, f"{a.skill}_{a.config}.csv"), "--resume_from"
+
+
+def seed_run(out, prefix, curve, option):
     """Copy a committed checkpoint and its curve into an empty run folder, so the run resumes there."""
     if os.path.isfile(os.path.join(out, "agent0_model_anet.pth")):
-        sys.exit(f"{out} already holds a model: resume it without --resume_from")
+        sys.exit(f"{out} already holds a model: resume it without {option}")
     for part in ("anet", "cnet"):
         shutil.copyfile(f"{prefix}_{part}.pth", os.path.join(out, f"agent0_model_{part}.pth"))
     shutil.copyfile(curve, os.path.join(out, "learning_curve.csv"))
@@ -153,12 +172,17 @@ def check_args(p, a):
     trainer = lambda key: (KEYS[key].low, KEYS[key].high)  # noqa: E731  (the trainer's own range for what it is passed)
     check_ranges(p, a, {"samples": (1, most), "procs": trainer("num_workers"), "seed": trainer("rand_seed"), "every": (1, most),
                         "episodes": (1, 1000)})
-    if a.resume_from:
-        needed = [f"{a.resume_from}_{part}.pth" for part in ("anet", "cnet")]
-        needed.append(os.path.join(RESULTS, f"{a.skill}_{a.config}.csv"))
+    if a.resume_from and a.fork_from:
+        p.error("--resume_from and --fork_from: give one (continue this configuration's run, or fork another's)")
+    if a.fork_from == a.config:
+        p.error(f"--fork_from {a.fork_from}: that is --config itself; continue its run with --resume_from")
+    if a.resume_from or a.fork_from:
+        prefix, curve, option = seed_source(a)
+        needed = [f"{prefix}_{part}.pth" for part in ("anet", "cnet")] + [curve]
         missing = [path for path in needed if not os.path.isfile(path)]
         if missing:
-            p.error(f"--resume_from {a.resume_from}: {missing[0]} not found")
+            shown = os.path.relpath(missing[0], ROOT) if missing[0].startswith(ROOT + os.sep) else missing[0]
+            p.error(f"{option} {a.resume_from or a.fork_from}: {shown} not found")
 
 
 def main():
@@ -175,6 +199,10 @@ def main():
     p.add_argument("--resume_from", metavar="PREFIX",
                    help="start a new --out from a committed checkpoint PREFIX_anet.pth/_cnet.pth and its curve "
                         "benchmarks/results/<skill>_<config>.csv (a run continued on another machine)")
+    p.add_argument("--fork_from", metavar="CONFIG", choices=sorted(CONFIGS),
+                   help="start a new --out of --config from CONFIG's committed checkpoint "
+                        "(benchmarks/results/checkpoints/<skill>_<CONFIG>_anet.pth/_cnet.pth) and its curve: a lever "
+                        "measured from that point on, against CONFIG's own run continued")
     p.add_argument("--publish", action="store_true",
                    help="do not train: copy the run's curve to benchmarks/results and redraw the plots")
     a = p.parse_args()
@@ -186,8 +214,8 @@ def main():
     name = f"{a.skill}_{a.config}"
     out = os.path.abspath(a.out or os.path.join(ROOT, "output", "curves", name))
     os.makedirs(out, exist_ok=True)
-    if a.resume_from:
-        seed_run(out, a.resume_from, os.path.join(RESULTS, name + ".csv"))
+    if a.resume_from or a.fork_from:
+        seed_run(out, *seed_source(a))
     rc, stopped = 0, False
     if not a.publish:
         cmd = train_command(a, out)

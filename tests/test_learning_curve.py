@@ -430,6 +430,11 @@ def test_learning_curve_configs_change_the_agent_file_the_train_files_name():
     (["--procs", "0"], "--procs must be from 1 to 256"),
     (["--episodes", "5000"], "--episodes must be from 1 to 1000"),
     (["--resume_from", "no/such/prefix"], "--resume_from no/such/prefix: no/such/prefix_anet.pth not found"),
+    (["--skill", "crawl", "--config", "recipe_drift2", "--fork_from", "recipe"],
+     "--fork_from recipe: benchmarks/results/checkpoints/crawl_recipe_anet.pth not found"),
+    (["--fork_from", "recipe"], "--fork_from recipe: that is --config itself; continue its run with --resume_from"),
+    (["--config", "recipe_drift2", "--fork_from", "recipe", "--resume_from", "benchmarks/results/checkpoints/walk_recipe"],
+     "--resume_from and --fork_from: give one"),
 ])
 def test_learning_curve_checks_its_arguments_before_it_starts(tmp_path, args, words):
     """A bad value is one error line and exit code 2, before a run folder is made or mpiexec started."""
@@ -438,3 +443,26 @@ def test_learning_curve_checks_its_arguments_before_it_starts(tmp_path, args, wo
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and words in r.stderr.splitlines()[-1] and "Traceback" not in r.stderr
     assert not out.exists()
+
+
+def test_learning_curve_forks_a_committed_run_under_another_configuration(tmp_path):
+    """--fork_from seeds the new run folder with the other configuration's committed model and curve, and the
+    training command then continues that model with this configuration's change (and only that change)."""
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    import argparse
+    import learning_curve
+    a = argparse.Namespace(skill="backflip", config="recipe_drift2", fork_from="recipe", resume_from=None, procs=2,
+                           samples=19e6, seed=1, every=250000, episodes=16)
+    out = str(tmp_path / "fork")
+    os.makedirs(out)
+    prefix, curve, option = learning_curve.seed_source(a)
+    assert option == "--fork_from" and curve.endswith(os.path.join("results", "backflip_recipe.csv"))
+    learning_curve.seed_run(out, prefix, curve, option)
+    with open(curve) as f, open(os.path.join(out, "learning_curve.csv")) as g:
+        assert f.read() == g.read()
+    cmd = learning_curve.train_command(a, out)
+    assert cmd[cmd.index("--drift_term_dist") + 1] == "2.0"
+    assert cmd[cmd.index("--model_files") + 1] == os.path.join(out, "agent0_model_anet.pth")
+    assert cmd[cmd.index("--arg_file") + 1].endswith("train_humanoid3d_backflip_args.txt")
+    with pytest.raises(SystemExit, match="already holds a model: resume it without --fork_from"):
+        learning_curve.seed_run(out, prefix, curve, option)
