@@ -63,7 +63,14 @@ def why_done(skill, a):
     if rows and passed(rows, bar.ret, bar.max_falls, a.confirm):
         return f"past its bar ({bar.ret:g} with <= {bar.max_falls} falls)"
     if rows and rows[-1]["samples"] >= bar.max_samples:
-        return f"its budget of {int(bar.max_samples):,} samples spent ({int(rows[-1]['samples']):,}) below the bar"
+        spent = f"its budget of {int(bar.max_samples):,} samples spent ({int(rows[-1]['samples']):,})"
+        reached = [r for r in rows if r["samples"] <= bar.max_samples and r["test_return_mean"] >= bar.ret
+                   and r["test_falls"] <= bar.max_falls]
+        if not reached:
+            return f"{spent} below the bar"
+        best = max(reached, key=lambda r: r["test_return_mean"])
+        return (f"{spent}; points past its bar ({bar.ret:g} with <= {bar.max_falls} falls), not {a.confirm} in a row: "
+                f"the best {best['test_return_mean']:.1f} with {best['test_falls']} falls at {int(best['samples']):,}")
     return None
 
 

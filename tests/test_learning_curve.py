@@ -350,7 +350,8 @@ def test_skill_queue_holds_walk_to_its_own_bar():
 
 def test_skill_queue_says_why_it_skips_a_skill(tmp_path, monkeypatch):
     """A skill is skipped for one of two reasons, and the queue says which: past its bar, or its own budget
-    spent below it (walk's budget is 10M, the others' 15M); an unfinished curve is trained on."""
+    spent (walk's budget is 10M, the others' 15M), below the bar or with single points past it (named);
+    an unfinished curve is trained on."""
     import argparse
     sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
     import skill_queue
@@ -364,10 +365,14 @@ def test_skill_queue_says_why_it_skips_a_skill(tmp_path, monkeypatch):
     curve("run", (9e6, 370.0, 1), (9.25e6, 380.0, 2))
     curve("backflip", (14.9e6, 54.1, 16), (15.0e6, 48.1, 16))
     curve("walk", (10.5e6, 440.0, 0))
+    curve("jump", (8.0e6, 380.0, 1), (9.0e6, 300.0, 3), (14.0e6, 362.0, 2), (15.0e6, 200.0, 9), (15.5e6, 500.0, 0))
     curve("spinkick", (5e6, 30.0, 16))
     assert skill_queue.why_done("run", a).startswith("past its bar (360 with <= 2 falls)")
-    assert "budget of 15,000,000 samples spent (15,000,000)" in skill_queue.why_done("backflip", a)
-    assert "budget of 10,000,000 samples spent (10,500,000)" in skill_queue.why_done("walk", a)
+    assert skill_queue.why_done("backflip", a).endswith("budget of 15,000,000 samples spent (15,000,000) below the bar")
+    assert skill_queue.why_done("walk", a).endswith("budget of 10,000,000 samples spent (10,500,000) below the bar")
+    # single points past the bar within the budget (not the 500 after it) are named, not called "below the bar"
+    assert skill_queue.why_done("jump", a) == ("its budget of 15,000,000 samples spent (15,500,000); points past its bar "
+                                               "(360 with <= 2 falls), not 2 in a row: the best 380.0 with 1 falls at 8,000,000")
     assert skill_queue.why_done("spinkick", a) is None and skill_queue.why_done("cartwheel", a) is None
 
 
