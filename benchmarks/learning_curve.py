@@ -169,9 +169,8 @@ def check_args(p, a):
     if not os.path.isfile(path):
         p.error(f"--skill {a.skill}: there is no {os.path.relpath(path, ROOT)}")
     most = 2 ** 31 - 1
-    trainer = lambda key: (KEYS[key].low, KEYS[key].high)  # noqa: E731  (the trainer's own range for what it is passed)
-    check_ranges(p, a, {"samples": (1, most), "procs": trainer("num_workers"), "seed": trainer("rand_seed"), "every": (1, most),
-                        "episodes": (1, 1000)})
+    check_ranges(p, a, {"samples": (1, most), "procs": KEYS["num_workers"].bounds, "seed": KEYS["rand_seed"].bounds,
+                        "every": (1, most), "episodes": (1, 1000)})
     if a.resume_from and a.fork_from:
         p.error("--resume_from and --fork_from: give one (continue this configuration's run, or fork another's)")
     if a.fork_from == a.config:

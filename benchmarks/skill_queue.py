@@ -49,10 +49,15 @@ def skill_bar(skill, a):
     return Bar(pick(a.bar, bar.ret), pick(a.max_falls, bar.max_falls), pick(a.max_samples, bar.max_samples))
 
 
+def at_bar(row, bar, max_falls):
+    """One curve point at or above the bar with few falls."""
+    return row["test_return_mean"] >= bar and row["test_falls"] <= max_falls
+
+
 def passed(rows, bar, max_falls, confirm):
     """The last ``confirm`` points all at or above the bar with few falls."""
     tail = rows[-confirm:]
-    return len(tail) == confirm and all(r["test_return_mean"] >= bar and r["test_falls"] <= max_falls for r in tail)
+    return len(tail) == confirm and all(at_bar(r, bar, max_falls) for r in tail)
 
 
 def why_done(skill, a):
@@ -64,8 +69,7 @@ def why_done(skill, a):
         return f"past its bar ({bar.ret:g} with <= {bar.max_falls} falls)"
     if rows and rows[-1]["samples"] >= bar.max_samples:
         spent = f"its budget of {int(bar.max_samples):,} samples spent ({int(rows[-1]['samples']):,})"
-        reached = [r for r in rows if r["samples"] <= bar.max_samples and r["test_return_mean"] >= bar.ret
-                   and r["test_falls"] <= bar.max_falls]
+        reached = [r for r in rows if r["samples"] <= bar.max_samples and at_bar(r, bar.ret, bar.max_falls)]
         if not reached:
             return f"{spent} below the bar"
         best = max(reached, key=lambda r: r["test_return_mean"])
@@ -130,7 +134,7 @@ def main():
     p.add_argument("--procs", type=int, default=2)
     a = p.parse_args()
     check_ranges(p, a, {"max_samples": (1, 2 ** 31 - 1), "bar": (0, 600), "max_falls": (0, 16), "confirm": (1, 1000),
-                        "procs": (KEYS["num_workers"].low, KEYS["num_workers"].high)})
+                        "procs": KEYS["num_workers"].bounds})
     for skill in a.skills:
         reason = why_done(skill, a)
         if reason:

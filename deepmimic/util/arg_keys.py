@@ -25,6 +25,11 @@ class Key:
     choices: tuple = ()      # str values must be one of these (when given)
     shown: str = ""          # --help's text for the default, where the value alone would not say it
 
+    @property
+    def bounds(self):
+        """(low, high): the range a script checks a value against before it passes the value on as this key."""
+        return self.low, self.high
+
     def shown_default(self):
         if self.shown:
             return self.shown
