@@ -19,7 +19,7 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-from upstream_oracle import FALL, load_policy, make_env_for_policy, run_ours, run_upstream
+from upstream_oracle import FALL, UPSTREAM_STATE_SIZES, load_policy, make_env_for_policy, run_ours, run_upstream
 from deepmimic.util.errors import check_ranges, run_cli
 
 
@@ -38,7 +38,11 @@ def main():
         act, skill = load_policy(name), a.clip if name.endswith(".pth") else name.split("_")[0]
         with contextlib.redirect_stderr(io.StringIO()):
             ours = make_env_for_policy(act, skill)
-            up = make_upstream_env(skill, FALL) if "upstream" in a.envs and act.state_size == 197 else None
+            fall = [int(b) for b in (act.env_args or {}).get("fall_contact_bodies", FALL)]  # cartwheel's hands may touch
+            up = make_upstream_env(skill, fall) if "upstream" in a.envs and act.state_size in UPSTREAM_STATE_SIZES else None
+        if "upstream" in a.envs and up is None:
+            print(f"{os.path.basename(name):18s} upstream  skipped: its state has {act.state_size} entries; the upstream "
+                  f"env gives {UPSTREAM_STATE_SIZES[0]} (+{UPSTREAM_STATE_SIZES[1] - UPSTREAM_STATE_SIZES[0]} with the reference root)")
         starts = start_times(ours.motion.cycle_time, a.episodes)
         res = {}
         if "ours" in a.envs:

@@ -10,6 +10,8 @@ import types
 
 import numpy as np
 
+from deepmimic.env.observation import REF_ROOT_SIZE, ref_root_features
+
 
 def upstream_root():
     spec = importlib.util.find_spec("pybullet_data")
@@ -94,7 +96,6 @@ def make_env_for_policy(act, skill, seed=0):
     reference root (``--ref_root_state``, +5) and the upcoming pose (``--ref_pose_state``, +36)."""
     from deepmimic import PACKAGE_ROOT
     from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
-    from deepmimic.env.observation import REF_ROOT_SIZE
     from deepmimic.util.arg_parser import ArgParser
     motion = os.path.join(PACKAGE_ROOT, "data", f"motions/humanoid3d_{skill}.txt")
     if act.env_args:
@@ -122,15 +123,35 @@ def run_ours(env, act, start, max_steps):
     return ret, max_steps, False
 
 
+#: State sizes a policy may have to play in the upstream env: its own state, or that plus the reference root.
+UPSTREAM_STATE_SIZES = (197, 197 + REF_ROOT_SIZE)
+
+
+def upstream_state(env, ref_root=False):
+    """The upstream env's state; with ``ref_root`` followed by our ``--ref_root_state`` entries, the
+    reference root taken from upstream's own pose interpolator, which holds the kinematic pose at the
+    env's current time (set by its reset and by every ``update``)."""
+    s = np.array(env.record_state(0))
+    if not ref_root:
+        return s
+    h = env._humanoid
+    base_pos, base_rot = h._pybullet_client.getBasePositionAndOrientation(h._sim_model)
+    ref = h._poseInterpolator
+    return np.concatenate([s, ref_root_features(base_pos, base_rot, ref._basePos, ref._baseOrn)])
+
+
 def run_upstream(env, act, start, max_steps):
-    """The same episode in the upstream env."""
+    """The same episode in the upstream env (its state, reward and termination); a policy trained with
+    ``--ref_root_state`` also sees the reference root (``upstream_state``)."""
+    assert act.state_size in UPSTREAM_STATE_SIZES, act.state_size
+    ref_root = act.state_size != UPSTREAM_STATE_SIZES[0]
     upstream_reset_at(env, start)
-    s, ret = np.array(env.record_state(0)), 0.0
+    s, ret = upstream_state(env, ref_root), 0.0
     for n in range(1, max_steps + 1):
         env.set_action(0, act(s))
         for _ in range(8):
             env.update(1.0 / 240)
-        s = np.array(env.record_state(0))
+        s = upstream_state(env, ref_root)
         ret += env.calc_reward(0)
         if env._humanoid.terminates():
             return ret, n, True

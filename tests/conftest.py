@@ -30,5 +30,5 @@ def make_env(skill="walk", **kw):
     cfg = EnvConfig(motion_file=os.path.join(ROOT, motion),
                     char_file=kw.pop("char_file", os.path.join(ROOT, "data/characters/humanoid3d.txt")),
                     ctrl_file=os.path.join(ROOT, "data/controllers/humanoid3d_ctrl.txt"),
-                    fall_contact_bodies=kw.pop("fall", FALL))
+                    fall_contact_bodies=kw.pop("fall", FALL), ref_root_state=kw.pop("ref_root_state", False))
     return ImitationEnv(cfg, seed=kw.pop("seed", 0), **kw)

@@ -4,7 +4,7 @@ import os
 import numpy as np
 import pytest
 from conftest import FALL, ROOT, make_env
-from upstream_oracle import make_upstream_env, upstream_reset_at
+from upstream_oracle import make_upstream_env, upstream_reset_at, upstream_state
 
 # Upstream computes states with PyBullet's single-precision math utilities (about 1e-7 relative to
 # each 3-vector it rotates), so entries are compared at 1e-5 absolute, scaled by the size of their
@@ -54,6 +54,25 @@ def _compare_rollout(up, env, start, steps=30, clip=None):
 @pytest.mark.parametrize("skill,start", [("walk", 0.3), ("walk", 0.9), ("backflip", 0.7), ("backflip", 0.1)])
 def test_states_and_rewards_match_upstream(skill, start):
     _compare_rollout(make_upstream_env(skill, FALL), make_env(skill), start)
+
+
+def test_reference_root_entries_match_upstream():
+    """A ``--ref_root_state`` policy plays in the upstream env with the reference root read from upstream's
+    own pose interpolator (benchmarks/upstream_oracle.py): those 5 entries equal ours at reset and after
+    steps, across a cycle boundary (walk's 1.23 s clip, started at 1.0 s)."""
+    up, env = make_upstream_env("walk", FALL), make_env("walk", ref_root_state=True)
+    upstream_reset_at(up, 1.0)
+    s_me, s_up = env.reset(start_time=1.0), upstream_state(up, ref_root=True)
+    assert s_me.shape == s_up.shape == (202,)
+    rng = np.random.default_rng(3)
+    for k in range(40):
+        assert close(s_me[:197], s_up[:197]) and np.abs(s_me[197:] - s_up[197:]).max() <= TOL, f"step {k}"
+        a = -env.a_offset + rng.normal(0.0, 0.05, 36) / env.a_scale
+        up.set_action(0, a)
+        for _ in range(8):
+            up.update(1.0 / 240)
+        s_me, s_up = env.step(a)[0], upstream_state(up, ref_root=True)
+    assert np.abs(s_me[197:200]).max() > 0.01  # the character has drifted from its reference: the entries are live
 
 
 def test_multiclip_states_and_rewards_match_upstream():

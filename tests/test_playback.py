@@ -138,6 +138,17 @@ def test_pretrained_policy_matches_upstream_env(skill):
     assert abs(mean_ours - mean_up) <= 0.1 * mean_up, totals
 
 
+def test_our_policies_play_in_the_upstream_env_with_their_own_fall_bodies():
+    """benchmarks/pretrained_policies.py --envs upstream plays a 202-d (``--ref_root_state``) policy there, and
+    gives upstream's env the policy's fall bodies: cartwheel's hands may touch (with walk's it falls at step 23)."""
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "pretrained_policies.py"), "--skills", "cartwheel",
+                        "--episodes", "1", "--max_steps", "60", "--envs", "upstream"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    row = [l for l in r.stdout.splitlines() if l.startswith("cartwheel")]
+    assert len(row) == 1 and row[0].split()[1] == "upstream" and row[0].endswith("mean length   60.0  falls 0/1"), r.stdout
+
+
 @pytest.mark.skipif(__import__("shutil").which("xvfb-run") is None, reason="needs xvfb-run for a virtual display")
 def test_gui_playback_on_a_virtual_display():
     env = dict(os.environ)
