@@ -170,7 +170,7 @@ def check_args(p, a):
         p.error(f"--skill {a.skill}: there is no {os.path.relpath(path, ROOT)}")
     most = 2 ** 31 - 1
     check_ranges(p, a, {"samples": (1, most), "procs": KEYS["num_workers"].bounds, "seed": KEYS["rand_seed"].bounds,
-                        "every": (1, most), "episodes": (1, 1000)})
+                        "every": (1, most), "episodes": KEYS["curve_episodes"].bounds})
     if a.resume_from and a.fork_from:
         p.error("--resume_from and --fork_from: give one (continue this configuration's run, or fork another's)")
     if a.fork_from == a.config:
@@ -192,7 +192,7 @@ def main():
     p.add_argument("--procs", type=int, default=2)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--every", type=float, default=250000, help="samples between curve points")
-    p.add_argument("--episodes", type=int, default=16, help="test episodes per curve point")
+    p.add_argument("--episodes", type=int, default=KEYS["curve_episodes"].default, help="test episodes per curve point")
     p.add_argument("--out", help="run folder (default output/curves/<skill>_<config>)")
     p.add_argument("--list", action="store_true", help="list the configurations and exit")
     p.add_argument("--resume_from", metavar="PREFIX",

@@ -433,7 +433,7 @@ def test_learning_curve_configs_change_the_agent_file_the_train_files_name():
     (["--samples", "nan"], "--samples must be from 1 to"),
     (["--samples", "3e9"], "--samples must be from 1 to 2147483647, got 3000000000"),
     (["--procs", "0"], "--procs must be from 1 to 256"),
-    (["--episodes", "5000"], "--episodes must be from 1 to 1000"),
+    (["--episodes", "20000"], "--episodes must be from 1 to 10000"),  # the trainer's --curve_episodes range
     (["--resume_from", "no/such/prefix"], "--resume_from no/such/prefix: no/such/prefix_anet.pth not found"),
     (["--skill", "crawl", "--config", "recipe_drift2", "--fork_from", "recipe"],
      "--fork_from recipe: benchmarks/results/checkpoints/crawl_recipe_anet.pth not found"),
