@@ -25,7 +25,7 @@ import signal
 import subprocess
 import sys
 
-from deepmimic.util.arg_keys import KEYS
+from deepmimic.util.arg_keys import KEYS, MAX_INT
 from deepmimic.util.errors import check_ranges
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -168,9 +168,8 @@ def check_args(p, a):
     path = arg_file(a.skill, a.config)
     if not os.path.isfile(path):
         p.error(f"--skill {a.skill}: there is no {os.path.relpath(path, ROOT)}")
-    most = 2 ** 31 - 1
-    check_ranges(p, a, {"samples": (1, most), "procs": KEYS["num_workers"].bounds, "seed": KEYS["rand_seed"].bounds,
-                        "every": (1, most), "episodes": KEYS["curve_episodes"].bounds})
+    check_ranges(p, a, {"samples": (1, MAX_INT), "procs": KEYS["num_workers"].bounds, "seed": KEYS["rand_seed"].bounds,
+                        "every": (1, MAX_INT), "episodes": KEYS["curve_episodes"].bounds})
     if a.resume_from and a.fork_from:
         p.error("--resume_from and --fork_from: give one (continue this configuration's run, or fork another's)")
     if a.fork_from == a.config:

@@ -26,7 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "benchmarks", "results")
 sys.path.insert(0, ROOT)
 from deepmimic.learning.learning_curve import read_curve  # noqa: E402
-from deepmimic.util.arg_keys import KEYS  # noqa: E402
+from deepmimic.util.arg_keys import KEYS, MAX_INT  # noqa: E402
 from deepmimic.util.errors import check_ranges  # noqa: E402
 
 
@@ -133,7 +133,7 @@ def main():
     p.add_argument("--confirm", type=int, default=2, help="curve points in a row past the bar")
     p.add_argument("--procs", type=int, default=2)
     a = p.parse_args()
-    check_ranges(p, a, {"max_samples": (1, 2 ** 31 - 1), "bar": (0, 600), "max_falls": (0, 16), "confirm": (1, 1000),
+    check_ranges(p, a, {"max_samples": (1, MAX_INT), "bar": (0, 600), "max_falls": (0, 16), "confirm": (1, 1000),
                         "procs": KEYS["num_workers"].bounds})
     for skill in a.skills:
         reason = why_done(skill, a)

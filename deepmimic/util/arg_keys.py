@@ -41,6 +41,7 @@ class Key:
 
 
 _POS = 1e-12  # "positive" lower bound for floats
+MAX_INT = 2 ** 31 - 1  # the largest seed or count a command line takes (a 32-bit int, as DeepMimic reads them)
 TRUE_WORDS = ("true", "1", "yes")    # what a bool key accepts (any case)
 FALSE_WORDS = ("false", "0", "no")
 DEFAULT_AGENT_FILE = "data/agents/ct_agent_humanoid_ppo_fast.txt"
@@ -76,7 +77,7 @@ KEYS = {
     "num_workers": Key("training", "int", 1, "MPI processes: the training relaunches itself under the bundled mpiexec -n N, as DeepMimic's mpi_run.py (or run mpiexec -n N yourself)", 1, 256),
     "model_files": Key("training", "strs", (), "agent0_model_anet.pth to resume from or to play", shown="(none)"),
     "train_agents": Key("training", "bool", True, "false: build everything but do not train"),
-    "rand_seed": Key("training", "int", None, "seed; each MPI rank gets its own stream", 0, 2 ** 31 - 1, shown="(time)"),
+    "rand_seed": Key("training", "int", None, "seed; each MPI rank gets its own stream", 0, MAX_INT, shown="(time)"),
     "num_envs_per_proc": Key("training", "int", 8, "simulations per MPI rank, stepped as one batch", 1, 256),
     "max_samples": Key("training", "count", math.inf, "stop and save once this many samples are reached: the warm start stops at it, a PPO iteration collects the agent file's whole BatchSize, so the count may end up to one batch past it", 1, shown="(no limit)"),
     "max_iters": Key("training", "count", math.inf, "stop and save after this many PPO iterations", 1, shown="(no limit)"),
