@@ -181,6 +181,24 @@ def check_args(p, a):
         if missing:
             shown = os.path.relpath(missing[0], ROOT) if missing[0].startswith(ROOT + os.sep) else missing[0]
             p.error(f"{option} {a.resume_from or a.fork_from}: {shown} not found")
+        check_model_matches_curve(p, f"{option} {a.resume_from or a.fork_from}", f"{prefix}_anet.pth", curve, a.every)
+
+
+def check_model_matches_curve(p, what, anet, curve, every):
+    """A committed model continues its curve only if it is that curve's run at its end: at or past the last
+    point and within one point's spacing of it. A curve published after the model was committed (or a
+    model of another run) would otherwise be continued from the wrong weights, silently."""
+    from deepmimic.learning.learning_curve import read_curve
+    from deepmimic.learning.model_io import load_checkpoint
+    from deepmimic.util.errors import DeepMimicError
+    try:
+        model, rows = load_checkpoint(anet, "actor").get("samples", 0), read_curve(curve)
+    except (DeepMimicError, ValueError) as e:
+        p.error(f"{what}: {e}")
+    last = rows[-1]["samples"] if rows else 0
+    if not last <= model <= last + every:
+        p.error(f"{what}: the model is at {model:,} samples, its curve {os.path.basename(curve)} ends at {last:,}; "
+                f"commit the run's model and curve together")
 
 
 def main():

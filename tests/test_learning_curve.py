@@ -435,6 +435,9 @@ def test_learning_curve_configs_change_the_agent_file_the_train_files_name():
     (["--procs", "0"], "--procs must be from 1 to 256"),
     (["--episodes", "20000"], "--episodes must be from 1 to 10000"),  # the trainer's --curve_episodes range
     (["--resume_from", "no/such/prefix"], "--resume_from no/such/prefix: no/such/prefix_anet.pth not found"),
+    (["--config", "fast_lr3", "--resume_from", "benchmarks/results/checkpoints/walk_recipe"],
+     "--resume_from benchmarks/results/checkpoints/walk_recipe: the model is at 10,003,006 samples, its curve "
+     "walk_fast_lr3.csv ends at 8,"),
     (["--skill", "crawl", "--config", "recipe_drift2", "--fork_from", "recipe"],
      "--fork_from recipe: benchmarks/results/checkpoints/crawl_recipe_anet.pth not found"),
     (["--fork_from", "recipe"], "--fork_from recipe: that is --config itself; continue its run with --resume_from"),
