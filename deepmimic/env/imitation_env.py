@@ -60,6 +60,10 @@ class EnvConfig:
     #: frame (heights above the ground); the upstream port compares world positions, so there a
     #: drifting character loses the end-effector term with the root term. False keeps upstream parity.
     end_eff_root_relative: bool = _default("end_eff_root_relative")
+    #: DeepMimic low-passes the clip's frame velocities and blends them between frames; the upstream port
+    #: holds the raw difference of the frame pair around ``t``. They seed every start state (RSI) and the
+    #: velocity reward. False keeps upstream parity (``motion_data.MotionData._frame_velocities``).
+    smooth_ref_vel: bool = _default("smooth_ref_vel")
     #: End a training episode as a failure once the root is farther than this (m) from the reference
     #: root (0: off, as DeepMimic; test episodes never end this way). The reward compares world
     #: positions, so a drifting character earns little; ending such episodes early spends samples
@@ -105,6 +109,7 @@ class EnvConfig:
                    anneal_samples=args.get("anneal_samples"),
                    ref_joint_vel_reward=args.get("ref_joint_vel_reward"),
                    end_eff_root_relative=args.get("end_eff_root_relative"),
+                   smooth_ref_vel=args.get("smooth_ref_vel"),
                    drift_term_dist=args.get("drift_term_dist"), pose_term_dist=args.get("pose_term_dist"),
                    ref_root_state=args.get("ref_root_state"),
                    ref_pose_state=args.get("ref_pose_state"))
@@ -116,7 +121,7 @@ class ImitationEnv:
         self.cfg = config
         self.char = load_character(config.char_file)
         self.kp, self.kd = load_pd_gains(config.ctrl_file, self.char)
-        self.motions = MotionSet(config.motion_file, self.char)
+        self.motions = MotionSet(config.motion_file, self.char, config.smooth_ref_vel)
         self.clip = 0  # the lead clip of the episode (motion_set explains several clips)
         self.motion = self.motions.clips[0]
         bad = [b for b in config.fall_contact_bodies if not 0 <= b < self.char.num_joints]

@@ -61,10 +61,10 @@ def clip_entries(path):
 class MotionSet:
     """The clips of a task, their names and their sampling probabilities."""
 
-    def __init__(self, path, char):
+    def __init__(self, path, char, smooth_vel=False):
         entries = clip_entries(path)
         self.path = path
-        self.clips = [MotionData(f, char) for f, _ in entries]
+        self.clips = [MotionData(f, char, smooth_vel) for f, _ in entries]
         self.names = [os.path.basename(f) for f, _ in entries]
         w = np.array([w for _, w in entries])
         self.probs = w / w.sum()

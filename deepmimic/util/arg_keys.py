@@ -67,6 +67,7 @@ KEYS = {
     "time_end_lim_exp": Key("env", "float", 0.0, "... rate of the exponential added to the minimum", 0),
     "anneal_samples": Key("env", "float", 0.0, "samples over which episode length anneals to the end limits", 0),
     "ref_joint_vel_reward": Key("env", "bool", False, "velocity reward compares with the clip's joint velocities (DeepMimic), not 0 (upstream)"),
+    "smooth_ref_vel": Key("env", "bool", False, "reference velocities (start states, velocity reward) as DeepMimic's: each frame's low-passed at the clip's VelFilterCutoff (6 Hz if absent) and blended between frames; false: upstream's difference of the frame pair, constant between frames"),
     "end_eff_root_relative": Key("env", "bool", False, "end-effector reward compares positions relative to each character's root in its heading frame, heights above the ground (DeepMimic), not world positions (upstream)"),
     "ref_root_state": Key("env", "bool", False, "append the reference root's offset and heading to the state (fast recipe)"),
     "ref_pose_state": Key("env", "bool", False, "append the reference pose one control step ahead to the state (MimicKit's target observation)"),
