@@ -53,8 +53,10 @@ def test_a_trained_policy_plays_alone_and_its_run_retrains(tmp_path):
 
 def test_format_1_policies_still_play_with_their_arg_file(tmp_path):
     """The converted upstream policies predate format 2: they carry no settings, their run_ arg file gives them
-    (backflip's plays the converted one)."""
-    anet = torch.load(os.path.join(ROOT, "data/policies/humanoid3d/humanoid3d_backflip_upstream_anet.pth"), weights_only=True)
+    (backflip's, with the override its comment names for the converted one)."""
+    upstream = "data/policies/humanoid3d/humanoid3d_backflip_upstream_anet.pth"
+    anet = torch.load(os.path.join(ROOT, upstream), weights_only=True)
     assert anet["format_version"] == 1 and "env_args" not in anet
-    r = _run([PLAY, "--arg_file", "run_humanoid3d_backflip_args.txt", "--num_episodes", "1", "--max_steps", "5"], cwd=tmp_path)
+    r = _run([PLAY, "--arg_file", "run_humanoid3d_backflip_args.txt", "--model_files", os.path.join(ROOT, upstream),
+              "--ref_root_state", "false", "--num_episodes", "1", "--max_steps", "5"], cwd=tmp_path)
     assert "episodes: 1" in r.stdout
