@@ -12,6 +12,7 @@ the converted .pth reproduces the TF graph), so any difference between envs come
 """
 import argparse
 import contextlib
+import dataclasses
 import io
 import os
 
@@ -30,14 +31,19 @@ def main():
     p.add_argument("--skills", nargs="+", default=["backflip_upstream", "jump_upstream"], help="policy names (file prefixes)")
     p.add_argument("--envs", nargs="+", default=["ours", "upstream"], choices=["ours", "upstream"])
     p.add_argument("--clip", default="walk", help="skill whose clip .pth files play (default walk)")
+    p.add_argument("--smooth_ref_vel", choices=["true", "false"],
+                   help="our env's reference velocities for every policy (default: each policy's own setting)")
     a = p.parse_args()
     check_ranges(p, a, {"episodes": (1, 1000), "max_steps": (1, 10 ** 6)})
     from deepmimic.learning.learning_curve import start_times
     from upstream_oracle import make_upstream_env
+    from deepmimic.env.imitation_env import ImitationEnv
     for name in a.skills:
         act, skill = load_policy(name), a.clip if name.endswith(".pth") else name.split("_")[0]
         with contextlib.redirect_stderr(io.StringIO()):
             ours = make_env_for_policy(act, skill)
+            if a.smooth_ref_vel:  # DeepMimic's start states (true) or upstream's (false), whatever the policy trained on
+                ours = ImitationEnv(dataclasses.replace(ours.cfg, smooth_ref_vel=a.smooth_ref_vel == "true"), seed=0)
             fall = [int(b) for b in (act.env_args or {}).get("fall_contact_bodies", FALL)]  # cartwheel's hands may touch
             up = make_upstream_env(skill, fall) if "upstream" in a.envs and act.state_size in UPSTREAM_STATE_SIZES else None
         if "upstream" in a.envs and up is None:

@@ -154,6 +154,19 @@ def test_our_policies_play_in_the_upstream_env_with_their_own_fall_bodies():
     assert len(row) == 1 and row[0].split()[1] == "upstream" and row[0].endswith("mean length   60.0  falls 0/1"), r.stdout
 
 
+def test_pretrained_policies_can_play_every_policy_from_deepmimics_start_states():
+    """--smooth_ref_vel true/false overrides the policy's own reference velocities (the start states differ, so
+    one step from each of the 16 starts returns differently); the row names the policy either way."""
+    rows = []
+    for value in ("true", "false"):
+        r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "pretrained_policies.py"), "--skills", "backflip",
+                            "--episodes", "16", "--max_steps", "1", "--envs", "ours", "--smooth_ref_vel", value],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr[-2000:]
+        rows += [l for l in r.stdout.splitlines() if l.startswith("backflip ")]
+    assert len(rows) == 2 and rows[0] != rows[1], rows
+
+
 @pytest.mark.skipif(__import__("shutil").which("xvfb-run") is None, reason="needs xvfb-run for a virtual display")
 def test_gui_playback_on_a_virtual_display():
     env = dict(os.environ)
