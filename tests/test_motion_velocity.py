@@ -56,6 +56,8 @@ def test_deepmimic_velocities_blend_the_frames_differences(tmp_path):
     filtered = MotionData(_clip(tmp_path, VelFilterCutoff=6), char, smooth_vel=True)
     assert np.allclose(filtered.root_vel, butterworth_zero_phase(dm.root_vel, dm.frame_dur, 6.0), atol=1e-12)
     assert np.abs(filtered.root_vel - dm.root_vel).max() > 0.01
+    past_nyquist = MotionData(_clip(tmp_path, VelFilterCutoff=0.5 / dm.frame_dur), char, smooth_vel=True)
+    assert np.array_equal(past_nyquist.root_vel, dm.root_vel)  # a low-pass at the frames' Nyquist rate keeps all
     assert filtered.reference(0.3).root_pos.tolist() == up.reference(0.3).root_pos.tolist()  # poses unchanged
 
 

@@ -169,7 +169,7 @@ class MotionData:
         for name in ("root_vel", "root_ang_vel", "sph_vel", "rev_vel"):
             v = getattr(self, name)
             v[-1] = v[-2]
-            if self.vel_cutoff > 0:
+            if 0 < self.vel_cutoff < 0.5 / self.frame_dur:  # at or past the frames' Nyquist rate: nothing to remove
                 v = butterworth_zero_phase(v, self.frame_dur, self.vel_cutoff)
             setattr(self, name, v)
 
