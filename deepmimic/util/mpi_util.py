@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import traceback
 
 import numpy as np
@@ -90,9 +91,11 @@ def abort_on_exception(fn):
         raise
     except BaseException:
         if num_procs() > 1:
-            traceback.print_exc()
-            sys.stderr.write(f"rank {rank()}: aborting all {num_procs()} ranks\n")
+            # One write, then a moment before the abort: mpiexec forwards a rank's stderr on its own time and
+            # stops forwarding when it kills the job, so a second write could be lost (seen in CI).
+            sys.stderr.write(traceback.format_exc() + f"rank {rank()}: aborting all {num_procs()} ranks\n")
             sys.stderr.flush()
+            time.sleep(0.5)
             COMM.Abort(1)
         raise
 
