@@ -12,7 +12,6 @@ the converted .pth reproduces the TF graph), so any difference between envs come
 """
 import argparse
 import contextlib
-import dataclasses
 import io
 import os
 
@@ -20,7 +19,7 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-from upstream_oracle import FALL, UPSTREAM_STATE_SIZES, load_policy, make_env_for_policy, run_ours, run_upstream
+from upstream_oracle import FALL, REF_ROOT_SIZE, UPSTREAM_STATE_SIZES, load_policy, make_env_for_policy, run_ours, run_upstream
 from deepmimic.util.errors import check_ranges, run_cli
 
 
@@ -37,18 +36,16 @@ def main():
     check_ranges(p, a, {"episodes": (1, 1000), "max_steps": (1, 10 ** 6)})
     from deepmimic.learning.learning_curve import start_times
     from upstream_oracle import make_upstream_env
-    from deepmimic.env.imitation_env import ImitationEnv
     for name in a.skills:
         act, skill = load_policy(name), a.clip if name.endswith(".pth") else name.split("_")[0]
         with contextlib.redirect_stderr(io.StringIO()):
-            ours = make_env_for_policy(act, skill)
-            if a.smooth_ref_vel:  # DeepMimic's start states (true) or upstream's (false), whatever the policy trained on
-                ours = ImitationEnv(dataclasses.replace(ours.cfg, smooth_ref_vel=a.smooth_ref_vel == "true"), seed=0)
+            # --smooth_ref_vel: DeepMimic's start states (true) or upstream's (false), whatever the policy trained on
+            ours = make_env_for_policy(act, skill, **({"smooth_ref_vel": a.smooth_ref_vel == "true"} if a.smooth_ref_vel else {}))
             fall = [int(b) for b in (act.env_args or {}).get("fall_contact_bodies", FALL)]  # cartwheel's hands may touch
             up = make_upstream_env(skill, fall) if "upstream" in a.envs and act.state_size in UPSTREAM_STATE_SIZES else None
         if "upstream" in a.envs and up is None:
             print(f"{os.path.basename(name):18s} upstream  skipped: its state has {act.state_size} entries; the upstream "
-                  f"env gives {UPSTREAM_STATE_SIZES[0]} (+{UPSTREAM_STATE_SIZES[1] - UPSTREAM_STATE_SIZES[0]} with the reference root)")
+                  f"env gives {UPSTREAM_STATE_SIZES[0]} (+{REF_ROOT_SIZE} with the reference root)")
         starts = start_times(ours.motion.cycle_time, a.episodes)
         res = {}
         if "ours" in a.envs:

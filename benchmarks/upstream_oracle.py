@@ -3,6 +3,7 @@
 The wheel's ``pybullet_envs/__init__.py`` registers gym envs and fails on modern gym, so we
 install a stub ``pybullet_envs`` module whose ``__path__`` points at the installed folder.
 """
+import dataclasses
 import importlib.util
 import os
 import sys
@@ -90,10 +91,11 @@ def load_policy(name):
     return act
 
 
-def make_env_for_policy(act, skill, seed=0):
+def make_env_for_policy(act, skill, seed=0, **overrides):
     """Our env on ``skill``'s clip with the state ``act`` was trained on. A policy file of format 2 carries
     its env settings (``act.env_args``); for older files the state size tells whether it sees the
-    reference root (``--ref_root_state``, +5) and the upcoming pose (``--ref_pose_state``, +36)."""
+    reference root (``--ref_root_state``, +5) and the upcoming pose (``--ref_pose_state``, +36).
+    ``overrides``: EnvConfig fields to play it under instead (e.g. ``smooth_ref_vel``)."""
     from deepmimic import PACKAGE_ROOT
     from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
     from deepmimic.util.arg_parser import ArgParser
@@ -103,13 +105,15 @@ def make_env_for_policy(act, skill, seed=0):
         for key, values in act.env_args.items():
             if key != "motion_file":
                 args.set(key, values)
-        return ImitationEnv(EnvConfig.from_args(args), seed=seed)
-    extra = act.state_size - 197
-    data = os.path.join(PACKAGE_ROOT, "data")
-    cfg = EnvConfig(motion_file=motion, char_file=os.path.join(data, "characters/humanoid3d.txt"),
-                    ctrl_file=os.path.join(data, "controllers/humanoid3d_ctrl.txt"), fall_contact_bodies=FALL,
-                    ref_root_state=extra in (REF_ROOT_SIZE, REF_ROOT_SIZE + 36), ref_pose_state=extra in (36, REF_ROOT_SIZE + 36))
-    return ImitationEnv(cfg, seed=seed)
+        cfg = EnvConfig.from_args(args)
+    else:
+        extra = act.state_size - 197
+        data = os.path.join(PACKAGE_ROOT, "data")
+        cfg = EnvConfig(motion_file=motion, char_file=os.path.join(data, "characters/humanoid3d.txt"),
+                        ctrl_file=os.path.join(data, "controllers/humanoid3d_ctrl.txt"), fall_contact_bodies=FALL,
+                        ref_root_state=extra in (REF_ROOT_SIZE, REF_ROOT_SIZE + 36),
+                        ref_pose_state=extra in (36, REF_ROOT_SIZE + 36))
+    return ImitationEnv(dataclasses.replace(cfg, **overrides), seed=seed)
 
 
 def run_ours(env, act, start, max_steps):

@@ -98,8 +98,7 @@ def butterworth_zero_phase(x, dt, cutoff):
     k3 = b / k2
     d, e = -2.0 * a + k3, 1.0 - 2.0 * a - k3
     out = np.array(x, dtype=np.float64)
-    for order in (range(len(out)), range(len(out) - 1, -1, -1)):
-        order = list(order)
+    for order in (list(range(len(out))), list(range(len(out) - 1, -1, -1))):
         x1 = x2 = y1 = y2 = out[order[0]].copy()
         for i in order:
             xi = out[i].copy()
