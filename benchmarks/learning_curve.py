@@ -20,13 +20,13 @@ test_episodes) with a PNG beside it.
 import argparse
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 
 from deepmimic.util.arg_keys import KEYS, MAX_INT
 from deepmimic.util.errors import check_ranges
+from deepmimic.util.file_io import atomic_copy
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "benchmarks", "results")
@@ -144,8 +144,8 @@ def seed_run(out, prefix, curve, option):
     if os.path.isfile(os.path.join(out, "agent0_model_anet.pth")):
         sys.exit(f"{out} already holds a model: resume it without {option}")
     for part in ("anet", "cnet"):
-        shutil.copyfile(f"{prefix}_{part}.pth", os.path.join(out, f"agent0_model_{part}.pth"))
-    shutil.copyfile(curve, os.path.join(out, "learning_curve.csv"))
+        atomic_copy(f"{prefix}_{part}.pth", os.path.join(out, f"agent0_model_{part}.pth"))
+    atomic_copy(curve, os.path.join(out, "learning_curve.csv"))
 
 
 def publish(curve, skill, config):
@@ -154,7 +154,7 @@ def publish(curve, skill, config):
     from deepmimic.plot_log import plot_curves
     name = f"{skill}_{config}"
     os.makedirs(RESULTS, exist_ok=True)
-    shutil.copyfile(curve, os.path.join(RESULTS, name + ".csv"))
+    atomic_copy(curve, os.path.join(RESULTS, name + ".csv"))
     plot_curves([curve], os.path.join(RESULTS, name + ".png"), f"{skill}: {CONFIGS[config][2]}")
     every = sorted(glob.glob(os.path.join(RESULTS, f"{skill}_*.csv")))
     plot_curves(every, os.path.join(RESULTS, f"{skill}_all_configs.png"), f"{skill}: every configuration measured")

@@ -10,13 +10,13 @@ shipped are humanoid3d_<skill>_{anet,cnet}.pth; an existing file is replaced onl
 """
 import argparse
 import os
-import shutil
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 from deepmimic.learning.learning_curve import read_curve  # noqa: E402
 from deepmimic.util.errors import DeepMimicError, check_ranges, run_cli  # noqa: E402
+from deepmimic.util.file_io import atomic_copy  # noqa: E402
 
 
 def main():
@@ -45,7 +45,7 @@ def main():
         if os.path.exists(dest + "_anet.pth") and not a.overwrite:
             return f"{dest}_anet.pth exists: pass --overwrite to replace it"
         for part in ("anet", "cnet"):
-            shutil.copyfile(snapshot(run, best, part), f"{dest}_{part}.pth")
+            atomic_copy(snapshot(run, best, part), f"{dest}_{part}.pth")
         print(f"shipped the model at {best['samples']:,} samples as {dest}_{{anet,cnet}}.pth")
     return 0
 

@@ -15,7 +15,6 @@ first).
 """
 import argparse
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -28,6 +27,7 @@ sys.path.insert(0, ROOT)
 from deepmimic.learning.learning_curve import read_curve  # noqa: E402
 from deepmimic.util.arg_keys import KEYS, MAX_INT  # noqa: E402
 from deepmimic.util.errors import check_ranges  # noqa: E402
+from deepmimic.util.file_io import atomic_copy  # noqa: E402
 
 
 class Bar(NamedTuple):
@@ -84,7 +84,7 @@ def keep_checkpoint(skill, run):
     for part in ("anet", "cnet"):
         src = os.path.join(run, f"agent0_model_{part}.pth")
         if os.path.isfile(src):
-            shutil.copyfile(src, os.path.join(RESULTS, "checkpoints", f"{skill}_recipe_{part}.pth"))
+            atomic_copy(src, os.path.join(RESULTS, "checkpoints", f"{skill}_recipe_{part}.pth"))
 
 
 def train(skill, a):

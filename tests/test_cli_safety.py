@@ -312,3 +312,25 @@ def test_upstream_arg_files_load_under_strict_keys():
     assert len(files) >= 30
     for path in files:
         ArgParser.from_argv(["--arg_file", path])
+
+
+def test_a_copy_interrupted_midway_leaves_the_old_file_whole(tmp_path, monkeypatch):
+    """ship_policy / the skill queue copy models over shipped or committed ones: a Ctrl-C mid-copy must not
+    leave a truncated policy behind (a plain shutil.copyfile truncates the destination first)."""
+    import shutil
+    from deepmimic.util.file_io import atomic_copy
+    src, dst = tmp_path / "new_anet.pth", tmp_path / "shipped_anet.pth"
+    src.write_bytes(b"n" * 100_000)
+    dst.write_bytes(b"old policy")
+
+    def half_then_interrupt(fsrc, fdst, *args):
+        fdst.write(fsrc.read(1000))
+        raise KeyboardInterrupt
+    monkeypatch.setattr(shutil, "copyfileobj", half_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_copy(src, dst)
+    assert dst.read_bytes() == b"old policy"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new_anet.pth", "shipped_anet.pth"]
+    monkeypatch.undo()
+    atomic_copy(src, dst)
+    assert dst.read_bytes() == src.read_bytes()

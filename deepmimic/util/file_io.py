@@ -1,5 +1,6 @@
 """Atomic writes: a crash mid-save never leaves a truncated model or log behind."""
 import os
+import shutil
 import tempfile
 
 from deepmimic.util.errors import DeepMimicError
@@ -23,6 +24,13 @@ def atomic_write(path, write_fn, mode="wb"):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def atomic_copy(src, dst):
+    """Copy ``src`` over ``dst`` atomically: a Ctrl-C mid-copy leaves the old ``dst`` (a shipped policy, a
+    committed checkpoint) whole instead of truncated."""
+    with open(src, "rb") as f:
+        atomic_write(dst, lambda out: shutil.copyfileobj(f, out))
 
 
 def _make_folder(folder, key, named, what):
