@@ -154,6 +154,24 @@ def test_our_policies_play_in_the_upstream_env_with_their_own_fall_bodies():
     assert len(row) == 1 and row[0].split()[1] == "upstream" and row[0].endswith("mean length   60.0  falls 0/1"), r.stdout
 
 
+def test_pretrained_policies_names_a_policy_the_upstream_env_cannot_play(tmp_path):
+    """A 238-d (``--ref_pose_state``) policy plays in our env; upstream's env has no upcoming-pose entries, so
+    its row says skipped and why, instead of nothing."""
+    from deepmimic.learning.model_io import save_actor_critic
+    from deepmimic.learning.nets import Actor, Critic
+    from deepmimic.learning.normalizer import Normalizer
+    net, size = "fc_2layers_1024units", 197 + 5 + 36
+    anet, _ = save_actor_critic(str(tmp_path / "pose_ahead"), Actor(net, Normalizer(size), Normalizer(36)),
+                                Critic(net, Normalizer(size), Normalizer(1)), size, 36, 0.2, 0.95)
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "pretrained_policies.py"), "--skills", anet,
+                        "--episodes", "1", "--max_steps", "2", "--envs", "ours", "upstream"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    rows = [l.split(None, 2) for l in r.stdout.splitlines() if l.startswith("pose_ahead_anet.pth")]
+    assert [row[1] for row in rows] == ["upstream", "ours"], r.stdout
+    assert rows[0][2].startswith("skipped: its state has 238 entries; the upstream env gives 197 (+5"), rows[0]
+
+
 def test_pretrained_policies_can_play_every_policy_from_deepmimics_start_states():
     """--smooth_ref_vel true/false overrides the policy's own reference velocities (the start states differ, so
     one step from each of the 16 starts returns differently); the row names the policy either way."""
