@@ -20,6 +20,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 from upstream_oracle import FALL, REF_ROOT_SIZE, UPSTREAM_STATE_SIZES, load_policy, make_env_for_policy, run_ours, run_upstream
+from deepmimic.util.arg_keys import KEYS
 from deepmimic.util.errors import check_ranges, run_cli
 
 
@@ -33,7 +34,7 @@ def main():
     p.add_argument("--smooth_ref_vel", choices=["true", "false"],
                    help="our env's reference velocities for every policy (default: each policy's own setting)")
     a = p.parse_args()
-    check_ranges(p, a, {"episodes": (1, 1000), "max_steps": (1, 10 ** 6)})
+    check_ranges(p, a, {"episodes": KEYS["curve_episodes"].bounds, "max_steps": KEYS["max_steps"].bounds})
     from deepmimic.learning.learning_curve import start_times
     from upstream_oracle import make_upstream_env
     for name in a.skills:

@@ -15,6 +15,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 from deepmimic.learning.learning_curve import read_curve  # noqa: E402
+from deepmimic.util.arg_keys import KEYS  # noqa: E402
 from deepmimic.util.errors import DeepMimicError, check_ranges, run_cli  # noqa: E402
 from deepmimic.util.file_io import atomic_copy  # noqa: E402
 
@@ -28,7 +29,7 @@ def main():
     p.add_argument("--overwrite", action="store_true", help="replace an already shipped policy of this skill")
     a = p.parse_args()
     run = a.run or os.path.join(ROOT, "output", "curves", f"{a.skill}_recipe")
-    check_ranges(p, a, {"max_falls": (0, 1000)})
+    check_ranges(p, a, {"max_falls": (0, KEYS["curve_episodes"].bounds[1])})  # falls of a curve point's episodes
     curve = os.path.join(run, "learning_curve.csv")
     if not os.path.isfile(curve):
         raise DeepMimicError("no learning curve here: train the skill first (benchmarks/learning_curve.py) or name --run", curve)

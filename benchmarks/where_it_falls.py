@@ -25,6 +25,7 @@ sys.path.insert(0, ROOT)
 
 from upstream_oracle import load_policy, make_env_for_policy  # noqa: E402
 from deepmimic.env.reward import heading_frame_offsets  # noqa: E402
+from deepmimic.util.arg_keys import KEYS  # noqa: E402
 from deepmimic.util.errors import check_ranges, run_cli  # noqa: E402
 
 TERMS = ("pose_reward", "vel_reward", "end_eff_reward", "root_reward")
@@ -76,7 +77,8 @@ def main():
     p.add_argument("--train_episodes", type=int, default=32,
                    help="training-mode episodes (the run's termination, random starts) to count how they end; 0: none")
     a = p.parse_args()
-    check_ranges(p, a, {"episodes": (1, 1000), "max_steps": (1, 10 ** 6), "train_episodes": (0, 10 ** 4)})
+    check_ranges(p, a, {"episodes": KEYS["curve_episodes"].bounds, "max_steps": KEYS["max_steps"].bounds,
+                        "train_episodes": (0, KEYS["curve_episodes"].bounds[1])})
     from deepmimic.env.imitation_env import Mode
     from deepmimic.learning.learning_curve import start_times
     act = load_policy(a.policy)
