@@ -7,7 +7,8 @@ passed the skill's bar, or spent its sample budget, is skipped (the queue says w
 ``learning_curve.py --config recipe`` trains it (resuming its run folder, or the committed checkpoint
 ``benchmarks/results/checkpoints/<skill>_recipe`` on a fresh machine). While it trains, the curve is watched:
 after ``--confirm`` points in a row at or above the skill's bar (``BARS``: walk from scratch >= 450 with at most
-1 fall of 16, within 10M samples; the others >= 360 with at most 2 falls, within 15M; ``--bar`` /
+1 fall of 16, within 10M samples; the others >= 360 with at most 2 falls, within 15M, a clip that does not loop 0.6 per
+step of its shorter episodes; ``--bar`` /
 ``--max_falls`` / ``--max_samples`` replace them), the run is stopped (Ctrl-C: it saves) and the next skill
 starts. After each skill its latest model is copied to the checkpoint folder, so the queue continues on another
 machine or in another session: run the same command again. Ctrl-C stops the queue (the running skill saves
@@ -40,13 +41,40 @@ class Bar(NamedTuple):
 #: Walk from scratch must match the steered run (>= 450, <= 1 fall, within 10M); every other skill >= 360, <= 2 falls, 15M.
 BARS = {"walk": Bar(450.0, 1, 10e6)}
 DEFAULT_BAR = Bar(360.0, 2, 15e6)
+#: The bars are for the curve's 20 s test episodes (600 control steps, reward <= 1 a step).
+CURVE_STEPS = 600
+
+
+def episode_steps(skill):
+    """The most control steps each of the curve's test episodes of ``skill`` can run: 600, or, for a clip that
+    does not loop (kick, punch, the getups), up to the clip's end, where the env ends the episode as DeepMimic does."""
+    import numpy as np
+    from deepmimic.env.character import load_character
+    from deepmimic.env.imitation_env import EnvConfig
+    from deepmimic.env.motion_data import MotionData
+    from deepmimic.learning.learning_curve import start_times
+    from deepmimic.util.arg_parser import ArgParser
+    cfg = EnvConfig.from_args(ArgParser.from_argv(["--arg_file", arg_file(skill)]))
+    motion = MotionData(cfg.motion_file, load_character(cfg.char_file))
+    starts = start_times(motion.cycle_time, KEYS["curve_episodes"].default)
+    if motion.loop:
+        return np.full(len(starts), CURVE_STEPS)
+    left = np.ceil((motion.cycle_time - 0.5 / cfg.sim_freq - starts) * cfg.ctrl_freq)  # the env's time-out rule
+    return np.clip(left, 1, CURVE_STEPS).astype(int)
+
+
+def arg_file(skill):
+    return os.path.join(ROOT, "args", f"train_humanoid3d_{skill}_args.txt")
 
 
 def skill_bar(skill, a):
-    """The skill's bar, with any of --bar / --max_falls / --max_samples given on the command line in its place."""
+    """The skill's bar, with any of --bar / --max_falls / --max_samples given on the command line in its place.
+    A clip that does not loop has shorter test episodes: its own bar asks the same reward per step of the steps
+    they can run (360 of 600 is 0.6 a step; a kick's 16 episodes can run 19.6 steps on average, so 11.7)."""
     bar = BARS.get(skill, DEFAULT_BAR)
+    own = bar.ret * float(episode_steps(skill).mean()) / CURVE_STEPS
     pick = lambda given, own: own if given is None else given  # noqa: E731
-    return Bar(pick(a.bar, bar.ret), pick(a.max_falls, bar.max_falls), pick(a.max_samples, bar.max_samples))
+    return Bar(pick(a.bar, own), pick(a.max_falls, bar.max_falls), pick(a.max_samples, bar.max_samples))
 
 
 def at_bar(row, bar, max_falls):
@@ -127,7 +155,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     p.add_argument("--skills", nargs="+", default=["run", "jump", "backflip", "spinkick", "cartwheel", "walk"])
     p.add_argument("--max_samples", type=float, help="samples per skill (default: 10M for walk, 15M for the others)")
-    p.add_argument("--bar", type=float, help="mean test return to pass, of 600 (default: 450 for walk, 360 for the others)")
+    p.add_argument("--bar", type=float, help="mean test return to pass, of 600 (default: 450 for walk, 360 for the others, "
+                   "0.6 per step a clip that does not loop can run)")
     p.add_argument("--max_falls", type=int, help="falls of the 16 curve episodes allowed at the bar (default: 1 for walk, "
                    "2 for the others)")
     p.add_argument("--confirm", type=int, default=2, help="curve points in a row past the bar")
@@ -135,6 +164,9 @@ def main():
     a = p.parse_args()
     check_ranges(p, a, {"max_samples": (1, MAX_INT), "bar": (0, 600), "max_falls": (0, 16), "confirm": (1, 1000),
                         "procs": KEYS["num_workers"].bounds})
+    for skill in a.skills:
+        if not os.path.isfile(arg_file(skill)):
+            p.error(f"--skills {skill}: there is no {os.path.relpath(arg_file(skill), ROOT)}")
     for skill in a.skills:
         reason = why_done(skill, a)
         if reason:

@@ -292,7 +292,6 @@ def test_ref_pose_state_shows_the_pose_one_control_step_ahead():
 def test_an_episode_of_a_clip_that_does_not_loop_ends_with_the_clip():
     """Kick, punch and the getups (Loop none): an episode is the rest of the clip, a time-out, not 20 s of
     standing after it (as DeepMimic)."""
-    from conftest import make_env
     from deepmimic.env.base_env import Mode, Terminate
     env = make_env("kick", fall=[])
     env.set_mode(Mode.TEST)
@@ -313,7 +312,6 @@ def test_an_episode_of_a_clip_that_does_not_loop_ends_with_the_clip():
 def test_pose_termination_ends_training_episodes_only():
     """--pose_term_dist D: a training episode fails once any body is farther than D from the reference
     body; test episodes end only by falls, time and the clip's end."""
-    from conftest import make_env
     from deepmimic.env.base_env import Mode, Terminate
     env = make_env("walk", fall=[])
     env.cfg.pose_term_dist = 1e-4  # tighter than any tracking: the first step ends it
@@ -346,6 +344,32 @@ def test_skill_queue_holds_walk_to_its_own_bar():
     assert not skill_queue.passed(rows, walk.ret, walk.max_falls, confirm=2)
     given = skill_queue.skill_bar("walk", argparse.Namespace(bar=300.0, max_falls=None, max_samples=5e6))
     assert (given.ret, given.max_falls, given.max_samples) == (300.0, 1, 5e6)
+
+
+def test_skill_queue_bar_of_a_clip_that_does_not_loop_fits_its_episodes():
+    """A kick's test episodes end with the clip (1.53 s), so 360 of 600 is out of reach: the queue asks the same
+    0.6 per step of the steps each curve episode can run, counted here by running the env from each start."""
+    import argparse
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    import skill_queue
+    from deepmimic.env.imitation_env import Mode, Terminate
+    from deepmimic.learning.learning_curve import start_times
+    env = make_env("kick", fall=[])  # no falls: every episode runs to its time-out
+    env.set_mode(Mode.TEST)
+    lengths = []
+    for t in start_times(env.motion.cycle_time, 16):
+        env.reset(start_time=t)
+        n, term = 0, None
+        while term is None:
+            term = env.step(np.zeros(env.action_size))[3]
+            n += 1
+        assert term == Terminate.NULL
+        lengths.append(n)
+    assert list(skill_queue.episode_steps("kick")) == lengths and max(lengths) < 47
+    defaults = argparse.Namespace(bar=None, max_falls=None, max_samples=None)
+    assert skill_queue.skill_bar("kick", defaults).ret == pytest.approx(0.6 * np.mean(lengths))
+    assert skill_queue.skill_bar("kick", argparse.Namespace(bar=30.0, max_falls=None, max_samples=None)).ret == 30.0
+    assert list(skill_queue.episode_steps("spinkick")) == [600] * 16
 
 
 def test_skill_queue_says_why_it_skips_a_skill(tmp_path, monkeypatch):
