@@ -27,8 +27,9 @@ RESULTS = os.path.join(ROOT, "benchmarks", "results")
 sys.path.insert(0, ROOT)
 from deepmimic.learning.learning_curve import read_curve  # noqa: E402
 from deepmimic.util.arg_keys import KEYS, MAX_INT  # noqa: E402
-from deepmimic.util.errors import check_ranges  # noqa: E402
+from deepmimic.util.errors import check_ranges, run_cli  # noqa: E402
 from deepmimic.util.file_io import atomic_copy  # noqa: E402
+from learning_curve import arg_file  # noqa: E402  (benchmarks/learning_curve.py: the recipe's arg file of a skill)
 
 
 class Bar(NamedTuple):
@@ -54,17 +55,13 @@ def episode_steps(skill):
     from deepmimic.env.motion_data import MotionData
     from deepmimic.learning.learning_curve import start_times
     from deepmimic.util.arg_parser import ArgParser
-    cfg = EnvConfig.from_args(ArgParser.from_argv(["--arg_file", arg_file(skill)]))
+    cfg = EnvConfig.from_args(ArgParser.from_argv(["--arg_file", arg_file(skill, "recipe")]))
     motion = MotionData(cfg.motion_file, load_character(cfg.char_file))
     starts = start_times(motion.cycle_time, KEYS["curve_episodes"].default)
     if motion.loop:
         return np.full(len(starts), CURVE_STEPS)
     left = np.ceil((motion.cycle_time - 0.5 / cfg.sim_freq - starts) * cfg.ctrl_freq)  # the env's time-out rule
     return np.clip(left, 1, CURVE_STEPS).astype(int)
-
-
-def arg_file(skill):
-    return os.path.join(ROOT, "args", f"train_humanoid3d_{skill}_args.txt")
 
 
 def skill_bar(skill, a):
@@ -164,9 +161,10 @@ def main():
     a = p.parse_args()
     check_ranges(p, a, {"max_samples": (1, MAX_INT), "bar": (0, 600), "max_falls": (0, 16), "confirm": (1, 1000),
                         "procs": KEYS["num_workers"].bounds})
-    for skill in a.skills:
-        if not os.path.isfile(arg_file(skill)):
-            p.error(f"--skills {skill}: there is no {os.path.relpath(arg_file(skill), ROOT)}")
+    for skill in a.skills:  # every skill's arg file and clip read before any training
+        if not os.path.isfile(arg_file(skill, "recipe")):
+            p.error(f"--skills {skill}: there is no {os.path.relpath(arg_file(skill, 'recipe'), ROOT)}")
+        skill_bar(skill, a)
     for skill in a.skills:
         reason = why_done(skill, a)
         if reason:
@@ -179,4 +177,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main))
