@@ -33,7 +33,10 @@ def main():
     curve = os.path.join(run, "learning_curve.csv")
     if not os.path.isfile(curve):
         raise DeepMimicError("no learning curve here: train the skill first (benchmarks/learning_curve.py) or name --run", curve)
-    rows = read_curve(curve)
+    try:
+        rows = read_curve(curve)
+    except ValueError as e:  # wrong columns or a value that is not a number
+        raise DeepMimicError(f"not a learning curve ({e})", curve)
     kept = [r for r in rows if r["test_falls"] <= a.max_falls and os.path.isfile(snapshot(run, r, "anet"))]
     for r in sorted(kept, key=lambda r: -r["test_return_mean"])[:5]:
         print(f"{r['samples']:>12,} samples  {r['wall_hours']:6.2f} h  mean test return {r['test_return_mean']:7.2f}  "

@@ -329,6 +329,39 @@ def test_pose_termination_ends_training_episodes_only():
     assert 0 < env.pose_dev_sq < 1.0
 
 
+def test_ship_policy_ships_the_best_kept_point_with_few_falls_and_never_replaces_silently(tmp_path, monkeypatch, capsys):
+    """ship_policy picks by the curve: the highest return among points with <= --max_falls falls whose model the
+    trainer kept; an already shipped policy is replaced only with --overwrite; a broken curve is one line."""
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    import ship_policy
+    monkeypatch.setattr(ship_policy, "ROOT", str(tmp_path))  # data/policies/humanoid3d/ under tmp_path
+    run = tmp_path / "run"
+    (run / "intermediate").mkdir(parents=True)
+    points = [(1000, 300.0, 1), (2000, 400.0, 3), (3000, 350.0, 2), (4000, 390.0, 0)]  # 4000: no model kept
+    with open(run / "learning_curve.csv", "w") as f:
+        f.write("samples,wall_hours,test_return_mean,test_falls,test_episodes\n")
+        f.writelines(f"{s},1.0,{r},{falls},16\n" for s, r, falls in points)
+    for samples, _, _ in points[:3]:
+        for part in ("anet", "cnet"):
+            (run / "intermediate" / f"agent0_curve_model_{samples:012d}_{part}.pth").write_bytes(f"{samples} {part}".encode())
+
+    def ship(*extra):
+        monkeypatch.setattr(sys, "argv", ["ship_policy.py", "--skill", "flip", "--run", str(run), "--ship", *extra])
+        return ship_policy.main()
+    shipped = tmp_path / "data" / "policies" / "humanoid3d" / "humanoid3d_flip"
+    shipped.parent.mkdir(parents=True)
+    assert ship() == 0
+    assert [(shipped.parent / f"humanoid3d_flip_{part}.pth").read_bytes() for part in ("anet", "cnet")] == [b"3000 anet", b"3000 cnet"]
+    assert "exists: pass --overwrite" in ship("--max_falls", "3")  # 2000 would win now, but a file is there
+    assert (shipped.parent / "humanoid3d_flip_anet.pth").read_bytes() == b"3000 anet"
+    assert ship("--max_falls", "3", "--overwrite") == 0
+    assert (shipped.parent / "humanoid3d_flip_anet.pth").read_bytes() == b"2000 anet"
+    (run / "learning_curve.csv").write_text("samples,return\n1,2\n")
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "ship_policy.py"), "--skill", "flip", "--run", str(run)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "learning_curve.csv: not a learning curve" in r.stderr, r.stderr
+
+
 def test_skill_queue_holds_walk_to_its_own_bar():
     """The queue stops a skill at the issue's bar: walk from scratch at >= 450 with <= 1 fall within 10M samples,
     the other skills at >= 360 with <= 2 falls within 15M; a command-line bar replaces the skill's own."""
