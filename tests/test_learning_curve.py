@@ -329,7 +329,7 @@ def test_pose_termination_ends_training_episodes_only():
     assert 0 < env.pose_dev_sq < 1.0
 
 
-def test_ship_policy_ships_the_best_kept_point_with_few_falls_and_never_replaces_silently(tmp_path, monkeypatch, capsys):
+def test_ship_policy_ships_the_best_kept_point_with_few_falls_and_never_replaces_silently(tmp_path, monkeypatch):
     """ship_policy picks by the curve: the highest return among points with <= --max_falls falls whose model the
     trainer kept; an already shipped policy is replaced only with --overwrite; a broken curve is one line."""
     sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
