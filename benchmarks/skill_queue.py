@@ -15,6 +15,7 @@ machine or in another session: run the same command again. Ctrl-C stops the queu
 first).
 """
 import argparse
+import functools
 import os
 import signal
 import subprocess
@@ -46,9 +47,11 @@ DEFAULT_BAR = Bar(360.0, 2, 15e6)
 CURVE_STEPS = 600
 
 
+@functools.lru_cache(maxsize=None)
 def episode_steps(skill):
     """The most control steps each of the curve's test episodes of ``skill`` can run: 600, or, for a clip that
-    does not loop (kick, punch, the getups), up to the clip's end, where the env ends the episode as DeepMimic does."""
+    does not loop (kick, punch, the getups), up to the clip's end, where the env ends the episode as DeepMimic does.
+    Read once per skill (the arg file, character and clip), though the queue asks for the bar several times."""
     import numpy as np
     from deepmimic.env.character import load_character
     from deepmimic.env.imitation_env import EnvConfig
@@ -59,9 +62,9 @@ def episode_steps(skill):
     motion = MotionData(cfg.motion_file, load_character(cfg.char_file))
     starts = start_times(motion.cycle_time, KEYS["curve_episodes"].default)
     if motion.loop:
-        return np.full(len(starts), CURVE_STEPS)
+        return (CURVE_STEPS,) * len(starts)
     left = np.ceil((motion.cycle_time - 0.5 / cfg.sim_freq - starts) * cfg.ctrl_freq)  # the env's time-out rule
-    return np.clip(left, 1, CURVE_STEPS).astype(int)
+    return tuple(int(n) for n in np.clip(left, 1, CURVE_STEPS))
 
 
 def skill_bar(skill, a):
@@ -69,7 +72,8 @@ def skill_bar(skill, a):
     A clip that does not loop has shorter test episodes: its own bar asks the same reward per step of the steps
     they can run (360 of 600 is 0.6 a step; a kick's 16 episodes can run 19.6 steps on average, so 11.7)."""
     bar = BARS.get(skill, DEFAULT_BAR)
-    own = bar.ret * float(episode_steps(skill).mean()) / CURVE_STEPS
+    steps = episode_steps(skill)
+    own = bar.ret * sum(steps) / len(steps) / CURVE_STEPS
     pick = lambda given, own: own if given is None else given  # noqa: E731
     return Bar(pick(a.bar, own), pick(a.max_falls, bar.max_falls), pick(a.max_samples, bar.max_samples))
 
