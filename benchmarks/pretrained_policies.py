@@ -7,7 +7,9 @@ A policy name is the file prefix in data/policies/humanoid3d/ (``walk_upstream``
 upstream checkpoint); its clip is the name's first word. A name ending in .pth is any anet file (a
 training checkpoint), played on the clip ``--clip``. Episodes start at the
 learning curve's seeded start times (the same for every policy and env) and end at a fall or after
-``max_steps`` control steps (20 s). The upstream env runs the same network weights (TF is not needed:
+``max_steps`` control steps (20 s). Each line gives the mean return, falls, reward per control step and the
+tracking error (mm, every body's distance to the reference pose over every step; root-relative: both roots
+subtracted, ``deepmimic.env.tracking_error``). The upstream env runs the same network weights (TF is not needed:
 the converted .pth reproduces the TF graph), so any difference between envs comes from the envs.
 """
 import argparse
@@ -20,6 +22,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 from upstream_oracle import FALL, REF_ROOT_SIZE, UPSTREAM_STATE_SIZES, load_policy, make_env_for_policy, run_ours, run_upstream
+from deepmimic.learning.rollout import summarize
 from deepmimic.util.arg_keys import KEYS
 from deepmimic.util.errors import check_ranges, run_cli
 
@@ -54,11 +57,13 @@ def main():
         if up is not None:
             res["upstream"] = [run_upstream(up, act, t, a.max_steps) for t in starts]
         for env_name, rows in res.items():
-            rets = np.array([r for r, _, _ in rows])
+            rets, point = np.array([r.ret for r in rows]), summarize(rows)
             print(f"{os.path.basename(name):18s} {env_name:9s} mean return {rets.mean():7.2f}  std {rets.std():6.2f}  "
-                  f"mean length {np.mean([n for _, n, _ in rows]):6.1f}  falls {sum(f for _, _, f in rows)}/{len(rows)}")
+                  f"mean length {np.mean([r.length for r in rows]):6.1f}  falls {point['falls']}/{len(rows)}  "
+                  f"reward/step {rets.sum() / sum(r.length for r in rows):.3f}  "
+                  f"tracking error {point['body_err_mm']:6.1f} mm  root-relative {point['body_err_rel_mm']:5.1f} mm")
         if len(res) == 2:
-            m_ours, m_up = (np.mean([r for r, _, _ in res[k]]) for k in ("ours", "upstream"))
+            m_ours, m_up = (np.mean([r.ret for r in res[k]]) for k in ("ours", "upstream"))
             print(f"{name:18s} ours / upstream mean return: {m_ours / m_up:.3f}")
 
 

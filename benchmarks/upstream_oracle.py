@@ -116,15 +116,34 @@ def make_env_for_policy(act, skill, seed=0, **overrides):
     return ImitationEnv(dataclasses.replace(cfg, **overrides), seed=seed)
 
 
+def _episode(ret, n, fell, err_sum):
+    from deepmimic.learning.rollout import EpisodeResult
+    mm = 1000.0 * np.asarray(err_sum) / n
+    return EpisodeResult(ret, n, fell, float(mm[0]), float(mm[1]))
+
+
 def run_ours(env, act, start, max_steps):
-    """One episode in our env from ``start`` (s): (return, length, fell)."""
-    s, ret = env.reset(start_time=start), 0.0
+    """One episode in our env from ``start`` (s): an ``EpisodeResult`` (return, length, fell, tracking error)."""
+    s, ret, err = env.reset(start_time=start), 0.0, np.zeros(2)
     for n in range(1, max_steps + 1):
         s, r, _, _ = env.step(act(s))
         ret += r
+        err += env.body_error
         if env.has_fallen():
-            return ret, n, True
-    return ret, max_steps, False
+            return _episode(ret, n, True, err)
+    return _episode(ret, max_steps, False, err)
+
+
+def upstream_body_error(env):
+    """The tracking error (``deepmimic.env.tracking_error``) in upstream's env: its simulated body against its
+    kinematic reference body, which it poses at the env's time and rewards against."""
+    from deepmimic.env.tracking_error import body_pos_error
+    h = env._humanoid
+    pb = h._pybullet_client
+    links = list(range(pb.getNumJoints(h._sim_model)))
+    sim, ref = ([l[0] for l in pb.getLinkStates(body, links, computeForwardKinematics=1)]
+                for body in (h._sim_model, h._kin_model))
+    return body_pos_error(sim, ref)
 
 
 #: State sizes a policy may have to play in the upstream env: its own state, or that plus the reference root.
@@ -150,13 +169,14 @@ def run_upstream(env, act, start, max_steps):
     assert act.state_size in UPSTREAM_STATE_SIZES, act.state_size
     ref_root = act.state_size != UPSTREAM_STATE_SIZES[0]
     upstream_reset_at(env, start)
-    s, ret = upstream_state(env, ref_root), 0.0
+    s, ret, err = upstream_state(env, ref_root), 0.0, np.zeros(2)
     for n in range(1, max_steps + 1):
         env.set_action(0, act(s))
         for _ in range(8):
             env.update(1.0 / 240)
         s = upstream_state(env, ref_root)
         ret += env.calc_reward(0)
+        err += upstream_body_error(env)
         if env._humanoid.terminates():
-            return ret, n, True
-    return ret, max_steps, False
+            return _episode(ret, n, True, err)
+    return _episode(ret, max_steps, False, err)

@@ -29,12 +29,22 @@ def has_display():
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or sys.platform in ("darwin", "win32")
 
 
+def print_episodes(results):
+    for i, r in enumerate(results):
+        print(f"episode {i}: return {r.ret:.3f}  length {r.length}  {'fell' if r.fell else 'no fall'}  "
+              f"tracking error {r.body_err_mm:.0f} mm ({r.body_err_rel_mm:.0f} mm root-relative)")
+
+
 def report(results):
-    rets = np.array([r for r, _, _ in results])
-    lens = np.array([n for _, n, _ in results])
-    falls = sum(1 for _, _, f in results if f)
+    """The summary line of ``--num_episodes``: the return's spread, falls and the tracking error (mm, over
+    every control step: all bodies' mean distance to the reference pose, and with both roots subtracted)."""
+    from deepmimic.learning.rollout import summarize
+    rets = np.array([r.ret for r in results])
+    lens = np.array([r.length for r in results])
+    point = summarize(results)
     print(f"episodes: {len(results)}  mean return: {rets.mean():.3f}  std: {rets.std():.3f}  "
-          f"min: {rets.min():.3f}  max: {rets.max():.3f}  mean length: {lens.mean():.1f}  falls: {falls}")
+          f"min: {rets.min():.3f}  max: {rets.max():.3f}  mean length: {lens.mean():.1f}  falls: {point['falls']}  "
+          f"tracking error: {point['body_err_mm']:.1f} mm  root-relative: {point['body_err_rel_mm']:.1f} mm")
     return rets
 
 
@@ -63,8 +73,7 @@ def main(argv=None):
         envs = build_envs(args, max(1, min(args.get("num_envs_per_proc"), num_episodes)), seed)
         agent = build_agent(args, envs[0], seed, saved_agent)
         results = run_episodes(agent, envs, num_episodes, max_steps)
-        for i, (ret, n, fell) in enumerate(results):
-            print(f"episode {i}: return {ret:.3f}  length {n}  {'fell' if fell else 'no fall'}")
+        print_episodes(results)
         report(results)
         return 0
 
@@ -78,8 +87,7 @@ def main(argv=None):
     results = run_episodes(agent, envs, max(num_episodes, 1), max_steps or 300,
                            on_step=lambda i, env: rec.add(env.render_rgb(width, height)))
     frames = rec.close()
-    for i, (ret, n, fell) in enumerate(results):
-        print(f"episode {i}: return {ret:.3f}  length {n}  {'fell' if fell else 'no fall'}")
+    print_episodes(results)
     print(f"recorded {frames} frames to {gif or png_dir}")
     return 0
 

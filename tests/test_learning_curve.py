@@ -12,6 +12,7 @@ import torch
 from conftest import ROOT, make_env
 
 from deepmimic.learning.learning_curve import COLUMNS, CurveWriter, read_curve, start_times
+from deepmimic.learning.rollout import EpisodeResult as E
 
 
 def test_start_times_are_fixed_and_inside_the_clip():
@@ -24,20 +25,36 @@ def test_curve_writer_columns_and_resume(tmp_path):
     path = str(tmp_path / "learning_curve.csv")
     w = CurveWriter(path)
     assert w.next_due(1000) == 0
-    w.add(0, 0.0, [(10.0, 30, True), (20.0, 40, True)])
-    w.add(1000, 0.01, [(300.0, 600, False), (100.0, 200, True)])
-    w.add(2000, 0.02, [(400.0, 600, False), (500.0, 600, False)])
+    w.add(0, 0.0, [E(10.0, 30, True, 300.0, 90.0), E(20.0, 40, True, 200.0, 80.0)])
+    w.add(1000, 0.01, [E(300.0, 600, False, 100.0, 50.0), E(100.0, 200, True, 500.0, 90.0)])
+    w.add(2000, 0.02, [E(400.0, 600, False, 60.0, 40.0), E(500.0, 600, False, 40.0, 30.0)])
     with open(path) as f:
-        assert f.readline().strip() == ",".join(COLUMNS) == "samples,wall_hours,test_return_mean,test_falls,test_episodes"
+        assert f.readline().strip() == ",".join(COLUMNS) == ("samples,wall_hours,test_return_mean,test_falls,test_episodes,"
+                                                             "body_err_mm,body_err_rel_mm")
     rows = read_curve(path)
     assert [r["samples"] for r in rows] == [0, 1000, 2000]
     assert rows[1]["test_return_mean"] == 200.0 and rows[1]["test_falls"] == 1 and rows[1]["test_episodes"] == 2
+    # the tracking error is the mean over every control step, so a long episode weighs more than a short one
+    assert rows[1]["body_err_mm"] == 200.0 and rows[1]["body_err_rel_mm"] == 60.0
+    assert rows[0]["body_err_mm"] == pytest.approx((300 * 30 + 200 * 40) / 70, abs=0.05)
     # a run resumed from a model saved at 1500 samples keeps the rows up to it and continues after
     w2 = CurveWriter(path, resume_samples=1500)
     assert [r["samples"] for r in read_curve(path)] == [0, 1000] and w2.next_due(1000) == 2000
     # a fresh run (no resume) starts a new curve
-    CurveWriter(path).add(0, 0.0, [(1.0, 3, True)])
+    CurveWriter(path).add(0, 0.0, [E(1.0, 3, True)])
     assert len(read_curve(path)) == 1
+
+
+def test_a_curve_written_before_the_tracking_error_reads_and_continues(tmp_path):
+    """Committed curves have five columns: they read with the error cells NaN, and a resumed run rewrites them
+    with seven (the old rows' error cells empty)."""
+    path = tmp_path / "learning_curve.csv"
+    path.write_text("samples,wall_hours,test_return_mean,test_falls,test_episodes\n0,0.0000,8.346,16,16\n")
+    rows = read_curve(str(path))
+    assert rows[0]["test_return_mean"] == 8.346 and np.isnan(rows[0]["body_err_mm"]) and np.isnan(rows[0]["body_err_rel_mm"])
+    CurveWriter(str(path), resume_samples=0).add(100, 0.1, [E(20.0, 40, True, 250.0, 120.0)])
+    lines = path.read_text().splitlines()
+    assert lines[1] == "0,0.0000,8.346,16,16,," and lines[2] == "100,0.1000,20.000,1,1,250.0,120.0"
 
 
 def _train(out, agent_file, *extra):
@@ -57,6 +74,7 @@ def test_training_writes_the_curve_and_resume_continues_it(tmp_path, small_agent
     rows = read_curve(str(out / "learning_curve.csv"))
     assert rows[0]["samples"] == 0 and len(rows) >= 2 and all(r["test_episodes"] == 3 for r in rows)
     assert all(0 < r["test_return_mean"] <= 30 for r in rows)  # 1 s test episodes: at most 30 steps of reward <= 1
+    assert all(0 < r["body_err_rel_mm"] < 1000 and 0 < r["body_err_mm"] < 1000 for r in rows)  # measured, < 1 m
     assert f"Curve at {rows[-1]['samples']} samples" in stdout
     progress = [l for l in stdout.splitlines() if l.startswith("iter ")]  # one compact line per iteration
     assert len(progress) == 2 and "samples/s" in progress[0] and "| Samples |" not in stdout
@@ -250,7 +268,7 @@ def test_plot_cli_draws_learning_curves(tmp_path):
     from deepmimic.plot_log import main
     from deepmimic.util.errors import DeepMimicError
     path = str(tmp_path / "walk_x.csv")
-    CurveWriter(path).add(0, 0.0, [(5.0, 20, True)])
+    CurveWriter(path).add(0, 0.0, [E(5.0, 20, True)])
     main([path, "-o", str(tmp_path / "c.png")])
     assert (tmp_path / "c.png").stat().st_size > 1000
     (tmp_path / "bad.csv").write_text("a,b\n1,2\n")

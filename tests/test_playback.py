@@ -93,7 +93,9 @@ def test_run_args_play_our_policy_out_of_the_box(skill):
     assert models == [f"data/policies/humanoid3d/humanoid3d_{skill}_anet.pth"]
     assert r.returncode == 0, r.stderr[-2000:]
     stats = r.stdout.strip().splitlines()[-1]
-    assert stats.endswith("falls: 0") and float(stats.split("mean return:")[1].split()[0]) > 0.6 * 90, stats
+    assert "falls: 0 " in stats and float(stats.split("mean return:")[1].split()[0]) > 0.6 * 90, stats
+    # the summary's tracking error: our policies sit ~80-100 mm from their clip's bodies (root-relative)
+    assert 20 < float(stats.split("root-relative:")[1].split()[0]) < 200, stats
 
 
 def test_tf_checkpoint_conversion(tmp_path):
@@ -151,7 +153,9 @@ def test_our_policies_play_in_the_upstream_env_with_their_own_fall_bodies():
                        cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     row = [l for l in r.stdout.splitlines() if l.startswith("cartwheel")]
-    assert len(row) == 1 and row[0].split()[1] == "upstream" and row[0].endswith("mean length   60.0  falls 0/1"), r.stdout
+    assert len(row) == 1 and row[0].split()[1] == "upstream" and "mean length   60.0  falls 0/1 " in row[0], r.stdout
+    # the tracking error in upstream's env, read off its own bodies: our cartwheel tracks within ~10 cm there
+    assert 20 < float(row[0].split("root-relative")[1].split()[0]) < 200, row[0]
 
 
 def test_pretrained_policies_names_a_policy_the_upstream_env_cannot_play(tmp_path):
@@ -204,7 +208,7 @@ def test_a_training_checkpoint_with_the_reference_root_state_plays():
     assert act.state_size == 202
     env = make_env_for_policy(act, "walk")
     assert env.cfg.ref_root_state and not env.cfg.ref_pose_state
-    ret, steps, _ = run_ours(env, act, 0.3, 10)
+    ret, steps = run_ours(env, act, 0.3, 10)[:2]
     assert steps == 10 and 3.0 < ret <= 10.0
 
 

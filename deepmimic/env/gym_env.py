@@ -60,7 +60,9 @@ class DeepMimicGymEnv(gym.Env):
         obs, reward, done, term = self.sim.step(action)
         terminated = term == Terminate.FAIL
         truncated = done and not terminated
-        return obs.astype(np.float32), float(reward), bool(terminated), bool(truncated), {"phase": self.sim.phase()}
+        err = self.sim.body_error  # the step's tracking error (deepmimic.env.tracking_error), in mm
+        info = {"phase": self.sim.phase(), "body_err_mm": 1000.0 * err.global_m, "body_err_rel_mm": 1000.0 * err.root_rel_m}
+        return obs.astype(np.float32), float(reward), bool(terminated), bool(truncated), info
 
     def render(self):
         if self.render_mode == "rgb_array":

@@ -24,6 +24,7 @@ from deepmimic.env.pd_controller import StablePD, load_pd_gains
 from deepmimic.env.observation import build_state, ref_pose_features, state_size
 from deepmimic.env.reward import JointWeights, TrackingState, heading_frame_offsets, sq_dist, imitation_reward
 from deepmimic.env.timer import EpisodeTimer, TimerParams
+from deepmimic.env.tracking_error import BodyError, body_pos_error
 from deepmimic.util.arg_keys import KEYS
 from deepmimic.util.arg_parser import resolve_path
 from deepmimic.util.errors import DeepMimicError
@@ -254,6 +255,7 @@ class ImitationEnv:
         self.root_drift_sq = 0.0  # squared root distance to the reference, updated by the reward
         self.pose_dev_sq = 0.0    # largest squared body distance to the reference (with --pose_term_dist)
         self.last_reward_terms = None  # the last step's reward terms (calc_reward)
+        self.body_error = BodyError(0.0, 0.0)  # the last step's tracking error (calc_reward), m
         self._set_body_pose(self.body, self.motion.bullet_reference(self.t), with_velocity=True)
         if self.show_body is not None:
             self._sync_show_body()
@@ -386,12 +388,12 @@ class ImitationEnv:
         sim = self._sim_arrays()
         if len(self.motions) == 1:
             return imitation_reward(self.tracking_state(sim=sim), self.joint_weights)
-        best, drift, dev = None, 0.0, 0.0
+        best, drift, dev, err = None, 0.0, 0.0, self.body_error
         for motion in self.motions.clips:
             terms = imitation_reward(self.tracking_state(motion, sim), self.joint_weights)
             if best is None or terms["reward"] > best["reward"]:
-                best, drift, dev = terms, self.root_drift_sq, self.pose_dev_sq
-        self.root_drift_sq, self.pose_dev_sq = drift, dev
+                best, drift, dev, err = terms, self.root_drift_sq, self.pose_dev_sq, self.body_error
+        self.root_drift_sq, self.pose_dev_sq, self.body_error = drift, dev, err
         return best
 
     def _sim_arrays(self):
@@ -403,11 +405,12 @@ class ImitationEnv:
         base_pos, base_rot = pb.getBasePositionAndOrientation(body)
         base_vel, base_ang = pb.getBaseVelocity(body)
         js = pb.getJointStatesMultiDof(body, self._rewarded)
-        # Upstream reads cached link transforms here (no forward kinematics): keep that.
-        ee = pb.getLinkStates(body, self.end_effectors)
+        # Upstream reads cached link transforms here (no forward kinematics): keep that. Every body is read
+        # (the tracking error); the end effectors are picked from them.
+        links = pb.getLinkStates(body, self._links)
         n_sph = len(self.sph)
         flat = np.array(base_rot + sum((j[0] for j in js[:n_sph]), ()) + sum((j[1] for j in js[:n_sph]), ())
-                        + sum((j[0] + j[1] for j in js[n_sph:]), ()) + sum((l[0] for l in ee), ()))
+                        + sum((j[0] + j[1] for j in js[n_sph:]), ()) + sum((l[0] for l in links), ()))
         return base_pos, base_vel, base_ang, flat
 
     def tracking_state(self, motion=None, sim=None):
@@ -424,12 +427,13 @@ class ImitationEnv:
         n_sph, n_rev = len(self.sph), len(self.rev)
         o = 4 + 7 * n_sph
         rev = flat[o:o + 2 * n_rev].reshape(-1, 2)
+        sim_links = flat[o + 2 * n_rev:].reshape(-1, 3)
         self.root_drift_sq = sq_dist(base_pos, kin_pos)
-        if self.cfg.pose_term_dist > 0:  # every body against the reference (cached transforms, as above)
-            sim_links = np.array([l[0] for l in self.pb.getLinkStates(self.body, self._links)])
+        self.body_error = body_pos_error(sim_links, ref_links)
+        if self.cfg.pose_term_dist > 0:  # every body against the reference
             self.pose_dev_sq = float(np.max(np.sum((sim_links - ref_links) ** 2, axis=1)))
         with_ref_vel = self.cfg.ref_joint_vel_reward
-        end_eff, ref_end_eff = flat[o + 2 * n_rev:].reshape(-1, 3), ref_links[self.end_effectors]
+        end_eff, ref_end_eff = sim_links[self.end_effectors], ref_links[self.end_effectors]
         if self.cfg.end_eff_root_relative:
             end_eff, ref_end_eff = heading_frame_offsets(end_eff, base_pos, flat[0:4]), heading_frame_offsets(ref_end_eff, kin_pos, kin_rot)
         return TrackingState(

@@ -3,16 +3,23 @@ test time limit (20 s) from the same seeded start phases every time, evaluated e
 
 Train_Return is not comparable between configurations (episode lengths anneal, termination rules
 differ); a fixed set of full-length test episodes is. Rows go to ``learning_curve.csv`` with the
-columns below; a resumed run keeps the rows up to the resumed model and continues them.
+columns below; a resumed run keeps the rows up to the resumed model and continues them. ``body_err_mm`` and
+``body_err_rel_mm`` are the tracking error over every control step of the point's episodes
+(``deepmimic.env.tracking_error``); curves written before it existed have the first five columns only, and
+read back with those cells empty (NaN).
 """
+import math
 import csv
 import os
 
 import numpy as np
 
+from deepmimic.learning.rollout import summarize
 from deepmimic.util.file_io import atomic_write
 
-COLUMNS = ("samples", "wall_hours", "test_return_mean", "test_falls", "test_episodes")
+COLUMNS = ("samples", "wall_hours", "test_return_mean", "test_falls", "test_episodes", "body_err_mm", "body_err_rel_mm")
+#: The columns of curves written before the tracking error: still read (and continued) as they are.
+OLD_COLUMNS = COLUMNS[:5]
 START_SEED = 20180801  # the start phases never change between runs or configurations
 
 
@@ -36,11 +43,12 @@ class CurveWriter:
         return self.rows[-1]["samples"] + every if self.rows else 0
 
     def add(self, samples, wall_hours, results):
-        """``results``: (return, length, fell) per test episode over all ranks."""
-        rets = [r for r, _, _ in results]
+        """``results``: a ``rollout.EpisodeResult`` per test episode over all ranks."""
+        point = summarize(results)
         self.rows.append({"samples": int(samples), "wall_hours": float(wall_hours),
-                          "test_return_mean": float(np.mean(rets)) if rets else float("nan"),
-                          "test_falls": int(sum(bool(f) for _, _, f in results)), "test_episodes": len(results)})
+                          "test_return_mean": point["return"], "test_falls": point["falls"],
+                          "test_episodes": point["episodes"], "body_err_mm": point["body_err_mm"],
+                          "body_err_rel_mm": point["body_err_rel_mm"]})
         self._write()
         return self.rows[-1]
 
@@ -50,16 +58,23 @@ class CurveWriter:
             w.writerow(COLUMNS)
             for r in self.rows:
                 w.writerow([r["samples"], f"{r['wall_hours']:.4f}", f"{r['test_return_mean']:.3f}",
-                            r["test_falls"], r["test_episodes"]])
+                            r["test_falls"], r["test_episodes"], _mm(r["body_err_mm"]), _mm(r["body_err_rel_mm"])])
         atomic_write(self.path, write, mode="w")
 
 
+def _mm(value):
+    """A tracking-error cell: one decimal, empty where it was not measured."""
+    return "" if math.isnan(value) else f"{value:.1f}"
+
+
 def read_curve(path):
-    """Rows of a learning_curve.csv as dicts of numbers."""
+    """Rows of a learning_curve.csv as dicts of numbers (the tracking error NaN where a cell is empty)."""
     with open(path, newline="") as f:
         reader = csv.DictReader(f)
-        if tuple(reader.fieldnames or ()) != COLUMNS:
+        if tuple(reader.fieldnames or ()) not in (COLUMNS, OLD_COLUMNS):
             raise ValueError(f"{path}: expected columns {','.join(COLUMNS)}, got {reader.fieldnames}")
         return [{"samples": int(r["samples"]), "wall_hours": float(r["wall_hours"]),
                  "test_return_mean": float(r["test_return_mean"]), "test_falls": int(r["test_falls"]),
-                 "test_episodes": int(r["test_episodes"])} for r in reader]
+                 "test_episodes": int(r["test_episodes"]),
+                 "body_err_mm": float(r.get("body_err_mm") or "nan"),
+                 "body_err_rel_mm": float(r.get("body_err_rel_mm") or "nan")} for r in reader]

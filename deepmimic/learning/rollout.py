@@ -3,6 +3,7 @@ Training collection, test episodes and the learning curve (``run_episodes``), GU
 throughput benchmark all step envs through it."""
 import time
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -20,6 +21,26 @@ class Step:
     reward: float
     done: bool
     term: object  # Terminate, or None while the episode goes on
+
+
+class EpisodeResult(NamedTuple):
+    """One test episode: its return, control steps, whether it fell, and its tracking error (mm), the mean
+    over its steps of ``env.body_error`` (``deepmimic.env.tracking_error``), as it is and root-relative."""
+    ret: float
+    length: int
+    fell: bool
+    body_err_mm: float = float("nan")
+    body_err_rel_mm: float = float("nan")
+
+
+def summarize(results):
+    """Mean return, falls and the tracking error (mm, over every control step of ``results``) of test episodes."""
+    steps = sum(r.length for r in results)
+    def per_step(field):
+        return sum(getattr(r, field) * r.length for r in results) / steps if steps else float("nan")
+    return {"return": float(np.mean([r.ret for r in results])) if results else float("nan"),
+            "falls": sum(bool(r.fell) for r in results), "episodes": len(results),
+            "body_err_mm": per_step("body_err_mm"), "body_err_rel_mm": per_step("body_err_rel_mm")}
 
 
 def step_envs(policy, envs, states, active=None, timer=None):
@@ -44,7 +65,7 @@ def step_envs(policy, envs, states, active=None, timer=None):
 
 
 def run_episodes(agent, envs, num_episodes, max_steps=None, on_step=None, start_times=None):
-    """Deterministic test episodes spread over ``envs``; returns a list of (return, length, fell).
+    """Deterministic test episodes spread over ``envs``; returns an ``EpisodeResult`` per episode.
 
     ``start_times`` (one per episode) fixes where in the clip each episode starts; by default
     the envs draw random start times.
@@ -60,6 +81,7 @@ def run_episodes(agent, envs, num_episodes, max_steps=None, on_step=None, start_
     states = np.array([env.reset(start_time=next(starts)) if on else env.reset()
                        for env, on in zip(envs, active)])  # rows are replaced, never kept
     rets, lens = np.zeros(len(envs)), np.zeros(len(envs), dtype=int)
+    errs = np.zeros((len(envs), 2))  # summed tracking error (global, root-relative), m
     started = int(active.sum())
     while active.any():
         for i, step in enumerate(step_envs(lambda x: agent.act(x, explore=False), envs, states, active)):
@@ -68,13 +90,15 @@ def run_episodes(agent, envs, num_episodes, max_steps=None, on_step=None, start_
             env, s, r, done, term = envs[i], step.next_state, step.reward, step.done, step.term
             rets[i] += r
             lens[i] += 1
+            errs[i] += env.body_error
             if on_step is not None:
                 on_step(i, env)
             if max_steps is not None and lens[i] >= max_steps:
                 done = True
             if done:
-                results.append((float(rets[i]), int(lens[i]), term == Terminate.FAIL))
-                rets[i], lens[i] = 0.0, 0
+                mm = 1000.0 * errs[i] / lens[i]
+                results.append(EpisodeResult(float(rets[i]), int(lens[i]), term == Terminate.FAIL, float(mm[0]), float(mm[1])))
+                rets[i], lens[i], errs[i] = 0.0, 0, 0.0
                 if started < num_episodes:
                     started += 1
                     s = env.reset(start_time=next(starts))

@@ -119,6 +119,8 @@ class Trainer:
         # A resumed run carries its last test return until the next test (0 would plot a false drop).
         self.avg_test_return = self.logger.last_value("Test_Return", 0.0) if run.resume_from else 0.0
         self.avg_test_return = mpi_util.bcast_object(self.avg_test_return)
+        self.test_body_err = mpi_util.bcast_object([self.logger.last_value(k, float("nan")) if run.resume_from else float("nan")
+                                                    for k in ("Test_Body_Err", "Test_Body_Err_Rel")])
         self._init_curve()
         for env in self.envs:
             env.set_sample_count(self.agent.total_samples)
@@ -176,7 +178,8 @@ class Trainer:
         if self.curve is not None:
             row = self.curve.add(self.agent.total_samples, wall_hours, results)
             self.print_root(f"Curve at {row['samples']} samples: mean test return {row['test_return_mean']:.2f}, "
-                            f"falls {row['test_falls']}/{row['test_episodes']}")
+                            f"falls {row['test_falls']}/{row['test_episodes']}, tracking error {row['body_err_mm']:.0f} mm "
+                            f"({row['body_err_rel_mm']:.0f} mm root-relative)")
         if self.int_output_path:  # the policy behind each point, so the best one can be shipped
             self.save(os.path.join(self.int_output_path, f"agent0_curve_model_{self.agent.total_samples:012d}"))
 
@@ -309,6 +312,8 @@ class Trainer:
         log.log("Samples", agent.total_samples + global_samples)
         log.log("Train_Return", float(train_return))
         log.log("Test_Return", float(self.avg_test_return))
+        log.log("Test_Body_Err", float(self.test_body_err[0]))      # tracking error (mm) of the last test
+        log.log("Test_Body_Err_Rel", float(self.test_body_err[1]))  # ... root-relative
         log.log("State_Mean", float(agent.s_norm.mean.mean()))
         log.log("State_Std", float(agent.s_norm.std.mean()))
         log.log("Exp_Rate", float(agent.exp_params.rate))
@@ -350,10 +355,14 @@ class Trainer:
         """DeepMimic's periodic test: TestEpisodes deterministic episodes split over ranks."""
         per_rank = int(math.ceil(self.cfg.test_episodes / mpi_util.num_procs()))
         results = run_episodes(self.agent, self.envs, per_rank)
-        total = mpi_util.allreduce_sum(float(sum(r for r, _, _ in results)))
+        total = mpi_util.allreduce_sum(float(sum(r.ret for r in results)))
         count = mpi_util.allreduce_sum(float(len(results)))
-        self.avg_test_return = total / max(count, 1.0)
-        self.print_root(f"Test return over {int(count)} episodes: {self.avg_test_return:.3f}")
+        steps = mpi_util.allreduce_sum(float(sum(r.length for r in results)))
+        err = [mpi_util.allreduce_sum(float(sum(getattr(r, f) * r.length for r in results))) / max(steps, 1.0)
+               for f in ("body_err_mm", "body_err_rel_mm")]
+        self.avg_test_return, self.test_body_err = total / max(count, 1.0), err
+        self.print_root(f"Test return over {int(count)} episodes: {self.avg_test_return:.3f}, tracking error "
+                        f"{err[0]:.0f} mm ({err[1]:.0f} mm root-relative)")
 
 
 def hours_minutes(seconds):

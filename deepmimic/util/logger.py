@@ -14,6 +14,7 @@ class TabularLogger:
         self.header = []
         self.rows = []
         self._current = {}
+        self._header_grew = False  # a column added since the file's header was written: rewrite it
 
     def resume_from_file(self, max_samples=None):
         """Keep the rows of an existing log (a resumed run appends to its history).
@@ -43,12 +44,14 @@ class TabularLogger:
         return default
 
     def _rewrite(self):
+        self._header_grew = False
         text = "\t".join(self.header) + "\n" + "".join("\t".join(r) + "\n" for r in self.rows)
         atomic_write(self.path, lambda f: f.write(text), mode="w")
 
     def log(self, key, value):
         if key not in self.header:
             self.header.append(key)
+            self._header_grew = True
         self._current[key] = value
 
     def get(self, key, default=None):
@@ -71,7 +74,7 @@ class TabularLogger:
         self.rows.append(row)
         if not self.path:
             return
-        if len(self.rows) == 1 or not os.path.isfile(self.path):
+        if len(self.rows) == 1 or self._header_grew or not os.path.isfile(self.path):
             self._rewrite()
         else:
             with open(self.path, "a") as f:
