@@ -55,6 +55,10 @@ CONFIGS = {
     "recipe_g99": (["--agent_files", RECIPE_AGENT], {"Discount": 0.99}, "the recipe with discount 0.99 (MimicKit's) instead of 0.95: a failure 60 steps ahead weighs 0.55, not 0.05"),
     "recipe_drift2": (["--drift_term_dist", "2.0"], {}, "the recipe with drift termination at 2 m instead of 1 m (a backflip lands 1.06 m back per flip)"),
     "recipe_smoothvel": (["--smooth_ref_vel", "true"], {}, "the recipe with DeepMimic's reference velocities (low-passed, blended between frames) for start states and reward, instead of upstream's held frame-pair difference"),
+    "recipe_b2": (["--agent_files", RECIPE_AGENT], {"BatchSize": 2048},
+                  "the recipe with half the batch per PPO iteration (2048 samples, not 4096): PPO clips ~0.6 of the "
+                  "samples, so each iteration's step is bounded by the clip, and twice the iterations per sample take "
+                  "twice the bounded steps at the same update cost per sample"),
     "recipe_anneal": (["--agent_files", RECIPE_AGENT], {"ActorStepsizeEnd": 1e-5, "StepsizeAnnealSamples": 15000000},
                       "the recipe with the actor step annealed from 3e-5 to 1e-5 over 15M samples (smaller steps near the optimum)"),
     "fast": (["--agent_files", RECIPE_AGENT], {"ActorStepsize": 1e-5},
