@@ -50,6 +50,7 @@ setup(
             "deepmimic-view-motion=deepmimic.view_motion:cli",
             "deepmimic-convert-tf=deepmimic.tools.tf_checkpoint:cli",
             "deepmimic-bvh2motion=deepmimic.tools.bvh_import:cli",
+            "deepmimic-skill-gifs=deepmimic.tools.skill_gifs:cli",
         ]
     },
 )

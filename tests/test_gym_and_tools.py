@@ -162,3 +162,24 @@ def test_gym_env_builds_the_observation_a_policy_file_was_trained_with(tmp_path)
     env.close()
     with pytest.raises(DeepMimicError, match="policy file not found"):
         gym.make("deepmimic/HumanoidDeepMimicRun-v0", policy_file=str(tmp_path / "missing.pth"))
+
+
+def test_skill_gifs_draws_a_shipped_skill_and_refuses_bad_input(tmp_path):
+    """deepmimic-skill-gifs plays a skill by its run arg file and writes a GIF of the pair (simulated and
+    reference side by side, 15 frames/s); an unknown skill or an existing GIF is one line and exit 2."""
+    from PIL import Image
+    cmd = [sys.executable, "-m", "deepmimic.tools.skill_gifs", "--out_dir", str(tmp_path), "--size", "64",
+           "--min_seconds", "0.5", "--max_seconds", "0.5"]
+    r = subprocess.run(cmd + ["--skills", "walk"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    gif = tmp_path / "walk.gif"
+    with Image.open(gif) as im:
+        assert im.format == "GIF" and im.size == (64, 64) and im.n_frames == 8  # 15 control steps, every other one
+        im.seek(4)
+        frame = np.asarray(im.convert("RGB"))
+    assert len(np.unique(frame.reshape(-1, 3), axis=0)) > 8  # a rendered scene, not a blank frame
+    line = [l for l in r.stdout.splitlines() if l.startswith("walk")][0]
+    assert "no fall" in line and "root-relative" in line, line
+    for extra, problem in ((["--skills", "walk"], "already exists"), (["--skills", "wlak"], "unknown skill 'wlak'")):
+        r = subprocess.run(cmd + extra, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 2 and problem in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr

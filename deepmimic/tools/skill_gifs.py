@@ -1,0 +1,102 @@
+"""Draw each skill as a small animated GIF: the simulated character (dark) beside its reference (white).
+
+    python -m deepmimic.tools.skill_gifs                      # every skill with a shipped policy of ours
+    python -m deepmimic.tools.skill_gifs --skills walk backflip --out_dir /tmp/skills --overwrite
+
+A person judges a motion by looking at it; a return says little about how a skill looks. Each skill is played
+as a user plays it, by its run arg file (``args/run_humanoid3d_<skill>_args.txt``, its policy and settings),
+deterministically from the clip's start, for one clip cycle (at least ``--min_seconds``, at most
+``--max_seconds``), every other control step (15 frames/s), with a camera that follows the pair at 60 degrees
+so that neither hides the other. One line per skill says the episode's return per step, its tracking error,
+whether it fell and the file's size: a GIF of a policy that falls or drifts off shows it.
+"""
+import os
+import sys
+
+if __package__ in (None, ""):
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+from deepmimic import PACKAGE_ROOT  # noqa: E402
+from deepmimic.util.errors import DeepMimicError, ToolArgumentParser, check_ranges, run_cli  # noqa: E402
+from deepmimic.util.file_io import check_new_file, check_writable_dir  # noqa: E402
+
+POLICIES = os.path.join(PACKAGE_ROOT, "data", "policies", "humanoid3d")
+DEFAULT_OUT = os.path.join("benchmarks", "results", "skills")
+FRAME_EVERY = 2  # control steps (30 Hz) per frame: 15 frames/s
+
+
+def shipped_skills():
+    """Skills with a policy of ours in data/policies/humanoid3d (the converted upstream ones end in _upstream)."""
+    names = sorted(f[len("humanoid3d_"):-len("_anet.pth")] for f in os.listdir(POLICIES) if f.endswith("_anet.pth"))
+    return [n for n in names if "_upstream" not in n]
+
+
+def run_file(skill):
+    path = os.path.join(PACKAGE_ROOT, "args", f"run_humanoid3d_{skill}_args.txt")
+    if not os.path.isfile(path):
+        raise DeepMimicError(f"unknown skill {skill!r}: there is no args/run_humanoid3d_{skill}_args.txt")
+    return path
+
+
+def record_skill(skill, gif, size, min_seconds, max_seconds):
+    """Play ``skill`` from its run arg file and write ``gif``; returns the episode's ``EpisodeResult``."""
+    from PIL import ImageDraw
+    from deepmimic.env.recorder import FrameRecorder
+    from deepmimic.factory import build_agent, build_envs
+    from deepmimic.learning.model_io import policy_settings
+    from deepmimic.learning.rollout import run_episodes
+    from deepmimic.util.arg_parser import ArgParser
+    args = ArgParser.from_argv(["--arg_file", run_file(skill), "--rand_seed", "1"])
+    saved = policy_settings(args)
+    env = build_envs(args, 1, 1, show_reference=True)[0]
+    agent = build_agent(args, env, 1, saved)
+    seconds = min(max(env.clip_duration(), min_seconds), max_seconds)
+    steps = int(round(seconds / env.control_step()))
+    rec = FrameRecorder(gif_path=gif, fps=30 // FRAME_EVERY)
+    count = {"steps": 0}
+
+    def frame(_, e):
+        if count["steps"] % FRAME_EVERY == 0:
+            img = e.render_rgb(size, size, distance=3.0, yaw=60.0, pitch=-10.0)
+            from PIL import Image
+            pic = Image.fromarray(img)
+            ImageDraw.Draw(pic).text((6, 4), skill, fill=(0, 0, 0))
+            rec.add(pic)
+        count["steps"] += 1
+    result = run_episodes(agent, [env], 1, max_steps=steps, on_step=frame, start_times=[0.0])[0]
+    rec.close()
+    env.close()
+    return result
+
+
+def main(argv=None):
+    p = ToolArgumentParser(prog="skill_gifs", description=__doc__.splitlines()[0])
+    p.add_argument("--skills", nargs="+", help="skills to draw (default: every skill with a shipped policy of ours)")
+    p.add_argument("--out_dir", default=DEFAULT_OUT, help=f"folder for <skill>.gif (default {DEFAULT_OUT})")
+    p.add_argument("--size", type=int, default=240, help="frame width and height in pixels (default 240)")
+    p.add_argument("--min_seconds", type=float, default=3.0, help="shortest recording (default 3 s)")
+    p.add_argument("--max_seconds", type=float, default=5.0, help="longest recording (default 5 s)")
+    p.add_argument("--overwrite", action="store_true", help="replace GIFs already in --out_dir")
+    a = p.parse_args(argv)
+    check_ranges(p, a, {"size": (64, 1024), "min_seconds": (0.5, 30.0), "max_seconds": (a.min_seconds, 30.0)})
+    skills = a.skills or shipped_skills()
+    for skill in skills:
+        run_file(skill)
+    check_writable_dir(a.out_dir, "out_dir")
+    gifs = {s: os.path.join(a.out_dir, f"{s}.gif") for s in skills}
+    for gif in gifs.values():
+        check_new_file(gif, "out_dir", a.overwrite, how="--overwrite")
+    for skill, gif in gifs.items():
+        r = record_skill(skill, gif, a.size, a.min_seconds, a.max_seconds)
+        print(f"{skill:15s} {r.length / 30:4.1f} s  reward/step {r.ret / r.length:.3f}  tracking error "
+              f"{r.body_err_mm:5.0f} mm ({r.body_err_rel_mm:3.0f} mm root-relative)  {'FELL' if r.fell else 'no fall'}  "
+              f"{os.path.getsize(gif) / 1024:4.0f} KB  {gif}", flush=True)
+    return 0
+
+
+def cli():
+    return run_cli(main)
+
+
+if __name__ == "__main__":
+    sys.exit(cli())
