@@ -25,8 +25,8 @@ import subprocess
 import sys
 
 from deepmimic.util.arg_keys import KEYS, MAX_INT
-from deepmimic.util.errors import check_ranges
-from deepmimic.util.file_io import atomic_copy
+from deepmimic.util.errors import DeepMimicError, check_ranges, run_cli
+from deepmimic.util.file_io import atomic_copy, check_writable_dir
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "benchmarks", "results")
@@ -152,13 +152,32 @@ def seed_run(out, prefix, curve, option):
     atomic_copy(curve, os.path.join(out, "learning_curve.csv"))
 
 
+def continues(new_rows, old_rows):
+    """Whether a curve's rows begin with every point of ``old_rows`` (same samples, return and falls)."""
+    def key(r):
+        return r["samples"], round(r["test_return_mean"], 3), r["test_falls"]
+    return len(new_rows) >= len(old_rows) and all(key(n) == key(o) for n, o in zip(new_rows, old_rows))
+
+
 def publish(curve, skill, config):
-    """Copy a run's curve to benchmarks/results with its plot, and redraw the skill's comparison plot."""
+    """Copy a run's curve to benchmarks/results with its plot, and redraw the skill's comparison plot. A committed
+    curve is replaced only by one that continues it: a short test run into another folder never overwrites it."""
     import glob
+    from deepmimic.learning.learning_curve import read_curve
     from deepmimic.plot_log import plot_curves
     name = f"{skill}_{config}"
     os.makedirs(RESULTS, exist_ok=True)
-    atomic_copy(curve, os.path.join(RESULTS, name + ".csv"))
+    target = os.path.join(RESULTS, name + ".csv")
+    if os.path.isfile(target):
+        try:
+            old, new = read_curve(target), read_curve(curve)
+        except ValueError as e:
+            raise DeepMimicError(f"not published: {e}")
+        if not continues(new, old):
+            raise DeepMimicError(f"not published: the run's curve ({len(new)} points, to {new[-1]['samples'] if new else 0:,} "
+                                 f"samples, in {curve}) does not continue the committed one ({len(old)} points); keep it "
+                                 "under another --config or move the committed one first", target)
+    atomic_copy(curve, target)
     plot_curves([curve], os.path.join(RESULTS, name + ".png"), f"{skill}: {CONFIGS[config][2]}")
     every = sorted(glob.glob(os.path.join(RESULTS, f"{skill}_*.csv")))
     plot_curves(every, os.path.join(RESULTS, f"{skill}_all_configs.png"), f"{skill}: every configuration measured")
@@ -234,7 +253,7 @@ def main():
     check_args(p, a)
     name = f"{a.skill}_{a.config}"
     out = os.path.abspath(a.out or os.path.join(ROOT, "output", "curves", name))
-    os.makedirs(out, exist_ok=True)
+    check_writable_dir(out, "out")
     if a.resume_from or a.fork_from:
         seed_run(out, *seed_source(a))
     rc, stopped = 0, False
@@ -254,4 +273,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

@@ -9,6 +9,7 @@ itself is the evaluation that picks the policy (not its sample count: points swi
 shipped are humanoid3d_<skill>_{anet,cnet}.pth; an existing file is replaced only with --overwrite.
 """
 import argparse
+import math
 import os
 import sys
 
@@ -17,7 +18,7 @@ sys.path.insert(0, ROOT)
 from deepmimic.learning.learning_curve import read_curve  # noqa: E402
 from deepmimic.util.arg_keys import KEYS  # noqa: E402
 from deepmimic.util.errors import DeepMimicError, check_ranges, run_cli  # noqa: E402
-from deepmimic.util.file_io import atomic_copy  # noqa: E402
+from deepmimic.util.file_io import atomic_copy_all, check_new_file  # noqa: E402
 
 
 def main():
@@ -37,19 +38,21 @@ def main():
         rows = read_curve(curve)
     except ValueError as e:  # wrong columns or a value that is not a number
         raise DeepMimicError(f"not a learning curve ({e})", curve)
-    kept = [r for r in rows if r["test_falls"] <= a.max_falls and os.path.isfile(snapshot(run, r, "anet"))]
+    # a point is shippable when its return is a number and both its actor and critic were kept
+    kept = [r for r in rows if r["test_falls"] <= a.max_falls and math.isfinite(r["test_return_mean"])
+            and all(os.path.isfile(snapshot(run, r, part)) for part in ("anet", "cnet"))]
     for r in sorted(kept, key=lambda r: -r["test_return_mean"])[:5]:
         print(f"{r['samples']:>12,} samples  {r['wall_hours']:6.2f} h  mean test return {r['test_return_mean']:7.2f}  "
               f"falls {r['test_falls']}/{r['test_episodes']}")
     if not kept:
-        return f"no curve point of {run} with a kept model and at most {a.max_falls} falls"
+        raise DeepMimicError(f"no curve point with a finite return, a kept actor and critic and at most {a.max_falls} "
+                             "falls", run)
     best = max(kept, key=lambda r: r["test_return_mean"])
     if a.ship:
         dest = os.path.join(ROOT, "data", "policies", "humanoid3d", f"humanoid3d_{a.skill}")
-        if os.path.exists(dest + "_anet.pth") and not a.overwrite:
-            return f"{dest}_anet.pth exists: pass --overwrite to replace it"
-        for part in ("anet", "cnet"):
-            atomic_copy(snapshot(run, best, part), f"{dest}_{part}.pth")
+        for part in ("anet", "cnet"):  # before any copy: writable, and replaced only when asked
+            check_new_file(f"{dest}_{part}.pth", "ship", a.overwrite, how="--overwrite")
+        atomic_copy_all([(snapshot(run, best, part), f"{dest}_{part}.pth") for part in ("anet", "cnet")])
         print(f"shipped the model at {best['samples']:,} samples as {dest}_{{anet,cnet}}.pth")
     return 0
 

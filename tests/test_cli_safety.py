@@ -334,3 +334,19 @@ def test_a_copy_interrupted_midway_leaves_the_old_file_whole(tmp_path, monkeypat
     monkeypatch.undo()
     atomic_copy(src, dst)
     assert dst.read_bytes() == src.read_bytes()
+
+
+def test_atomic_copy_all_replaces_every_file_or_none(tmp_path):
+    """An actor and its critic are shipped together: a missing second source leaves both targets as they were."""
+    from deepmimic.util.file_io import atomic_copy_all
+    a_src, a_dst, b_dst = tmp_path / "a_src", tmp_path / "a_dst", tmp_path / "b_dst"
+    a_src.write_text("new a")
+    a_dst.write_text("old a")
+    b_dst.write_text("old b")
+    with pytest.raises(FileNotFoundError):
+        atomic_copy_all([(a_src, a_dst), (tmp_path / "missing", b_dst)])
+    assert a_dst.read_text() == "old a" and b_dst.read_text() == "old b"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_dst", "a_src", "b_dst"]  # no temp file left
+    (tmp_path / "b_src").write_text("new b")
+    atomic_copy_all([(a_src, a_dst), (tmp_path / "b_src", b_dst)])
+    assert a_dst.read_text() == "new a" and b_dst.read_text() == "new b"

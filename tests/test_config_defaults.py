@@ -43,8 +43,8 @@ def test_configs_from_an_empty_arg_set_hold_the_table_defaults():
 
 
 def test_the_readme_key_table_is_the_key_table():
-    """The README's list of keys is generated from arg_keys (python -m deepmimic.util.arg_keys)."""
+    """args/README.md's list of keys is generated from arg_keys (python -m deepmimic.util.arg_keys)."""
     from deepmimic.util.arg_keys import markdown_table
-    readme = open(os.path.join(ROOT, "README.md")).read()
+    readme = open(os.path.join(ROOT, "args", "README.md")).read()
     shown = readme.split("<!-- keys -->\n", 1)[1].split("\n<!-- /keys -->", 1)[0]
-    assert shown == markdown_table(), "regenerate the README's key table: python -m deepmimic.util.arg_keys"
+    assert shown == markdown_table(), "regenerate args/README.md's key table: python -m deepmimic.util.arg_keys"

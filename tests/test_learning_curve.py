@@ -370,10 +370,21 @@ def test_ship_policy_ships_the_best_kept_point_with_few_falls_and_never_replaces
     shipped.parent.mkdir(parents=True)
     assert ship() == 0
     assert [(shipped.parent / f"humanoid3d_flip_{part}.pth").read_bytes() for part in ("anet", "cnet")] == [b"3000 anet", b"3000 cnet"]
-    assert "exists: pass --overwrite" in ship("--max_falls", "3")  # 2000 would win now, but a file is there
+    from deepmimic.util.errors import DeepMimicError
+    with pytest.raises(DeepMimicError, match="--ship already exists: .* pass --overwrite"):  # 2000 would win now
+        ship("--max_falls", "3")
     assert (shipped.parent / "humanoid3d_flip_anet.pth").read_bytes() == b"3000 anet"
     assert ship("--max_falls", "3", "--overwrite") == 0
     assert (shipped.parent / "humanoid3d_flip_anet.pth").read_bytes() == b"2000 anet"
+    # a point whose critic was not kept is not shippable (its actor would land beside another run's critic),
+    # and a NaN return is no best: both files stay the 2000 point's
+    (run / "intermediate" / f"agent0_curve_model_{2000:012d}_cnet.pth").unlink()
+    with open(run / "learning_curve.csv", "a") as f:
+        f.write("5000,1.0,nan,0,16\n")
+    for part in ("anet", "cnet"):
+        (run / "intermediate" / f"agent0_curve_model_{5000:012d}_{part}.pth").write_bytes(b"5000")
+    assert ship("--max_falls", "3", "--overwrite") == 0
+    assert [(shipped.parent / f"humanoid3d_flip_{part}.pth").read_bytes() for part in ("anet", "cnet")] == [b"3000 anet", b"3000 cnet"]
     (run / "learning_curve.csv").write_text("samples,return\n1,2\n")
     r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "ship_policy.py"), "--skill", "flip", "--run", str(run)],
                        capture_output=True, text=True, timeout=120)
@@ -549,3 +560,38 @@ def test_learning_curve_forks_a_committed_run_under_another_configuration(tmp_pa
     assert cmd[cmd.index("--arg_file") + 1].endswith("train_humanoid3d_backflip_args.txt")
     with pytest.raises(SystemExit, match="already holds a model: resume it without --fork_from"):
         learning_curve.seed_run(out, prefix, curve, option)
+
+
+def test_publish_replaces_a_committed_curve_only_with_one_that_continues_it(tmp_path, monkeypatch):
+    """A short run into another --out published over the committed 10M-sample curve and its PNGs (the "newer
+    surfaces" issue); now the committed curve is replaced only by a curve that begins with all its points."""
+    import learning_curve as lc
+    from deepmimic.util.errors import DeepMimicError
+    monkeypatch.setattr(lc, "RESULTS", str(tmp_path / "results"))
+    committed = tmp_path / "results" / "walk_recipe.csv"
+    committed.parent.mkdir()
+    committed.write_text("samples,wall_hours,test_return_mean,test_falls,test_episodes\n0,0.0,8.346,16,16\n"
+                         "250000,0.1,18.292,16,16\n")
+    before = committed.read_text()
+    short = tmp_path / "short.csv"
+    CurveWriter(str(short)).add(0, 0.0, [E(8.0, 30, True)])
+    with pytest.raises(DeepMimicError, match="does not continue the committed one"):
+        lc.publish(str(short), "walk", "recipe")
+    assert committed.read_text() == before and not (tmp_path / "results" / "walk_recipe.png").exists()
+    longer = tmp_path / "longer.csv"
+    longer.write_text(before)
+    w = CurveWriter(str(longer), resume_samples=250000)
+    w.add(500000, 0.2, [E(30.0, 60, True, 300.0, 150.0)])
+    lc.publish(str(longer), "walk", "recipe")
+    rows = read_curve(str(committed))
+    assert [r["samples"] for r in rows] == [0, 250000, 500000] and rows[2]["body_err_rel_mm"] == 150.0
+    assert (tmp_path / "results" / "walk_recipe.png").is_file()
+
+
+def test_learning_curve_out_naming_a_file_is_one_line(tmp_path):
+    f = tmp_path / "a_file"
+    f.write_text("x")
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "learning_curve.py"), "--skill", "walk",
+                        "--samples", "300", "--out", str(f)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stderr.startswith("error: ") and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert f.read_text() == "x"

@@ -44,6 +44,12 @@ def world(tmp_path, small_agent_file):
     (w / "frames").mkdir()
     (w / "frames" / "mine.txt").write_text("notes")
     (w / "a_file").write_text("x")
+    # a user's edited copy of a run's settings, alone in its folder (no model): the "newer surfaces" issue
+    (w / "edited").mkdir()
+    (w / "edited" / "run_args.txt").write_text(open(WALK_DM).read())
+    (w / "edited" / "run_agent.txt").write_text(open(small_agent_file).read())
+    (w / "someone").mkdir()
+    (w / "someone" / "run_args.txt").write_text("# their settings\n")
     (w / "nan_log.txt").write_text("Iteration\tWall_Time\tSamples\tTrain_Return\tTest_Return\n0\t0.1\t10\tnan\tnan\n")
     (w / "empty_log.txt").write_text("")
     (w / "binary.txt").write_bytes(bytes(range(256)) * 4)
@@ -91,6 +97,14 @@ CASES = [
     ("resume-x-into-run-y", "train", _train("--model_files", "run_x/agent0_model_anet.pth", "--output_path", "run_y",
                                             agent=os.path.join(ROOT, "data/agents/ct_agent_humanoid_ppo.txt")),
      2, "holds another run than the model being resumed"),
+    ("train-run-args-input-into-its-folder", "train", ["--arg_file", "edited/run_args.txt", "--agent_files", "{agent}",
+                                                      "--output_path", "edited", "--max_samples", "300", "--overwrite", "true"],
+     2, "its run_args.txt is an input of this command"),
+    ("train-run-agent-input-into-its-folder", "train", _train("--output_path", "edited", "--overwrite", "true",
+                                                              agent="edited/run_agent.txt"),
+     2, "its run_agent.txt is an input of this command"),
+    ("train-into-someones-run-args", "train", _train("--output_path", "someone"), 2,
+     "already holds a run's files (run_args.txt)"),
     ("train-output-under-a-file", "train", _train("--output_path", "a_file/sub"), 2, "--output_path cannot be created"),
     ("train-fractional-curve", "train", _train("--output_path", "new", "--curve_every", "1.5"), 2, "takes a whole number"),
     ("train-binary-arg-file", "train", ["--arg_file", "binary.txt"], 2, "not a text arg file"),

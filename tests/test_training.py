@@ -46,6 +46,21 @@ def _train_cmd(out, agent_file, *extra, procs=2):
 
 
 @pytest.mark.skipif(MPIEXEC is None, reason="mpiexec not installed")
+def test_training_launches_from_a_hostfile(tmp_path, small_agent_file):
+    """Several machines, as the README says: the bundled MPICH's ``mpiexec -f hosts -n N``. Here the hostfile
+    names this machine twice (as localhost and by its name), one slot each; one PPO iteration trains on 2 ranks."""
+    import socket
+    hosts = tmp_path / "hosts"
+    hosts.write_text(f"localhost:1\n{socket.gethostname()}:1\n")
+    out = tmp_path / "run"
+    cmd = _train_cmd(out, small_agent_file, "--max_iters", "1")
+    cmd[1:1] = ["-f", str(hosts)]
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert "(2 workers)" in r.stdout and (out / "agent0_model_anet.pth").is_file(), r.stdout[-2000:]
+
+
+@pytest.mark.skipif(MPIEXEC is None, reason="mpiexec not installed")
 def test_short_mpi_training_run_saves_reloadable_models(tmp_path, small_agent_file):
     out = tmp_path / "run"
     r = subprocess.run(_train_cmd(out, small_agent_file, "--max_samples", "3000"), cwd=ROOT,

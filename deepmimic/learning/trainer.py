@@ -16,6 +16,7 @@ from deepmimic.learning.rollout import run_episodes, step_envs
 from deepmimic.learning.warm_start import warm_start
 from deepmimic.util import mpi_util
 from deepmimic.util.arg_keys import KEYS
+from deepmimic.util.arg_parser import resolve_path
 from deepmimic.util.errors import DeepMimicError
 from deepmimic.util.file_io import check_writable_dir
 from deepmimic.util.phase_timer import PhaseTimer
@@ -39,10 +40,13 @@ class RunConfig:
     warm_start_samples: int = KEYS["warm_start_samples"].default  # per rank
     int_output_iters: int = KEYS["int_output_iters"].default  # tests every this many iterations (0: IntOutputIters)
     int_save_iters: int = KEYS["int_save_iters"].default      # intermediate models every this many (0: as tests)
+    inputs: tuple = ()              # the files this command reads (--arg_file, --agent_files): never outputs
 
     @classmethod
     def from_args(cls, args):
-        return cls(*resolve_output_paths(args), max_samples=args.get("max_samples"),
+        given = [args.get("arg_file") or ""] + (list(args.get("agent_files")) if args.has_key("agent_files") else [])
+        inputs = tuple(resolve_path(f) for f in given if f)
+        return cls(*resolve_output_paths(args), max_samples=args.get("max_samples"), inputs=inputs,
                    max_iters=args.get("max_iters"), resume_from=model_file(args),
                    overwrite=args.get("overwrite"), train=args.get("train_agents"),
                    tensorboard=args.get("tensorboard"), curve_every=args.get("curve_every"),
@@ -62,7 +66,9 @@ def resolve_output_paths(args):
 
 
 #: The files that make a folder hold a run: training there replaces them.
-RUN_FILES = ("agent0_model_anet.pth", "agent0_log.txt", "learning_curve.csv")
+RUN_FILES = ("agent0_model_anet.pth", "agent0_log.txt", "learning_curve.csv", "run_args.txt", "run_agent.txt")
+#: The files a run writes that a user may pass back as inputs (``run_settings.write_run_folder``).
+RUN_SETTINGS_FILES = ("run_args.txt", "run_agent.txt")
 
 
 def check_outputs(run):
@@ -72,13 +78,20 @@ def check_outputs(run):
     for key, path in (("output_path", run.output_path), ("int_output_path", run.int_output_path)):
         if path:
             check_writable_dir(path, key)
-    if not (run.output_path and run.train) or run.overwrite:
+    if not (run.output_path and run.train):
         return
-    if not any(os.path.exists(os.path.join(run.output_path, f)) for f in RUN_FILES):
+    for name in RUN_SETTINGS_FILES:  # an input is never an output, --overwrite or not
+        path = os.path.join(run.output_path, name)
+        if os.path.isfile(path) and any(os.path.isfile(f) and os.path.samefile(f, path) for f in run.inputs):
+            raise DeepMimicError(f"its {name} is an input of this command, and the run would replace it with its own: "
+                                 "train into another --output_path", run.output_path)
+    held = [f for f in RUN_FILES if os.path.exists(os.path.join(run.output_path, f))]
+    if run.overwrite or not held:
         return
     existing = os.path.join(run.output_path, "agent0_model_anet.pth")
     if not run.resume_from:
-        raise DeepMimicError(f"already holds a trained model; resume it with --model_files {existing}, choose another "
+        what = "a trained model" if os.path.exists(existing) else f"a run's files ({', '.join(held)})"
+        raise DeepMimicError(f"already holds {what}; resume it with --model_files {existing}, choose another "
                              "--output_path, or pass --overwrite true to replace it", run.output_path)
     if not (os.path.isfile(existing) and os.path.isfile(run.resume_from) and os.path.samefile(existing, run.resume_from)):
         raise DeepMimicError(f"holds another run than the model being resumed ({run.resume_from}): a resume writes "

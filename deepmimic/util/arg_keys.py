@@ -189,7 +189,7 @@ def format_help(title, groups):
 
 
 def markdown_table():
-    """Every key as a README table (group, key, default, meaning): the README's key list is generated
+    """Every key as a markdown table (group, key, default, meaning): args/README.md's key list is generated
     from this table (``python -m deepmimic.util.arg_keys``) and a test keeps the two equal."""
     rows = ["| group | key | default | meaning |", "|---|---|---|---|"]
     for name, spec in KEYS.items():

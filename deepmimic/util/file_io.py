@@ -29,8 +29,40 @@ def atomic_write(path, write_fn, mode="wb"):
 def atomic_copy(src, dst):
     """Copy ``src`` over ``dst`` atomically: a Ctrl-C mid-copy leaves the old ``dst`` (a shipped policy, a
     committed checkpoint) whole instead of truncated."""
-    with open(src, "rb") as f:
-        atomic_write(dst, lambda out: shutil.copyfileobj(f, out))
+    atomic_copy_all([(src, dst)])
+
+
+def atomic_copy_all(pairs):
+    """Copy each ``(src, dst)`` so that every ``dst`` is replaced or none is (an actor and its critic): all are
+    copied to temp files beside their targets first, then renamed with Ctrl-C and SIGTERM held back, so a stop,
+    a full disk or a missing source leaves the old files as they were."""
+    import signal
+    temps = []
+    try:
+        for src, dst in pairs:
+            folder = os.path.dirname(os.path.abspath(dst))
+            os.makedirs(folder, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp_" + os.path.basename(dst), dir=folder)
+            temps.append(tmp)
+            with open(src, "rb") as f, os.fdopen(fd, "wb") as out:
+                shutil.copyfileobj(f, out)
+                out.flush()
+                os.fsync(out.fileno())
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        held = {signal.SIGINT, signal.SIGTERM}
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+        try:
+            for tmp, (_, dst) in zip(temps, pairs):
+                os.replace(tmp, dst)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    except BaseException:
+        for tmp in temps:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+        raise
 
 
 def _make_folder(folder, key, named, what):
