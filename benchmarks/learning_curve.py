@@ -59,6 +59,9 @@ CONFIGS = {
                   "the recipe with half the batch per PPO iteration (2048 samples, not 4096): PPO clips ~0.6 of the "
                   "samples, so each iteration's step is bounded by the clip, and twice the iterations per sample take "
                   "twice the bounded steps at the same update cost per sample"),
+    "recipe_fine": (["--agent_files", RECIPE_AGENT], {"ActorStepsize": 1e-5},
+                    "the recipe with the actor step at 1e-5 (a third): forked from a skill's recipe run past its bar, to "
+                    "measure whether smaller steps track the clip closer (tracking error) once the skill is learnt"),
     "recipe_anneal": (["--agent_files", RECIPE_AGENT], {"ActorStepsizeEnd": 1e-5, "StepsizeAnnealSamples": 15000000},
                       "the recipe with the actor step annealed from 3e-5 to 1e-5 over 15M samples (smaller steps near the optimum)"),
     "fast": (["--agent_files", RECIPE_AGENT], {"ActorStepsize": 1e-5},

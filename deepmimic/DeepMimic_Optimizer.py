@@ -30,12 +30,16 @@ def main(argv=None):
             return code
     from deepmimic.factory import make_trainer  # after the arguments: a bad one is one line, before PyBullet's banner
     trainer = make_trainer(args)
-    if not args.get("train_agents"):
-        mpi_util.is_root() and print("train_agents is false: nothing to train (use testrl.py to play a policy)")
-        return 0
-    with trainer.stop:
-        trainer.train()
-    return 130 if trainer.stopped else 0
+    try:
+        if not args.get("train_agents"):
+            mpi_util.is_root() and print("train_agents is false: nothing to train (use testrl.py to play a policy)")
+            return 0
+        with trainer.stop:
+            trainer.train()
+        return 130 if trainer.stopped else 0
+    finally:
+        if trainer.lock is not None:  # the output folder is free for the next run
+            trainer.lock.release()
 
 
 def cli():

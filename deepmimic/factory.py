@@ -14,6 +14,7 @@ from deepmimic.learning.model_io import model_file
 from deepmimic.learning.trainer import RunConfig, Trainer, check_outputs
 from deepmimic.util import mpi_util
 from deepmimic.util.arg_parser import resolve_path
+from deepmimic.util.file_io import FolderLock, check_writable_dir
 from deepmimic.util.run_settings import env_args, write_run_folder
 
 
@@ -55,12 +56,22 @@ def make_trainer(args):
     if mpi_util.num_procs() > 1:
         torch.set_num_threads(1)
     run = RunConfig.from_args(args)
-    if mpi_util.is_root():
-        check_outputs(run)  # before any work: a run already there is never replaced unasked
-    mpi_util.barrier()
-    envs = build_envs(args, args.get("num_envs_per_proc"), seed)
-    trainer = Trainer(run, envs, build_agent(args, envs[0], seed), seed)
-    if mpi_util.is_root() and run.output_path and run.train:
-        write_run_folder(run.output_path, args, trainer.agent.cfg.source,
-                         used={"output_path": run.output_path, "int_output_path": run.int_output_path})
+    lock = None
+    if mpi_util.is_root() and run.output_path and run.train:  # the folder is this run's until it ends
+        check_writable_dir(run.output_path, "output_path")
+        lock = FolderLock(run.output_path).acquire()
+    try:
+        if mpi_util.is_root():
+            check_outputs(run)  # before any work: a run already there is never replaced unasked
+        mpi_util.barrier()
+        envs = build_envs(args, args.get("num_envs_per_proc"), seed)
+        trainer = Trainer(run, envs, build_agent(args, envs[0], seed), seed)
+        if mpi_util.is_root() and run.output_path and run.train:
+            write_run_folder(run.output_path, args, trainer.agent.cfg.source,
+                             used={"output_path": run.output_path, "int_output_path": run.int_output_path})
+    except BaseException:  # bad input found while building: the folder is free again
+        if lock is not None:
+            lock.release()
+        raise
+    trainer.lock = lock  # released when training ends (DeepMimic_Optimizer)
     return trainer

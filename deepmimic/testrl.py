@@ -23,6 +23,7 @@ import numpy as np  # noqa: E402
 from deepmimic.util.arg_keys import format_help  # noqa: E402
 from deepmimic.util.arg_parser import ArgParser  # noqa: E402
 from deepmimic.util.errors import DeepMimicError, run_cli  # noqa: E402
+from deepmimic.util.stop_signal import StopRequest  # noqa: E402
 
 
 def has_display():
@@ -72,10 +73,13 @@ def main(argv=None):
     if num_episodes and not (gif or png_dir):
         envs = build_envs(args, max(1, min(args.get("num_envs_per_proc"), num_episodes)), seed)
         agent = build_agent(args, envs[0], seed, saved_agent)
-        results = run_episodes(agent, envs, num_episodes, max_steps)
+        print(f"playing {num_episodes} episodes (Ctrl-C stops and reports the finished ones)", flush=True)
+        with StopRequest() as stop:
+            results = run_episodes(agent, envs, num_episodes, max_steps, stop=lambda: stop.requested)
         print_episodes(results)
-        report(results)
-        return 0
+        if results:
+            report(results)
+        return stopped(stop, f"{len(results)} of {num_episodes} episodes finished") if stop.requested else 0
 
     if not (gif or png_dir):
         gif = default_recording(os.path.join("output", "playback.gif"))
@@ -84,12 +88,20 @@ def main(argv=None):
     agent = build_agent(args, envs[0], seed, saved_agent)
     rec = FrameRecorder(gif_path=gif or None, png_dir=png_dir or None)
     width, height = args.get("width"), args.get("height")
-    results = run_episodes(agent, envs, max(num_episodes, 1), max_steps or 300,
-                           on_step=lambda i, env: rec.add(env.render_rgb(width, height)))
-    frames = rec.close()
+    print(f"recording to {gif or png_dir} (Ctrl-C stops and keeps the frames so far)", flush=True)
+    with StopRequest() as stop:  # a stop still writes a whole recording of the frames so far
+        results = run_episodes(agent, envs, max(num_episodes, 1), max_steps or 300, stop=lambda: stop.requested,
+                               on_step=lambda i, env: rec.add(env.render_rgb(width, height)))
+        frames = rec.close()
     print_episodes(results)
     print(f"recorded {frames} frames to {gif or png_dir}")
-    return 0
+    return stopped(stop, f"{frames} frames recorded") if stop.requested else 0
+
+
+def stopped(stop, what):
+    """The line a stopped playback ends with, and its exit code (130, as a stopped training)."""
+    print(f"stopped by signal {stop.signum}: {what}", flush=True)
+    return 130
 
 
 def play_gui(args, seed, max_steps, saved_agent=None):

@@ -147,6 +147,16 @@ def test_motion_with_uneven_frame_durations(tmp_path):
     count, frame, nxt, frac = m.locate(0.04 + 0.02 + 0.01)  # half-way through frame 2 (0.04 long)
     assert (count, frame, nxt) == (0, 2, 3) and np.isclose(frac, 0.25)
     assert np.allclose(m.root_vel[1], (m.root_pos[2] - m.root_pos[1]) / 0.02)
-    data["Frames"][5][0] = 0.0
-    with pytest.raises(DeepMimicError, match="frame 5 must have a positive duration"):
-        MotionData(_write(tmp_path, "m2.txt", json.dumps(data)), load_character(CHAR))
+    for dur in (0.0, 1e-300):  # 1e-300 s overflowed the frame velocities (OverflowError)
+        data["Frames"][5][0] = dur
+        with pytest.raises(DeepMimicError, match="frame 5 must last at least 0.0001 s"):
+            MotionData(_write(tmp_path, "m2.txt", json.dumps(data)), load_character(CHAR))
+
+
+@pytest.mark.parametrize("value", ["0.5", True, None])
+def test_motion_frames_hold_only_numbers(tmp_path, value):
+    """A string or a boolean in a frame converted silently to a number (the "newer surfaces" issue)."""
+    data = json.load(open(WALK))
+    data["Frames"][3][7] = value
+    with pytest.raises(DeepMimicError, match=f"frame 3 holds {value!r}: frames must contain only numbers"):
+        MotionData(_write(tmp_path, "m.txt", json.dumps(data)), load_character(CHAR))

@@ -595,3 +595,41 @@ def test_learning_curve_out_naming_a_file_is_one_line(tmp_path):
                         "--samples", "300", "--out", str(f)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and r.stderr.startswith("error: ") and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert f.read_text() == "x"
+
+
+#: Clips whose clip loops: the others (kick, punch, the getups) end their episode with the clip, as in DeepMimic.
+NOT_LOOPING = {"kick", "punch", "getup_faceup", "getup_facedown"}
+
+
+def deepmimic_fall_bodies(skill):
+    """The fall bodies of DeepMimic's own train_ arg file, as the pybullet wheel ships it (the oracle): none where it
+    sets --enable_char_contact_fall false (the getups, roll)."""
+    from upstream_oracle import upstream_root
+    words = open(os.path.join(upstream_root()[1], "args", f"train_humanoid3d_{skill}_args.txt")).read().split()
+    if "--enable_char_contact_fall" in words and words[words.index("--enable_char_contact_fall") + 1] == "false":
+        return []
+    if "--fall_contact_bodies" not in words:
+        return []
+    after = words[words.index("--fall_contact_bodies") + 1:]
+    ends = next((k for k, w in enumerate(after) if w.startswith("--")), len(after))
+    return sorted(int(w) for w in after[:ends])
+
+
+@pytest.mark.parametrize("skill", ["backflip", "cartwheel", "crawl", "dance_a", "dance_b", "getup_facedown", "getup_faceup",
+                                   "jump", "kick", "punch", "roll", "run", "spin", "spinkick", "walk"])
+def test_every_train_file_carries_its_clips_termination(skill):
+    """The recipe's and DeepMimic's train_ files of every clip end episodes as DeepMimic's arg files do: the same
+    fall bodies (none for the getups and roll, root/chest/neck for crawl) and, for a clip that does not loop,
+    the episode ending with the clip."""
+    from deepmimic.env.imitation_env import EnvConfig
+    from deepmimic.env.motion_data import MotionData
+    from deepmimic.env.character import load_character
+    from deepmimic.util.arg_parser import ArgParser
+    want = deepmimic_fall_bodies(skill)
+    assert (want == []) == (skill in ("getup_faceup", "getup_facedown", "roll")) and (skill != "crawl" or want == [0, 1, 2])
+    for kind in ("", "_deepmimic"):
+        args = ArgParser.from_argv(["--arg_file", os.path.join(ROOT, "args", f"train_humanoid3d_{skill}{kind}_args.txt")])
+        cfg = EnvConfig.from_args(args)
+        assert sorted(cfg.fall_contact_bodies) == want, (skill, kind)
+        assert cfg.motion_file.endswith(f"humanoid3d_{skill}.txt")
+        assert MotionData(cfg.motion_file, load_character(cfg.char_file)).loop == (skill not in NOT_LOOPING), skill

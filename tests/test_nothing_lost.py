@@ -205,3 +205,35 @@ def test_a_headless_default_recording_never_replaces_a_file(tmp_path, capsys, mo
         code, out, err = _run(capsys, "view", argv, tmp_path)
         assert code == 0 and f"recording to {os.path.join('output', name)}" in out, err
     assert sorted(os.listdir(tmp_path / "output")) == ["motion.gif", "motion_1.gif"]
+
+
+def test_two_runs_into_one_folder_the_second_is_refused_and_a_stale_lock_is_taken_over(tmp_path, small_agent_file):
+    """A folder being trained into belongs to that run: a second training into it (here with --overwrite true,
+    which would replace a finished run) is refused with one line while the first runs; a lock left by a killed
+    run does not block the next one."""
+    out = tmp_path / "run"
+    base = [sys.executable, os.path.join(ROOT, "deepmimic", "DeepMimic_Optimizer.py"), "--arg_file", WALK_DM,
+            "--agent_files", small_agent_file, "--num_envs_per_proc", "2", "--output_path", str(out)]
+    first = subprocess.Popen(base + ["--rand_seed", "1", "--max_samples", "100000000"], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 180
+        while time.time() < deadline and not (out / ".deepmimic_lock").exists():
+            time.sleep(0.2)
+        second = subprocess.run(base + ["--rand_seed", "2", "--max_samples", "300", "--overwrite", "true"], cwd=ROOT,
+                                capture_output=True, text=True, timeout=300)
+        assert second.returncode == 2, second.stderr[-2000:]
+        lines = [l for l in second.stderr.strip().splitlines() if not l.startswith("pybullet build time")]
+        assert len(lines) == 1 and lines[0].startswith("error: ") and "is being trained into by another run (pid" in lines[0]
+        first.send_signal(signal.SIGINT)
+        first.communicate(timeout=120)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode == 130 and not (out / ".deepmimic_lock").exists()  # released at the end
+    import socket
+    (out / ".deepmimic_lock").write_text(f"{socket.gethostname()} {first.pid}\n")  # as a killed run leaves it
+    third = subprocess.run(base + ["--rand_seed", "3", "--max_samples", "300", "--overwrite", "true"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=300)
+    assert third.returncode == 0, third.stderr[-2000:]
+    assert not (out / ".deepmimic_lock").exists()

@@ -3,6 +3,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -250,3 +251,45 @@ def test_evaluation_scripts_refuse_bad_input_in_one_line(script, args, words):
     r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", script), *args],
                        cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and words in r.stderr.strip().splitlines()[-1] and "Traceback" not in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("mode", ["statistics", "record"])
+def test_ctrl_c_in_playback_ends_like_a_stop_in_training(tmp_path, mode):
+    """A Ctrl-C during ``--num_episodes`` prints the finished episodes and exits 130 (was a traceback); during
+    ``--record`` it writes a whole GIF of the frames so far and says so, exit 130 (was exit 0, as if complete)."""
+    import signal
+    from PIL import Image
+    gif = tmp_path / "cut.gif"
+    extra = ["--num_episodes", "200"] if mode == "statistics" else ["--record", str(gif), "--num_episodes", "50",
+                                                                      "--width", "32", "--height", "24"]
+    proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "deepmimic", "testrl.py"), "--arg_file",
+                             os.path.join(ROOT, "args/run_humanoid3d_walk_args.txt"), "--rand_seed", "1", *extra],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = ""
+    deadline = time.time() + 180
+    while time.time() < deadline and not first.startswith(("playing", "recording")):
+        first = proc.stdout.readline()  # start-up (imports, compiled kernels) can take long on a loaded machine
+    time.sleep(3)  # well inside the episodes (200 x 20 s episodes take minutes)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "Traceback" not in err, err[-2000:]
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("stopped by signal 2: "), out[-2000:]
+    if mode == "statistics":
+        assert last.endswith("of 200 episodes finished")
+    else:
+        frames = int(last.split(": ")[1].split()[0])
+        with Image.open(gif) as im:
+            assert frames > 0 and im.n_frames == frames
+
+
+def test_model_files_may_name_a_run_folder(tmp_path):
+    """``--model_files <run folder>`` plays the folder's agent0_model_anet.pth (it said '<folder>_anet.pth not found')."""
+    import shutil
+    run = tmp_path / "humanoid3d_walk"
+    run.mkdir()
+    for part in ("anet", "cnet"):
+        shutil.copyfile(os.path.join(ROOT, f"data/policies/humanoid3d/humanoid3d_walk_{part}.pth"), run / f"agent0_model_{part}.pth")
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "deepmimic", "testrl.py"), "--model_files", str(run),
+                        "--num_episodes", "1", "--max_steps", "5"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and "episodes: 1  mean return:" in r.stdout, r.stderr[-2000:]

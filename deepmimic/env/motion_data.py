@@ -53,6 +53,10 @@ def _wxyz_to_xyzw(q):
     return np.concatenate([q[..., 1:4], q[..., 0:1]], axis=-1)
 
 
+#: The shortest frame a clip may have (10 kHz): shorter ones overflow the frame velocities (1e-300 s did).
+MIN_FRAME_DURATION = 1e-4
+
+
 def _read_frames(path, char):
     """The clip's checked (frames, loop, velocity filter cutoff in Hz) from a DeepMimic motion file:
     frames of [duration, root pos, root rot, joints]."""
@@ -71,16 +75,17 @@ def _read_frames(path, char):
             got = len(fr) if isinstance(fr, list) else type(fr).__name__
             raise DeepMimicError(f"frame {i} has length {got}, expected {frame_len} "
                                  f"(duration + pose of character {char.path})", path)
-    try:
-        frames = np.array(frames, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise DeepMimicError("frames must contain only numbers", path)
+    for i, fr in enumerate(frames):  # "0.5" and true would convert silently
+        wrong = [v for v in fr if type(v) not in (int, float)]
+        if wrong:
+            raise DeepMimicError(f"frame {i} holds {wrong[0]!r}: frames must contain only numbers", path)
+    frames = np.array(frames, dtype=np.float64)
     if not np.all(np.isfinite(frames)):
         raise DeepMimicError("frames contain NaN or infinite values", path)
     durations = frames[:-1, 0]  # the last frame's duration is unused
-    bad = np.nonzero(~(durations > 0))[0]
+    bad = np.nonzero(~(durations >= MIN_FRAME_DURATION))[0]
     if len(bad):
-        raise DeepMimicError(f"frame {bad[0]} must have a positive duration, got {durations[bad[0]]}", path)
+        raise DeepMimicError(f"frame {bad[0]} must last at least {MIN_FRAME_DURATION:g} s, got {durations[bad[0]]:g}", path)
     cutoff = data.get("VelFilterCutoff", DEFAULT_VEL_CUTOFF)
     if isinstance(cutoff, bool) or not isinstance(cutoff, (int, float)) or not 0 <= cutoff < math.inf:
         raise DeepMimicError(f"'VelFilterCutoff' must be a number of Hz >= 0 (0: no filter), got {cutoff!r}", path)

@@ -19,9 +19,11 @@ FORMAT_VERSION = 2
 
 
 def model_file(args):
-    """The model ``--model_files`` names (resolved), or "" when none is given (``none`` is DeepMimic's word for it)."""
+    """The model ``--model_files`` names (resolved; a run folder names its ``agent0_model_anet.pth``), or "" when
+    none is given (``none`` is DeepMimic's word for it)."""
     files = [m for m in args.get("model_files") if m != "none"]
-    return resolve_path(files[0]) if files else ""
+    path = resolve_path(files[0]) if files else ""
+    return os.path.join(path, "agent0_model_anet.pth") if path and os.path.isdir(path) else path
 
 
 def policy_settings(args):

@@ -64,11 +64,12 @@ def step_envs(policy, envs, states, active=None, timer=None):
     return steps
 
 
-def run_episodes(agent, envs, num_episodes, max_steps=None, on_step=None, start_times=None):
+def run_episodes(agent, envs, num_episodes, max_steps=None, on_step=None, start_times=None, stop=None):
     """Deterministic test episodes spread over ``envs``; returns an ``EpisodeResult`` per episode.
 
     ``start_times`` (one per episode) fixes where in the clip each episode starts; by default
-    the envs draw random start times.
+    the envs draw random start times. ``stop()`` true (a Ctrl-C, ``StopRequest``) ends the loop at the next
+    control step: the episodes finished by then are returned.
     """
     if start_times is not None:
         num_episodes = len(start_times)
@@ -83,7 +84,7 @@ def run_episodes(agent, envs, num_episodes, max_steps=None, on_step=None, start_
     rets, lens = np.zeros(len(envs)), np.zeros(len(envs), dtype=int)
     errs = np.zeros((len(envs), 2))  # summed tracking error (global, root-relative), m
     started = int(active.sum())
-    while active.any():
+    while active.any() and not (stop is not None and stop()):
         for i, step in enumerate(step_envs(lambda x: agent.act(x, explore=False), envs, states, active)):
             if step is None:
                 continue

@@ -111,6 +111,7 @@ class Trainer:
         self.test_iters = run.int_output_iters or self.cfg.int_output_iters
         self.int_save_iters = run.int_save_iters or self.test_iters
         self.stop = StopRequest()  # installed by the caller (DeepMimic_Optimizer) around train()
+        self.lock = None  # the output folder's FolderLock (rank 0; factory.make_trainer takes it)
         self.timer = PhaseTimer()
         self.stopped = False
 
@@ -120,6 +121,8 @@ class Trainer:
         self.logger = TabularLogger(os.path.join(self.output_path, "agent0_log.txt")
                                     if self.output_path and mpi_util.is_root() else None)
         self.wall_offset = 0.0  # hours already spent by the run being resumed
+        if not self.output_path:  # said before the work, not only when it ends
+            self.print_root("no --output_path: this run saves nothing (no model, log or curve)")
         if run.resume_from:
             self.logger.resume_from_file(max_samples=self.agent.total_samples)
             self.wall_offset = self.logger.last_value("Wall_Time", 0.0)

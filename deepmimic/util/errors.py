@@ -56,12 +56,16 @@ def load_json_file(path, what):
 
 
 def run_cli(main):
-    """Run ``main()``; a DeepMimicError becomes one line on stderr and exit code 2 (no traceback)."""
+    """Run ``main()``; a DeepMimicError becomes one line on stderr and exit code 2 (no traceback), and a Ctrl-C
+    that reaches it (one during start-up, before a command installs its own stop handling) one line and 130."""
     try:
         return main()
     except DeepMimicError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
+    except KeyboardInterrupt:
+        print("stopped by Ctrl-C before any output was written", file=sys.stderr)
+        sys.exit(130)
 
 
 class ToolArgumentParser(argparse.ArgumentParser):

@@ -2,12 +2,14 @@
 import os
 import shutil
 import tempfile
+import time
 
 from deepmimic.util.errors import DeepMimicError
 
 
-def atomic_write(path, write_fn, mode="wb"):
-    """Call ``write_fn(fileobj)`` on a temp file in the target folder, then rename it over ``path``."""
+def _write_temp(path, write_fn, mode="wb"):
+    """A temp file beside ``path`` written by ``write_fn(fileobj)`` and synced, with the usual permissions
+    (mkstemp makes 0600 files); removed again if writing fails. Returns its name."""
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp_" + os.path.basename(path), dir=folder)
@@ -18,7 +20,17 @@ def atomic_write(path, write_fn, mode="wb"):
             os.fsync(f.fileno())
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual permissions
+        os.chmod(tmp, 0o666 & ~umask)
+    except BaseException:
+        os.remove(tmp)
+        raise
+    return tmp
+
+
+def atomic_write(path, write_fn, mode="wb"):
+    """Call ``write_fn(fileobj)`` on a temp file in the target folder, then rename it over ``path``."""
+    tmp = _write_temp(path, write_fn, mode)
+    try:
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -40,17 +52,8 @@ def atomic_copy_all(pairs):
     temps = []
     try:
         for src, dst in pairs:
-            folder = os.path.dirname(os.path.abspath(dst))
-            os.makedirs(folder, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp_" + os.path.basename(dst), dir=folder)
-            temps.append(tmp)
-            with open(src, "rb") as f, os.fdopen(fd, "wb") as out:
-                shutil.copyfileobj(f, out)
-                out.flush()
-                os.fsync(out.fileno())
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
+            with open(src, "rb") as f:
+                temps.append(_write_temp(dst, lambda out: shutil.copyfileobj(f, out)))
         held = {signal.SIGINT, signal.SIGTERM}
         old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
         try:
@@ -121,3 +124,61 @@ def free_name(path):
         n += 1
         path = f"{stem}_{n}{ext}"
     return path
+
+
+class FolderLock:
+    """A training's claim on its output folder: ``.deepmimic_lock`` holding the owner's host and pid, made with
+    O_EXCL so that of two runs started at once only one gets it. A lock whose process is gone (a killed run) is
+    taken over; one held by a live process, or by another machine, stops the second run before any work."""
+    NAME = ".deepmimic_lock"
+
+    def __init__(self, folder):
+        self.path = os.path.join(folder, self.NAME)
+        self.held = False
+
+    def acquire(self):
+        import socket
+        me = f"{socket.gethostname()} {os.getpid()}"
+        for _ in range(2):  # a stale lock is removed once, then taken like a free one
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                owner = self._owner()
+                if owner is None:
+                    os.remove(self.path)
+                    continue
+                raise DeepMimicError(f"is being trained into by another run ({owner}); wait for it to end, or choose "
+                                     f"another --output_path (a lock left by a run on another machine: delete {self.path})",
+                                     os.path.dirname(self.path))
+            with os.fdopen(fd, "w") as f:
+                f.write(me + "\n")
+            self.held = True
+            return self
+        raise DeepMimicError("could not take the folder's lock", self.path)
+
+    def _owner(self):
+        """'host pid' of a live owner, or None when the lock is stale (its process on this machine is gone)."""
+        import socket
+        try:
+            host, pid = open(self.path).read().split()
+            pid = int(pid)
+        except (OSError, ValueError):  # being written this instant by a run starting, or left half-written
+            try:
+                young = time.time() - os.path.getmtime(self.path) < 10.0
+            except OSError:
+                return None
+            return "a run starting now" if young else None
+        if host != socket.gethostname():
+            return f"host {host}, pid {pid}"
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass  # alive, another user's
+        return f"pid {pid}"
+
+    def release(self):
+        if self.held and os.path.exists(self.path):
+            os.remove(self.path)
+        self.held = False
