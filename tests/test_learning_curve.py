@@ -633,3 +633,28 @@ def test_every_train_file_carries_its_clips_termination(skill):
         assert sorted(cfg.fall_contact_bodies) == want, (skill, kind)
         assert cfg.motion_file.endswith(f"humanoid3d_{skill}.txt")
         assert MotionData(cfg.motion_file, load_character(cfg.char_file)).loop == (skill not in NOT_LOOPING), skill
+
+
+def test_stop_at_return_ends_after_two_points_at_the_bar_and_keeps_the_best(tmp_path, small_agent_file):
+    """--stop_at_return R: training ends once two curve points in a row reach R with at most --stop_max_falls
+    falls, and agent0_best_*.pth is the model of the best such point (the issue's "one house" test)."""
+    out = tmp_path / "run"
+    stdout = _train(out, small_agent_file, "--max_iters", "50", "--stop_at_return", "0.5", "--stop_max_falls", "3")
+    rows = read_curve(str(out / "learning_curve.csv"))
+    assert len(rows) == 2 and all(r["test_return_mean"] >= 0.5 for r in rows)  # 1 s episodes: every point passes
+    assert "two curve points in a row at --stop_at_return 0.5" in stdout
+    best = max(rows, key=lambda r: r["test_return_mean"])
+    kept = torch.load(out / "int" / f"agent0_curve_model_{best['samples']:012d}_anet.pth", weights_only=True)
+    saved = torch.load(out / "agent0_best_anet.pth", weights_only=True)
+    assert saved["samples"] == best["samples"]
+    for key, value in kept["state_dict"].items():
+        assert torch.equal(value, saved["state_dict"][key]), key
+
+
+def test_stop_at_return_needs_the_curve(tmp_path, small_agent_file):
+    cmd = [sys.executable, os.path.join(ROOT, "deepmimic", "DeepMimic_Optimizer.py"), "--arg_file",
+           "args/train_humanoid3d_walk_deepmimic_args.txt", "--agent_files", small_agent_file, "--output_path",
+           str(tmp_path / "run"), "--stop_at_return", "300"]
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2 and r.stderr.strip().splitlines()[-1] == (
+        "error: --stop_at_return is judged on learning-curve points: give --curve_every too"), r.stderr

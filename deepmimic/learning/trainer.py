@@ -37,6 +37,8 @@ class RunConfig:
     tensorboard: bool = KEYS["tensorboard"].default
     curve_every: float = KEYS["curve_every"].default
     curve_episodes: int = KEYS["curve_episodes"].default
+    stop_at_return: float = KEYS["stop_at_return"].default  # two curve points in a row at it: training ends
+    stop_max_falls: int = KEYS["stop_max_falls"].default    # ... with at most this many falls (and the best point's)
     warm_start_samples: int = KEYS["warm_start_samples"].default  # per rank
     int_output_iters: int = KEYS["int_output_iters"].default  # tests every this many iterations (0: IntOutputIters)
     int_save_iters: int = KEYS["int_save_iters"].default      # intermediate models every this many (0: as tests)
@@ -51,6 +53,7 @@ class RunConfig:
                    overwrite=args.get("overwrite"), train=args.get("train_agents"),
                    tensorboard=args.get("tensorboard"), curve_every=args.get("curve_every"),
                    curve_episodes=args.get("curve_episodes"),
+                   stop_at_return=args.get("stop_at_return"), stop_max_falls=args.get("stop_max_falls"),
                    warm_start_samples=args.get("warm_start_samples"),
                    int_output_iters=args.get("int_output_iters"), int_save_iters=args.get("int_save_iters"))
 
@@ -75,6 +78,8 @@ def check_outputs(run):
     """Before any work: the folders are writable, and a run already there is never silently replaced.
     A fresh run needs a folder without one; a resume writes only into the folder of the run it continues
     (its model is that folder's model) or into one without a run; --overwrite true allows either."""
+    if run.stop_at_return > 0 and run.curve_every <= 0:
+        raise DeepMimicError("--stop_at_return is judged on learning-curve points: give --curve_every too")
     for key, path in (("output_path", run.output_path), ("int_output_path", run.int_output_path)):
         if path:
             check_writable_dir(path, key)
@@ -112,6 +117,7 @@ class Trainer:
         self.int_save_iters = run.int_save_iters or self.test_iters
         self.stop = StopRequest()  # installed by the caller (DeepMimic_Optimizer) around train()
         self.lock = None  # the output folder's FolderLock (rank 0; factory.make_trainer takes it)
+        self.reached_bar = False  # two curve points in a row at --stop_at_return
         self.timer = PhaseTimer()
         self.stopped = False
 
@@ -191,13 +197,32 @@ class Trainer:
         mine = starts[mpi_util.rank()::mpi_util.num_procs()]
         results = mpi_util.gather_list(run_episodes(self.agent, self.envs, len(mine), start_times=mine) if len(mine) else [])
         self.next_curve = self.agent.total_samples + self.curve_every
+        best = at_bar = False
         if self.curve is not None:
             row = self.curve.add(self.agent.total_samples, wall_hours, results)
             self.print_root(f"Curve at {row['samples']} samples: mean test return {row['test_return_mean']:.2f}, "
                             f"falls {row['test_falls']}/{row['test_episodes']}, tracking error {row['body_err_mm']:.0f} mm "
                             f"({row['body_err_rel_mm']:.0f} mm root-relative)")
+            best, at_bar = self.curve_verdict()
         if self.int_output_path:  # the policy behind each point, so the best one can be shipped
             self.save(os.path.join(self.int_output_path, f"agent0_curve_model_{self.agent.total_samples:012d}"))
+        if best:
+            self.save(os.path.join(self.output_path, "agent0_best"))
+        if mpi_util.bcast_object(at_bar):
+            self.reached_bar = True
+            self.print_root(f"two curve points in a row at --stop_at_return {self.run.stop_at_return:g} with at most "
+                            f"{self.run.stop_max_falls} falls: training ends; the best point is {self.output_path}/agent0_best_anet.pth")
+
+    def curve_verdict(self):
+        """(Is the newest curve point the best so far, are the last two at the bar?) Points count with at most
+        --stop_max_falls falls; the best has the highest mean return among them (rank 0: the curve's rows)."""
+        ok = [r for r in self.curve.rows if r["test_falls"] <= self.run.stop_max_falls and math.isfinite(r["test_return_mean"])]
+        newest = self.curve.rows[-1]
+        best = bool(ok) and ok[-1] is newest and newest["test_return_mean"] >= max(r["test_return_mean"] for r in ok)
+        bar = self.run.stop_at_return
+        last_two = self.curve.rows[-2:]
+        at_bar = bar > 0 and len(last_two) == 2 and all(r in ok and r["test_return_mean"] >= bar for r in last_two)
+        return best, at_bar
 
     def curve_due(self):
         return self.curve_every > 0 and self.agent.total_samples >= self.next_curve
@@ -231,7 +256,7 @@ class Trainer:
         if self.curve_due():
             self.evaluate_curve(self.wall_hours(at_start=True))
         self.begin_episodes()
-        while agent.total_samples < self.max_samples and agent.iter < self.max_iters:
+        while agent.total_samples < self.max_samples and agent.iter < self.max_iters and not self.reached_bar:
             batch, global_samples, train_return = self.collect()
             if batch is None:
                 break
@@ -250,7 +275,8 @@ class Trainer:
                     self.evaluate_curve(self.wall_hours())
                 if tests_due or curve_due:
                     self.begin_episodes()  # test episodes used the envs: start fresh training episodes
-        if self.curve_every > 0 and self.next_curve != agent.total_samples + self.curve_every and not self.stopped:
+        if (self.curve_every > 0 and self.next_curve != agent.total_samples + self.curve_every and not self.stopped
+                and not self.reached_bar):
             self.evaluate_curve(self.wall_hours())  # the final point
         return self.finish()
 
