@@ -67,7 +67,7 @@ def make_trainer(args):
         envs = build_envs(args, args.get("num_envs_per_proc"), seed)
         trainer = Trainer(run, envs, build_agent(args, envs[0], seed), seed)
         if mpi_util.is_root() and run.output_path and run.train:
-            write_run_folder(run.output_path, args, trainer.agent.cfg.source,
+            write_run_folder(run.output_path, args, trainer.agent.cfg.source, inputs=run.inputs,
                              used={"output_path": run.output_path, "int_output_path": run.int_output_path})
     except BaseException:  # bad input found while building: the folder is free again
         if lock is not None:

@@ -99,10 +99,10 @@ CASES = [
      2, "holds another run than the model being resumed"),
     ("train-run-args-input-into-its-folder", "train", ["--arg_file", "edited/run_args.txt", "--agent_files", "{agent}",
                                                       "--output_path", "edited", "--max_samples", "300", "--overwrite", "true"],
-     2, "its run_args.txt is an input of this command"),
+     2, "edited/run_args.txt: is an input of this command and this run's settings differ from it"),
     ("train-run-agent-input-into-its-folder", "train", _train("--output_path", "edited", "--overwrite", "true",
                                                               agent="edited/run_agent.txt"),
-     2, "its run_agent.txt is an input of this command"),
+     2, "edited/run_agent.txt: is an input of this command and this run's settings differ from it"),
     ("train-into-someones-run-args", "train", _train("--output_path", "someone"), 2,
      "already holds a run's files (run_args.txt)"),
     ("train-output-under-a-file", "train", _train("--output_path", "a_file/sub"), 2, "--output_path cannot be created"),
@@ -237,3 +237,15 @@ def test_two_runs_into_one_folder_the_second_is_refused_and_a_stale_lock_is_take
                            capture_output=True, text=True, timeout=300)
     assert third.returncode == 0, third.stderr[-2000:]
     assert not (out / ".deepmimic_lock").exists()
+
+
+def test_a_run_resumes_from_its_own_run_args_and_keeps_it(world, capsys):
+    """``--arg_file X/run_args.txt --model_files X/agent0_model_anet.pth`` continues run X: its run_args.txt is an
+    input, and since the run's settings are the same text it is kept, not rewritten (an edited one is refused)."""
+    w, agent = world
+    code, _, err = _run(capsys, "train", [a.replace("{agent}", agent) for a in _train("--output_path", "mine", "--rand_seed", "1")], w)
+    assert code == 0, err
+    settings = (w / "mine" / "run_args.txt").read_text()
+    code, out, err = _run(capsys, "train", ["--arg_file", "mine/run_args.txt", "--model_files", "mine/agent0_model_anet.pth"], w)
+    assert code == 0 and "resuming" in out, err
+    assert (w / "mine" / "run_args.txt").read_text() == settings

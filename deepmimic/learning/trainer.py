@@ -42,7 +42,7 @@ class RunConfig:
     warm_start_samples: int = KEYS["warm_start_samples"].default  # per rank
     int_output_iters: int = KEYS["int_output_iters"].default  # tests every this many iterations (0: IntOutputIters)
     int_save_iters: int = KEYS["int_save_iters"].default      # intermediate models every this many (0: as tests)
-    inputs: tuple = ()              # the files this command reads (--arg_file, --agent_files): never outputs
+    inputs: tuple = ()              # the files this command reads (--arg_file, --agent_files): never replaced
 
     @classmethod
     def from_args(cls, args):
@@ -70,8 +70,6 @@ def resolve_output_paths(args):
 
 #: The files that make a folder hold a run: training there replaces them.
 RUN_FILES = ("agent0_model_anet.pth", "agent0_log.txt", "learning_curve.csv", "run_args.txt", "run_agent.txt")
-#: The files a run writes that a user may pass back as inputs (``run_settings.write_run_folder``).
-RUN_SETTINGS_FILES = ("run_args.txt", "run_agent.txt")
 
 
 def check_outputs(run):
@@ -85,11 +83,6 @@ def check_outputs(run):
             check_writable_dir(path, key)
     if not (run.output_path and run.train):
         return
-    for name in RUN_SETTINGS_FILES:  # an input is never an output, --overwrite or not
-        path = os.path.join(run.output_path, name)
-        if os.path.isfile(path) and any(os.path.isfile(f) and os.path.samefile(f, path) for f in run.inputs):
-            raise DeepMimicError(f"its {name} is an input of this command, and the run would replace it with its own: "
-                                 "train into another --output_path", run.output_path)
     held = [f for f in RUN_FILES if os.path.exists(os.path.join(run.output_path, f))]
     if run.overwrite or not held:
         return

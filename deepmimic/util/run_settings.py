@@ -54,12 +54,14 @@ def apply_policy_settings(args, saved, model_path):
                                  model_path)
 
 
-def write_run_folder(output_path, args, agent_data, used=None):
+def write_run_folder(output_path, args, agent_data, used=None, inputs=()):
     """``run_args.txt`` and ``run_agent.txt`` (``agent_data``, the agent file's JSON) in ``output_path``
-    (rank 0, at the start of training); ``used`` holds values resolved from several keys (key -> value)."""
+    (rank 0, at the start of training); ``used`` holds values resolved from several keys (key -> value).
+    A file that is one of the command's ``inputs`` (``--arg_file X/run_args.txt`` resuming X) is never
+    replaced: kept when the run's text is the same, an error before training when it differs (a user's edit)."""
     used = used or {}
     agent_copy = os.path.join(output_path, "run_agent.txt")
-    atomic_write(agent_copy, lambda f: json.dump(agent_data, f, indent=1), mode="w")
+    agent_text = json.dumps(agent_data, indent=1)
     lines = ["# The settings this run was trained with, every key as used (command line over arg file).",
              f"# Train it again: python deepmimic/DeepMimic_Optimizer.py --arg_file {os.path.join(output_path, 'run_args.txt')}"
              " --output_path <a new folder>"]
@@ -70,7 +72,17 @@ def write_run_folder(output_path, args, agent_data, used=None):
             lines.append(f"--{key} {_quote(str(used[key]))}")
         elif key not in NOT_RUN_KEYS and args.has_key(key):
             lines.append(" ".join([f"--{key}"] + [_quote(v) for v in args.parse_strings(key)]))
-    atomic_write(os.path.join(output_path, "run_args.txt"), lambda f: f.write("\n".join(lines) + "\n"), mode="w")
+    texts = {agent_copy: agent_text, os.path.join(output_path, "run_args.txt"): "\n".join(lines) + "\n"}
+    kept = [path for path in texts if os.path.isfile(path) and any(os.path.isfile(f) and os.path.samefile(f, path)
+                                                                  for f in inputs)]
+    for path in kept:  # both checked before either is written
+        with open(path) as f:
+            if f.read() != texts[path]:
+                raise DeepMimicError("is an input of this command and this run's settings differ from it; the run "
+                                     "would replace it: train into another --output_path", path)
+    for path, text in texts.items():
+        if path not in kept:
+            atomic_write(path, lambda f, text=text: f.write(text), mode="w")
 
 
 def _quote(value):
