@@ -12,6 +12,7 @@ import types
 import numpy as np
 
 from deepmimic.env.observation import REF_ROOT_SIZE, ref_root_features
+from deepmimic.learning.rollout import EpisodeResult
 
 
 def upstream_root():
@@ -116,12 +117,6 @@ def make_env_for_policy(act, skill, seed=0, **overrides):
     return ImitationEnv(dataclasses.replace(cfg, **overrides), seed=seed)
 
 
-def _episode(ret, n, fell, err_sum):
-    from deepmimic.learning.rollout import EpisodeResult
-    mm = 1000.0 * np.asarray(err_sum) / n
-    return EpisodeResult(ret, n, fell, float(mm[0]), float(mm[1]))
-
-
 def run_ours(env, act, start, max_steps):
     """One episode in our env from ``start`` (s): an ``EpisodeResult`` (return, length, fell, tracking error)."""
     s, ret, err = env.reset(start_time=start), 0.0, np.zeros(2)
@@ -130,8 +125,8 @@ def run_ours(env, act, start, max_steps):
         ret += r
         err += env.body_error
         if env.has_fallen():
-            return _episode(ret, n, True, err)
-    return _episode(ret, max_steps, False, err)
+            return EpisodeResult.from_sums(ret, n, True, err)
+    return EpisodeResult.from_sums(ret, max_steps, False, err)
 
 
 def upstream_body_error(env):
@@ -178,5 +173,5 @@ def run_upstream(env, act, start, max_steps):
         ret += env.calc_reward(0)
         err += upstream_body_error(env)
         if env._humanoid.terminates():
-            return _episode(ret, n, True, err)
-    return _episode(ret, max_steps, False, err)
+            return EpisodeResult.from_sums(ret, n, True, err)
+    return EpisodeResult.from_sums(ret, max_steps, False, err)

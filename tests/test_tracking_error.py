@@ -86,3 +86,23 @@ def test_test_episodes_and_the_gym_env_report_it():
     _, _, _, _, info = g.step(g.unwrapped.sim.reference_action(0.2 + 1 / 30))
     assert 0 < info["body_err_rel_mm"] < 100 and 0 < info["body_err_mm"] < 100
     g.close()
+
+
+def test_computed_only_when_read_and_averaged_per_step(monkeypatch):
+    """Training steps never pay for the error (the env keeps the two poses and measures them when asked);
+    an episode's error is the mean of its steps' errors."""
+    import deepmimic.env.imitation_env as imitation_env
+    from deepmimic.learning.rollout import EpisodeResult
+    calls = []
+    monkeypatch.setattr(imitation_env, "body_pos_error", lambda *a: calls.append(1) or body_pos_error(*a))
+    env = make_env("walk")
+    env.reset(start_time=0.2)
+    assert env.body_error == (0.0, 0.0) and not calls  # before the first step
+    for _ in range(5):
+        env.step(env.reference_action(env.t + env.control_step()))
+    assert not calls
+    assert env.body_error.root_rel_m > 0 and len(calls) == 1
+    env.close()
+    res = EpisodeResult.from_sums(3.0, 4, False, [0.4, 0.2])
+    assert (res.ret, res.length, res.fell) == (3.0, 4, False)
+    assert res.body_err_mm == pytest.approx(100.0) and res.body_err_rel_mm == pytest.approx(50.0)

@@ -32,6 +32,12 @@ class EpisodeResult(NamedTuple):
     body_err_mm: float = float("nan")
     body_err_rel_mm: float = float("nan")
 
+    @classmethod
+    def from_sums(cls, ret, length, fell, err_sum):
+        """The episode from its sums over ``length`` steps: ``err_sum`` the summed ``env.body_error`` (m)."""
+        mm = 1000.0 * np.asarray(err_sum, dtype=np.float64) / max(int(length), 1)
+        return cls(float(ret), int(length), bool(fell), float(mm[0]), float(mm[1]))
+
 
 def summarize(results):
     """Mean return, falls and the tracking error (mm, over every control step of ``results``) of test episodes."""
@@ -97,8 +103,7 @@ def run_episodes(agent, envs, num_episodes, max_steps=None, on_step=None, start_
             if max_steps is not None and lens[i] >= max_steps:
                 done = True
             if done:
-                mm = 1000.0 * errs[i] / lens[i]
-                results.append(EpisodeResult(float(rets[i]), int(lens[i]), term == Terminate.FAIL, float(mm[0]), float(mm[1])))
+                results.append(EpisodeResult.from_sums(rets[i], lens[i], term == Terminate.FAIL, errs[i]))
                 rets[i], lens[i], errs[i] = 0.0, 0, 0.0
                 if started < num_episodes:
                     started += 1

@@ -12,7 +12,7 @@ from deepmimic.learning.learning_curve import CurveWriter, start_times
 from deepmimic.learning.model_io import model_file
 from deepmimic.learning.path_buffer import Batch, PathRecorder
 from deepmimic.learning.ppo_agent import NonFiniteError
-from deepmimic.learning.rollout import run_episodes, step_envs
+from deepmimic.learning.rollout import run_episodes, step_envs, summarize
 from deepmimic.learning.warm_start import warm_start
 from deepmimic.util import mpi_util
 from deepmimic.util.arg_keys import KEYS
@@ -389,14 +389,11 @@ class Trainer:
     def test(self):
         """DeepMimic's periodic test: TestEpisodes deterministic episodes split over ranks."""
         per_rank = int(math.ceil(self.cfg.test_episodes / mpi_util.num_procs()))
-        results = run_episodes(self.agent, self.envs, per_rank)
-        total = mpi_util.allreduce_sum(float(sum(r.ret for r in results)))
-        count = mpi_util.allreduce_sum(float(len(results)))
-        steps = mpi_util.allreduce_sum(float(sum(r.length for r in results)))
-        err = [mpi_util.allreduce_sum(float(sum(getattr(r, f) * r.length for r in results))) / max(steps, 1.0)
-               for f in ("body_err_mm", "body_err_rel_mm")]
-        self.avg_test_return, self.test_body_err = total / max(count, 1.0), err
-        self.print_root(f"Test return over {int(count)} episodes: {self.avg_test_return:.3f}, tracking error "
+        point = summarize(mpi_util.gather_list(run_episodes(self.agent, self.envs, per_rank)))
+        err = [point["body_err_mm"], point["body_err_rel_mm"]]
+        self.avg_test_return = point["return"] if point["episodes"] else 0.0
+        self.test_body_err = err
+        self.print_root(f"Test return over {point['episodes']} episodes: {self.avg_test_return:.3f}, tracking error "
                         f"{err[0]:.0f} mm ({err[1]:.0f} mm root-relative)")
 
 
