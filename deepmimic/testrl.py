@@ -51,7 +51,7 @@ def report(results):
 
 def main(argv=None):
     from deepmimic.learning.model_io import model_file, policy_settings
-    from deepmimic.env.recorder import FrameRecorder, default_recording, recording_outputs
+    from deepmimic.env.recorder import FrameRecorder, check_recording_space, default_recording, recording_outputs
 
     args = ArgParser.from_argv(sys.argv[1:] if argv is None else argv)
     if args.has_key("help"):
@@ -86,11 +86,13 @@ def main(argv=None):
         print(f"no display: recording to {gif} instead of opening the GUI")
     envs = build_envs(args, 1, seed, show_reference=True)
     agent = build_agent(args, envs[0], seed, saved_agent)
-    rec = FrameRecorder(gif_path=gif or None, png_dir=png_dir or None)
     width, height = args.get("width"), args.get("height")
+    episodes, steps = max(num_episodes, 1), max_steps or 300
+    check_recording_space(gif, png_dir, episodes * steps, width, height, "--num_episodes x --max_steps")
     print(f"recording to {gif or png_dir} (Ctrl-C stops and keeps the frames so far)", flush=True)
-    with StopRequest() as stop:  # a stop still writes a whole recording of the frames so far
-        results = run_episodes(agent, envs, max(num_episodes, 1), max_steps or 300, stop=lambda: stop.requested,
+    # a stop still writes a whole recording of the frames so far
+    with StopRequest() as stop, FrameRecorder(gif_path=gif or None, png_dir=png_dir or None, total=episodes * steps) as rec:
+        results = run_episodes(agent, envs, episodes, steps, stop=lambda: stop.requested,
                                on_step=lambda i, env: rec.add(env.render_rgb(width, height)))
         frames = rec.close()
     print_episodes(results)

@@ -31,14 +31,22 @@ def clip_summary(motion):
 
 
 def record(env, args, gif, png_dir):
-    from deepmimic.env.recorder import FrameRecorder
+    """Record the clip headless; a Ctrl-C or SIGTERM ends it with a whole recording of the frames so far."""
+    from deepmimic.env.recorder import FrameRecorder, check_recording_space
+    from deepmimic.testrl import stopped
+    from deepmimic.util.stop_signal import StopRequest
     width, height = args.get("width"), args.get("height")
     frames = args.get("max_steps") or int(round(args.get("cycles") * env.clip_duration() / FRAME_DT)) + 1
-    rec = FrameRecorder(gif_path=gif or None, png_dir=png_dir or None)
-    for k in range(frames):
-        env.show_pose(k * FRAME_DT)
-        rec.add(env.render_rgb(width, height))
-    print(f"recorded {rec.close()} frames to {gif or png_dir}")
+    check_recording_space(gif, png_dir, frames, width, height, "--max_steps" if args.get("max_steps") else "--cycles")
+    with StopRequest() as stop, FrameRecorder(gif_path=gif or None, png_dir=png_dir or None, total=frames) as rec:
+        for k in range(frames):
+            if stop.requested:
+                break
+            env.show_pose(k * FRAME_DT)
+            rec.add(env.render_rgb(width, height))
+        count = rec.close()
+    print(f"recorded {count} frames to {gif or png_dir}")
+    return stopped(stop, f"{count} of {frames} frames recorded") if stop.requested else 0
 
 
 def play_gui(env):
@@ -81,9 +89,8 @@ def main(argv=None):
         print(f"showing {env.motions.names[env.clip]}")
     if gui:
         play_gui(env)
-    else:
-        record(env, args, gif, png_dir)
-    return 0
+        return 0
+    return record(env, args, gif, png_dir)
 
 
 def cli():

@@ -52,7 +52,6 @@ def record_skill(skill, gif, size, min_seconds, max_seconds):
     agent = build_agent(args, env, 1, saved)
     seconds = min(max(env.clip_duration(), min_seconds), max_seconds)
     steps = int(round(seconds / env.control_step()))
-    rec = FrameRecorder(gif_path=gif, fps=30 // FRAME_EVERY)
     count = {"steps": 0}
 
     def frame(_, e):
@@ -63,8 +62,9 @@ def record_skill(skill, gif, size, min_seconds, max_seconds):
             ImageDraw.Draw(pic).text((6, 4), skill, fill=(0, 0, 0))
             rec.add(pic)
         count["steps"] += 1
-    result = run_episodes(agent, [env], 1, max_steps=steps, on_step=frame, start_times=[0.0])[0]
-    rec.close()
+    with FrameRecorder(gif_path=gif, fps=30 // FRAME_EVERY, total=steps // FRAME_EVERY) as rec:
+        result = run_episodes(agent, [env], 1, max_steps=steps, on_step=frame, start_times=[0.0])[0]
+        rec.close()
     env.close()
     return result
 

@@ -7,24 +7,51 @@ import time
 from deepmimic.util.errors import DeepMimicError
 
 
-def _write_temp(path, write_fn, mode="wb"):
-    """A temp file beside ``path`` written by ``write_fn(fileobj)`` and synced, with the usual permissions
-    (mkstemp makes 0600 files); removed again if writing fails. Returns its name."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp_" + os.path.basename(path), dir=folder)
-    try:
-        with os.fdopen(fd, mode) as f:
-            write_fn(f)
-            f.flush()
-            os.fsync(f.fileno())
+class AtomicFile:
+    """A file written under a temp name beside ``path`` and put in its place only by ``commit``: readers
+    never see half a file, and a write that fails or is abandoned (``discard``) leaves ``path`` as it was.
+    What a long recording streams into."""
+
+    def __init__(self, path, mode="wb"):
+        self.path = path
+        folder = os.path.dirname(os.path.abspath(path))
+        os.makedirs(folder, exist_ok=True)
+        fd, self.tmp = tempfile.mkstemp(prefix=".tmp_" + os.path.basename(path), dir=folder)
+        self.file = os.fdopen(fd, mode)
+
+    def finish(self):
+        """Sync and close the temp file, with the usual permissions (mkstemp makes 0600 files); its name."""
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(self.tmp, 0o666 & ~umask)
+        return self.tmp
+
+    def commit(self):
+        try:
+            os.replace(self.finish(), self.path)
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self):
+        self.file.close()
+        if os.path.exists(self.tmp):
+            os.remove(self.tmp)
+
+
+def _write_temp(path, write_fn, mode="wb"):
+    """A temp file beside ``path`` written by ``write_fn(fileobj)`` and synced; removed again if writing
+    fails. Returns its name."""
+    out = AtomicFile(path, mode)
+    try:
+        write_fn(out.file)
+        return out.finish()
     except BaseException:
-        os.remove(tmp)
+        out.discard()
         raise
-    return tmp
 
 
 def atomic_write(path, write_fn, mode="wb"):
