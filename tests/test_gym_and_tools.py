@@ -152,7 +152,7 @@ def test_gym_env_builds_the_observation_a_policy_file_was_trained_with(tmp_path)
     import gymnasium as gym
     from deepmimic.util.errors import DeepMimicError
     recipe = tmp_path / "recipe_anet.pth"
-    torch.save({"kind": "actor", "format_version": 2, "env_args": {"ref_root_state": ["true"]}}, recipe)
+    torch.save({"kind": "actor", "format_version": 2, "env_args": {"ref_root_state": ["true"]}, "state_dict": {}}, recipe)
     env = gym.make("deepmimic/HumanoidDeepMimicRun-v0", policy_file=str(recipe))
     assert env.reset(seed=0)[0].shape == (202,)
     env.close()
@@ -160,7 +160,7 @@ def test_gym_env_builds_the_observation_a_policy_file_was_trained_with(tmp_path)
     env = gym.make("deepmimic/HumanoidDeepMimicRun-v0", policy_file=old, ref_root_state=True)
     assert env.reset(seed=0)[0].shape == (197,)
     env.close()
-    with pytest.raises(DeepMimicError, match="policy file not found"):
+    with pytest.raises(DeepMimicError, match="actor model file not found"):
         gym.make("deepmimic/HumanoidDeepMimicRun-v0", policy_file=str(tmp_path / "missing.pth"))
 
 

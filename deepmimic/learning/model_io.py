@@ -12,10 +12,7 @@ from deepmimic.util.arg_parser import resolve_path
 from deepmimic.util.errors import DeepMimicError, brief
 from deepmimic.util.run_settings import apply_policy_settings
 from deepmimic.util.file_io import atomic_write
-
-#: 2: the files also carry ``env_args`` (the env settings of training) and ``agent`` (its agent file);
-#: version 1 files (the shipped converted policies) load as before and need their settings given.
-FORMAT_VERSION = 2
+from deepmimic.util.policy_file import FORMAT_VERSION, read_policy_file
 
 
 def model_file(args):
@@ -73,17 +70,8 @@ def save_actor_critic(prefix_or_anet, actor, critic, state_size, action_size, ex
 
 
 def load_checkpoint(path, kind):
-    if not os.path.isfile(path):
-        raise DeepMimicError(f"{kind} model file not found", path)
-    try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch raises many types for corrupt or foreign files
-        raise DeepMimicError(f"not a readable deepmimic {kind} model ({type(e).__name__}: {brief(e)})", path)
-    if not isinstance(data, dict) or data.get("kind") != kind or "state_dict" not in data:
-        raise DeepMimicError(f"not a deepmimic {kind} model (expected a .pth written by this package)", path)
-    if data.get("format_version", 0) > FORMAT_VERSION:
-        raise DeepMimicError(f"model format {data.get('format_version')} is newer than this package supports", path)
-    return data
+    """A model file's checked contents (``util.policy_file``)."""
+    return read_policy_file(path, kind)
 
 
 def check_sizes(data, path, state_size, action_size):
@@ -99,8 +87,9 @@ def load_net_state(net, data, path):
     """A checkpoint's weights into ``net``; weights of another shape are one error naming the file."""
     try:
         net.load_state_dict(data["state_dict"])
-    except RuntimeError as e:
-        raise DeepMimicError(f"weights do not fit the network: {brief(e)}", path)
+    except RuntimeError as e:  # torch's first line only names the class; the next one names the weight
+        lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+        raise DeepMimicError(f"weights do not fit the network: {brief(lines[1] if len(lines) > 1 else e)}", path)
 
 
 def load_actor(path):

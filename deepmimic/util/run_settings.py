@@ -43,7 +43,7 @@ def apply_policy_settings(args, saved, model_path):
         if key not in KEYS:
             continue
         if not args.has_key(key):
-            args.set(key, values)
+            args.set(key, values, source=f"{model_path} (saved setting)")
         elif key in STATE_KEYS and not _same(key, args.parse_strings(key), values):
             raise DeepMimicError(f"--{key} {' '.join(args.parse_strings(key))} (from {args.source_of(key)}) contradicts "
                                  f"the model, trained with --{key} {' '.join(values)}", model_path)
@@ -90,14 +90,6 @@ def _quote(value):
 
 
 def saved_env_args(policy_file):
-    """The env settings a policy file (format 2) was trained with; {} for older files. For the env side
-    (gymnasium), which must not depend on the learner's model loader."""
-    import torch
-    from deepmimic.util.errors import brief
-    if not os.path.isfile(policy_file):
-        raise DeepMimicError("policy file not found", policy_file)
-    try:
-        data = torch.load(policy_file, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch raises many types for corrupt or foreign files
-        raise DeepMimicError(f"not a readable policy file ({brief(e)})", policy_file)
-    return data.get("env_args", {}) if isinstance(data, dict) else {}
+    """The env settings a policy file (format 2) was trained with; {} for older files."""
+    from deepmimic.util.policy_file import read_policy_file
+    return read_policy_file(policy_file, "actor").get("env_args", {})
