@@ -172,10 +172,7 @@ def publish(curve, skill, config):
     os.makedirs(RESULTS, exist_ok=True)
     target = os.path.join(RESULTS, name + ".csv")
     if os.path.isfile(target):
-        try:
-            old, new = read_curve(target), read_curve(curve)
-        except ValueError as e:
-            raise DeepMimicError(f"not published: {e}")
+        old, new = read_curve(target), read_curve(curve)
         if not continues(new, old):
             raise DeepMimicError(f"not published: the run's curve ({len(new)} points, to {new[-1]['samples'] if new else 0:,} "
                                  f"samples, in {curve}) does not continue the committed one ({len(old)} points); keep it "
@@ -220,7 +217,7 @@ def check_model_matches_curve(p, what, anet, curve, every):
     from deepmimic.util.errors import DeepMimicError
     try:
         model, rows = load_checkpoint(anet, "actor").get("samples", 0), read_curve(curve)
-    except (DeepMimicError, ValueError) as e:
+    except DeepMimicError as e:
         p.error(f"{what}: {e}")
     last = rows[-1]["samples"] if rows else 0
     if not last <= model <= last + every:

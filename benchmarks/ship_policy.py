@@ -34,10 +34,7 @@ def main():
     curve = os.path.join(run, "learning_curve.csv")
     if not os.path.isfile(curve):
         raise DeepMimicError("no learning curve here: train the skill first (benchmarks/learning_curve.py) or name --run", curve)
-    try:
-        rows = read_curve(curve)
-    except ValueError as e:  # wrong columns or a value that is not a number
-        raise DeepMimicError(f"not a learning curve ({e})", curve)
+    rows = read_curve(curve)
     # a point is shippable when its return is a number and both its actor and critic were kept
     kept = [r for r in rows if r["test_falls"] <= a.max_falls and math.isfinite(r["test_return_mean"])
             and all(os.path.isfile(snapshot(run, r, part)) for part in ("anet", "cnet"))]

@@ -8,7 +8,7 @@ import math
 import os
 import sys
 
-from deepmimic.util.errors import DeepMimicError, ToolArgumentParser, brief, run_cli
+from deepmimic.util.errors import DeepMimicError, ToolArgumentParser, run_cli
 from deepmimic.util.file_io import check_new_file
 from deepmimic.learning.learning_curve import read_curve as read_curve_rows
 from deepmimic.util.logger import read_log
@@ -103,12 +103,7 @@ def main(argv=None):
     check_plot_output(a.out, a.overwrite, a.logs)
     if all(path.endswith(".csv") for path in a.logs):
         for path in a.logs:
-            if not os.path.isfile(path):
-                raise DeepMimicError("learning curve file not found", path)
-            try:
-                read_curve_rows(path)
-            except (ValueError, KeyError) as e:
-                raise DeepMimicError(f"not a learning_curve.csv ({brief(e)})", path)
+            read_curve_rows(path)  # every file checked before any plotting
         print(plot_curves(a.logs, a.out))
     else:
         print(plot_logs(a.logs, a.out))

@@ -2,6 +2,7 @@
 any work, no silent overwrite, a graceful stop on Ctrl-C / SIGTERM, and --help."""
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -218,13 +219,17 @@ def _edited_data(tmp_path, name, edit):
     ("data/characters/humanoid3d.txt", lambda d: d["Skeleton"]["Joints"][2].update(TorqueLim=-5), "negative TorqueLim"),
     ("data/characters/humanoid3d.txt", lambda d: d["Skeleton"]["Joints"][4].update(LimLow0=2, LimHigh0=1), "LimLow > LimHigh"),
     ("data/characters/humanoid3d.txt", lambda d: d["Skeleton"]["Joints"][1].update(AttachY=float("nan")), "non-finite 'AttachY'"),
-], ids=["kp-nan", "kd-inf", "torque-negative", "limits-inverted", "attach-nan"])
+    ("data/characters/humanoid3d.txt", lambda d: d["Skeleton"]["Joints"][4].update(LimLow0=0, LimHigh0=0),
+     "joint 4 (right_knee) has no range (LimLow = LimHigh = 0)"),
+    ("data/characters/humanoid3d.txt", lambda d: d["Skeleton"]["Joints"][7].update(Name="right_knee"),
+     "joint name 'right_knee' is used by joints [4, 7]"),
+], ids=["kp-nan", "kd-inf", "torque-negative", "limits-inverted", "attach-nan", "knee-locked", "names-twice"])
 def test_bad_values_in_data_files_are_reported(tmp_path, name, edit, words):
     from deepmimic.env.character import load_character
     from deepmimic.env.pd_controller import load_pd_gains
     from deepmimic.util.errors import DeepMimicError
     path = _edited_data(tmp_path, name, edit)
-    with pytest.raises(DeepMimicError, match=words.replace("(", r"\(")) as e:
+    with pytest.raises(DeepMimicError, match=re.escape(words)) as e:
         if "controllers" in name:
             load_pd_gains(path, load_character(os.path.join(ROOT, "data/characters/humanoid3d.txt")))
         else:
@@ -350,3 +355,21 @@ def test_atomic_copy_all_replaces_every_file_or_none(tmp_path):
     (tmp_path / "b_src").write_text("new b")
     atomic_copy_all([(a_src, a_dst), (tmp_path / "b_src", b_dst)])
     assert a_dst.read_text() == "new a" and b_dst.read_text() == "new b"
+
+
+@pytest.mark.parametrize("cmd", [
+    [os.path.join(ROOT, "deepmimic", "testrl.py"), "--arg_file", "args/run_humanoid3d_walk_args.txt", "--record"],
+    [os.path.join(ROOT, "deepmimic", "DeepMimic_Optimizer.py"), "--arg_file", "args/train_humanoid3d_walk_args.txt",
+     "--output_path"],
+    ["-m", "deepmimic.view_motion", "--motion_file"],
+    ["-m", "deepmimic.tools.bvh_import", "--out"],
+], ids=["testrl", "optimizer", "view_motion", "bvh_import"])
+def test_a_path_that_is_not_utf8_is_one_line(tmp_path, cmd):
+    """A Latin-1 file name (was a UnicodeEncodeError traceback when printed or saved) is refused at once."""
+    bad = os.fsencode(str(tmp_path)) + b"/caf\xe9.gif"
+    r = subprocess.run([sys.executable.encode(), *[c.encode() for c in cmd], bad], cwd=ROOT, capture_output=True,
+                       timeout=300)
+    err = r.stderr.decode("utf-8", "replace").strip().splitlines()
+    assert r.returncode == 2 and err[-1].startswith("error: ") and "caf\\xe9.gif'" in err[-1], err
+    assert err[-1].endswith("holds bytes that are not UTF-8; rename the file or folder to a UTF-8 name"), err
+    assert not any(line.startswith("Traceback") for line in err) and os.listdir(tmp_path) == []

@@ -388,7 +388,13 @@ def test_ship_policy_ships_the_best_kept_point_with_few_falls_and_never_replaces
     (run / "learning_curve.csv").write_text("samples,return\n1,2\n")
     r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "ship_policy.py"), "--skill", "flip", "--run", str(run)],
                        capture_output=True, text=True, timeout=120)
-    assert r.returncode == 2 and "Traceback" not in r.stderr and "learning_curve.csv: not a learning curve" in r.stderr, r.stderr
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "learning_curve.csv: not a learning_curve.csv" in r.stderr, r.stderr
+    (run / "learning_curve.csv").write_text(",".join(COLUMNS) + "\n1000,0.1,20.0,16,16,300.0,90.0\n2000,0.2,3")  # cut
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "ship_policy.py"), "--skill", "flip", "--run", str(run)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stderr.strip().splitlines() == [
+        f"error: {run / 'learning_curve.csv'}: line 3 is cut short or is not numbers (2000,0.2,3); "
+        "a run stopped mid-write: delete that line"], r.stderr
 
 
 def test_skill_queue_holds_walk_to_its_own_bar():

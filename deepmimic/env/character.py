@@ -116,6 +116,11 @@ class _CharFileReader:
         hi = [num(j, f"LimHigh{k}", where, default=0.0) for k in range(3)]
         if any(l > h for l, h in zip(lo, hi)):
             self.fail(f"{where} has a joint limit LimLow > LimHigh ({lo} > {hi})")
+        # The action maps a joint's range onto the policy's output: a range of zero would divide by zero.
+        used = slice(0, 3) if jtype == "spherical" else slice(0, 1)
+        if JOINT_TYPES[jtype].action_size and max(hi[used]) - min(lo[used]) <= 0:
+            self.fail(f"{where} has no range (LimLow = LimHigh = {min(lo[used]):g}): an actuated joint needs one; "
+                      "a joint that must not move is Type 'fixed'")
         torque = num(j, "TorqueLim", where, default=0.0)
         if torque < 0:
             self.fail(f"{where} has a negative TorqueLim {torque:g}")
@@ -151,6 +156,11 @@ def load_character(path):
                              f"{len(bodies) if isinstance(bodies, list) else 'none'}", path)
     reader = _CharFileReader(path)
     js = [reader.joint(i, j) for i, j in enumerate(joints)]
+    names = [j["name"] for j in js]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:  # PyBullet would refuse the URDF ("Cannot load URDF file") without saying why
+        raise DeepMimicError(f"joint name {twice[0]!r} is used by joints {[i for i, n in enumerate(names) if n == twice[0]]}: "
+                             "each joint needs a name of its own", path)
     bs = [reader.body(i, b) for i, b in enumerate(bodies)]
 
     def col(rows, key, dtype=None):

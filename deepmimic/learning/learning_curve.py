@@ -15,6 +15,7 @@ import os
 import numpy as np
 
 from deepmimic.learning.rollout import summarize
+from deepmimic.util.errors import DeepMimicError
 from deepmimic.util.file_io import atomic_write
 
 COLUMNS = ("samples", "wall_hours", "test_return_mean", "test_falls", "test_episodes", "body_err_mm", "body_err_rel_mm")
@@ -68,13 +69,31 @@ def _mm(value):
 
 
 def read_curve(path):
-    """Rows of a learning_curve.csv as dicts of numbers (the tracking error NaN where a cell is empty)."""
-    with open(path, newline="") as f:
-        reader = csv.DictReader(f)
-        if tuple(reader.fieldnames or ()) not in (COLUMNS, OLD_COLUMNS):
-            raise ValueError(f"{path}: expected columns {','.join(COLUMNS)}, got {reader.fieldnames}")
-        return [{"samples": int(r["samples"]), "wall_hours": float(r["wall_hours"]),
-                 "test_return_mean": float(r["test_return_mean"]), "test_falls": int(r["test_falls"]),
-                 "test_episodes": int(r["test_episodes"]),
-                 "body_err_mm": float(r.get("body_err_mm") or "nan"),
-                 "body_err_rel_mm": float(r.get("body_err_rel_mm") or "nan")} for r in reader]
+    """Rows of a learning_curve.csv as dicts of numbers (the tracking error NaN where a cell is empty). A file
+    that is missing, not a curve, or has a row cut short (a run killed mid-write) is one error naming the
+    file and the line."""
+    if not os.path.isfile(path):
+        raise DeepMimicError("learning curve file not found", path)
+    try:
+        with open(path, newline="") as f:
+            reader = csv.DictReader(f)
+            if tuple(reader.fieldnames or ()) not in (COLUMNS, OLD_COLUMNS):
+                raise DeepMimicError(f"not a learning_curve.csv: expected columns {','.join(COLUMNS)}, "
+                                     f"got {','.join(reader.fieldnames or ()) or 'none'}", path)
+            return [_curve_row(r, reader.line_num, path) for r in reader]
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise DeepMimicError(f"cannot read the learning curve: {getattr(e, 'strerror', None) or e}", path)
+
+
+def _curve_row(r, line, path):
+    try:
+        if None in r or None in r.values():  # too many cells, or too few
+            raise ValueError
+        return {"samples": int(r["samples"]), "wall_hours": float(r["wall_hours"]),
+                "test_return_mean": float(r["test_return_mean"]), "test_falls": int(r["test_falls"]),
+                "test_episodes": int(r["test_episodes"]), "body_err_mm": float(r.get("body_err_mm") or "nan"),
+                "body_err_rel_mm": float(r.get("body_err_rel_mm") or "nan")}
+    except ValueError:
+        cells = [v for k, v in r.items() if k is not None and v is not None] + list(r.get(None) or [])
+        raise DeepMimicError(f"line {line} is cut short or is not numbers ({','.join(cells)}); "
+                             "a run stopped mid-write: delete that line", path) from None

@@ -10,7 +10,7 @@ import shlex
 
 from deepmimic import PACKAGE_ROOT
 from deepmimic.util.arg_keys import ALIASES, FALSE_WORDS, KEYS, TRUE_WORDS, check_key
-from deepmimic.util.errors import DeepMimicError
+from deepmimic.util.errors import DeepMimicError, check_utf8
 
 
 
@@ -94,6 +94,7 @@ class ArgParser:
     def _load_tokens(self, tokens, source, override):
         key, seen = None, set()
         for tok in tokens:
+            check_utf8(tok, f" (after --{key})" if key else "", source)
             if tok.startswith("--") and len(tok) > 2 and not _is_number(tok):
                 key = ALIASES.get(tok[2:], tok[2:])
                 if key in seen:  # which one was meant? (the other would be silently ignored)
@@ -118,9 +119,10 @@ class ArgParser:
     def has_key(self, key):
         return key in self._table
 
-    def set(self, key, values):
+    def set(self, key, values, source="code"):
+        """Set ``key`` from code; ``source`` is what an error about its value names (a policy file)."""
         self._table[key] = [str(v) for v in (values if isinstance(values, (list, tuple)) else [values])]
-        self._source[key] = "code"
+        self._source[key] = source
 
     def _convert(self, key, conv, kind):
         try:

@@ -68,6 +68,17 @@ def run_cli(main):
         sys.exit(130)
 
 
+def check_utf8(token, after="", source=None):
+    """A command-line value with bytes that are not UTF-8 (a file name in another encoding; argv holds them as
+    lone surrogates) is refused at once: every later print or save of it would fail mid-work."""
+    try:
+        token.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = token.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise DeepMimicError(f"'{shown}'{after} holds bytes that are not UTF-8; rename the file or folder to a UTF-8 name",
+                             source) from None
+
+
 class ToolArgumentParser(argparse.ArgumentParser):
     """argparse for the tools (bvh2motion, convert-tf, plot): a bad option is one line and exit 2, like
     every other bad input, and options are never abbreviated (``--sta`` is not ``--start``)."""
@@ -75,6 +86,11 @@ class ToolArgumentParser(argparse.ArgumentParser):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
+
+    def parse_known_args(self, args=None, namespace=None):
+        for token in sys.argv[1:] if args is None else args:
+            check_utf8(token, "", self.prog)
+        return super().parse_known_args(args, namespace)
 
     def error(self, message):
         raise DeepMimicError(f"{self.prog}: {message}")
