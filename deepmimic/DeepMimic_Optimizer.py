@@ -15,7 +15,6 @@ if __package__ in (None, ""):  # run as a script: make the package importable fr
 from deepmimic.util import mpi_util  # noqa: E402
 from deepmimic.util.arg_keys import format_help  # noqa: E402
 from deepmimic.util.arg_parser import ArgParser  # noqa: E402
-from deepmimic.util.errors import run_cli  # noqa: E402
 
 
 def main(argv=None):
@@ -36,14 +35,14 @@ def main(argv=None):
             return 0
         with trainer.stop:
             trainer.train()
-        return 130 if trainer.stopped else 0
+        return 2 if trainer.folder_lost else 130 if trainer.stopped else 0
     finally:
         if trainer.lock is not None:  # the output folder is free for the next run
             trainer.lock.release()
 
 
 def cli():
-    return mpi_util.abort_on_exception(lambda: run_cli(main))
+    return mpi_util.run_cli_all_ranks(main)
 
 
 if __name__ == "__main__":

@@ -373,3 +373,29 @@ def test_a_path_that_is_not_utf8_is_one_line(tmp_path, cmd):
     assert r.returncode == 2 and err[-1].startswith("error: ") and "caf\\xe9.gif'" in err[-1], err
     assert err[-1].endswith("holds bytes that are not UTF-8; rename the file or folder to a UTF-8 name"), err
     assert not any(line.startswith("Traceback") for line in err) and os.listdir(tmp_path) == []
+
+
+def test_a_model_pair_is_saved_whole_or_not_at_all(tmp_path, monkeypatch):
+    """A full disk on the critic (after the actor was written) left a new actor beside an old critic, with a
+    traceback: now both stay as they were, no temp file is left, and one error names the model."""
+    import errno
+    from deepmimic.learning import model_io
+    from deepmimic.learning.nets import Actor, Critic
+    from deepmimic.learning.normalizer import Normalizer
+    from deepmimic.util.errors import DeepMimicError
+    actor = Actor("fc_2layers_256units", Normalizer(4), Normalizer(2))
+    critic = Critic("fc_2layers_256units", Normalizer(4), Normalizer(1))
+    prefix = str(tmp_path / "agent0_model")
+    model_io.save_actor_critic(prefix, actor, critic, 4, 2, 0.05, 0.95, samples=100)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    real_save, calls = torch.save, []
+
+    def disk_fills_on_the_second(obj, f):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_save(obj, f)
+    monkeypatch.setattr(model_io.torch, "save", disk_fills_on_the_second)
+    with pytest.raises(DeepMimicError, match=r"agent0_model_anet.pth: cannot save the model: No space left on device"):
+        model_io.save_actor_critic(prefix, actor, critic, 4, 2, 0.05, 0.95, samples=200)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

@@ -16,7 +16,7 @@ import time
 import pytest
 import torch
 from conftest import ROOT
-from test_training import MPIEXEC
+from test_training import MPIEXEC, _train_cmd
 
 POLICY = os.path.join(ROOT, "data/policies/humanoid3d/humanoid3d_walk_upstream_com")  # 197-d, with its critic
 WALK_DM = os.path.join(ROOT, "args/train_humanoid3d_walk_deepmimic_args.txt")
@@ -249,3 +249,79 @@ def test_a_run_resumes_from_its_own_run_args_and_keeps_it(world, capsys):
     code, out, err = _run(capsys, "train", ["--arg_file", "mine/run_args.txt", "--model_files", "mine/agent0_model_anet.pth"], w)
     assert code == 0 and "resuming" in out, err
     assert (w / "mine" / "run_args.txt").read_text() == settings
+
+
+def _error_lines(stderr):
+    """stderr without PyBullet's banner (it prints one line on import, as every pybullet program does)."""
+    return [line for line in stderr.strip().splitlines() if not line.startswith("pybullet build time")]
+
+
+@pytest.mark.skipif(MPIEXEC is None, reason="mpiexec not installed")
+def test_an_output_folder_deleted_during_training_is_said_and_the_model_kept(tmp_path, small_agent_file):
+    """Was a FileNotFoundError traceback from TensorBoard's writer thread and nothing saved: every rank stops at
+    the next iteration, the model goes into a new folder of that name, one line says so, exit 2."""
+    out = tmp_path / "run"
+    proc = subprocess.Popen(_train_cmd(out, small_agent_file, "--max_samples", "200000", procs=2), cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 240
+        while time.time() < deadline and not (out / "agent0_log.txt").is_file():  # the first iteration's log
+            time.sleep(0.2)
+        shutil.rmtree(out)
+        stdout, stderr = proc.communicate(timeout=180)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    lines = _error_lines(stderr)
+    assert proc.returncode == 2 and len(lines) == 1, stderr[-3000:]
+    assert lines[0].startswith(f"error: {out}: the output folder was deleted during training: stopped at "), lines
+    saved = torch.load(out / "agent0_model_anet.pth", weights_only=True)
+    assert f"stopped at {saved['samples']} samples" in lines[0] and saved["samples"] > 0
+    assert sorted(os.listdir(out)) == ["agent0_model_anet.pth", "agent0_model_cnet.pth"]  # no half a run
+
+
+@pytest.mark.skipif(MPIEXEC is None, reason="mpiexec not installed")
+@pytest.mark.parametrize("extra,message", [
+    (["--output_pat", "x"], "error: command line: unknown key --output_pat; did you mean --output_path?"),
+    (["--output_path", "/proc/no_such_dir/run"], "error: /proc/no_such_dir/run: --output_path cannot be created"),
+], ids=["every-rank", "rank-0-only"])
+def test_errors_under_mpiexec_are_one_line(extra, message):
+    """Under mpiexec -n 2 an error was two lines or three (each rank's, then MPI's 'Abort(2) on node ...')."""
+    cmd = [MPIEXEC, "-n", "2", sys.executable, os.path.join(ROOT, "deepmimic", "DeepMimic_Optimizer.py"),
+           "--arg_file", "args/train_humanoid3d_walk_args.txt", *extra]
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    lines = _error_lines(r.stderr)
+    assert r.returncode == 2 and len(lines) == 1 and lines[0].startswith(message), r.stderr[-3000:]
+
+
+@pytest.mark.skipif(MPIEXEC is None, reason="mpiexec not installed")
+@pytest.mark.parametrize("when", ["start-up", "warm-start"])
+def test_a_terminal_ctrl_c_under_num_workers_stops_cleanly_at_any_moment(tmp_path, small_agent_file, when):
+    """A terminal's Ctrl-C is SIGINT to the whole process group. Under --num_workers it reached the ranks twice
+    (directly and passed on by mpiexec) or hit mpiexec mid-start: exit 255 or 1, no model. Now: exit 130, one
+    line, and from the warm start on the model saved."""
+    out = tmp_path / "run"
+    cmd = [sys.executable, os.path.join(ROOT, "deepmimic", "DeepMimic_Optimizer.py"), "--arg_file",
+           "args/train_humanoid3d_walk_args.txt", "--agent_files", small_agent_file, "--output_path", str(out),
+           "--num_workers", "2", "--max_samples", "200000"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)  # its own group, as a terminal's foreground job
+    try:
+        if when == "start-up":
+            time.sleep(3)
+        else:
+            line, deadline = "", time.time() + 240
+            while time.time() < deadline and not line.startswith("warm start:"):
+                line = proc.stdout.readline()
+            time.sleep(2)
+        os.killpg(proc.pid, signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=180)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130 and "Traceback" not in stderr and "error" not in stderr.lower(), stderr[-3000:]
+    if when == "warm-start":
+        assert f"model saved to {out}/agent0_model_anet.pth" in stdout
+        torch.load(out / "agent0_model_anet.pth", weights_only=True)
+    else:
+        assert "stopped by Ctrl-C before any output was written" in stderr or "model saved" in stdout

@@ -34,9 +34,9 @@ def test_a_trained_policy_plays_alone_and_its_run_retrains(tmp_path):
              cwd=tmp_path)
     assert "episodes: 1" in r.stdout
     # the run folder retrains the same run
-    keys = _keys(out / "run_args.txt")
-    assert keys["--output_path"] == [str(out)] and keys["--int_output_path"] == [str(out / "intermediate")]
-    assert keys["--agent_files"] == [str(out / "run_agent.txt")] and "--model_files" not in keys
+    keys = _keys(out / "run_args.txt")  # paths in the folder relative to it: the folder travels
+    assert keys["--output_path"] == ["."] and keys["--int_output_path"] == ["./intermediate"]
+    assert keys["--agent_files"] == ["./run_agent.txt"] and "--model_files" not in keys
     again = tmp_path / "again"
     _run([TRAIN, "--arg_file", str(out / "run_args.txt"), "--output_path", str(again)], cwd=tmp_path)
     assert torch.load(again / "agent0_model_anet.pth", weights_only=True)["samples"] == 900
@@ -44,6 +44,15 @@ def test_a_trained_policy_plays_alone_and_its_run_retrains(tmp_path):
     for k in ("--output_path", "--int_output_path", "--agent_files"):
         keys.pop(k), keys2.pop(k)
     assert keys2 == keys
+    # moved elsewhere, the folder resumes from its own run_args.txt, into itself, that file kept as it was
+    moved = tmp_path / "elsewhere" / "walk_moved"
+    moved.parent.mkdir()
+    os.rename(out, moved)
+    text = (moved / "run_args.txt").read_text()
+    r = _run([TRAIN, "--arg_file", str(moved / "run_args.txt"), "--model_files", str(moved)], cwd=tmp_path)
+    assert f"finished at 900 samples; model saved to {moved}/agent0_model_anet.pth" in r.stdout
+    assert (moved / "run_args.txt").read_text() == text and not out.exists()
+    out = moved
     # a setting that shapes the state and contradicts the policy: one line naming both values
     r = _run([PLAY, "--model_files", str(out / "agent0_model_anet.pth"), "--ref_root_state", "false",
               "--num_episodes", "1"], cwd=tmp_path, code=2)

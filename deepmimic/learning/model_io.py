@@ -11,7 +11,7 @@ import torch
 from deepmimic.util.arg_parser import resolve_path
 from deepmimic.util.errors import DeepMimicError, brief
 from deepmimic.util.run_settings import apply_policy_settings
-from deepmimic.util.file_io import atomic_write
+from deepmimic.util.file_io import atomic_write_all
 from deepmimic.util.policy_file import FORMAT_VERSION, read_policy_file
 
 
@@ -46,26 +46,36 @@ def model_paths(path):
     return base + "_anet.pth", base + "_cnet.pth"
 
 
-def save_checkpoint(path, payload):
+def _torch_writer(payload):
     def write(f):
         buf = io.BytesIO()
         torch.save(payload, buf)
         f.write(buf.getvalue())
-    atomic_write(path, write)
+    return write
+
+
+def save_checkpoints(items):
+    """Write each ``(path, payload)``, all or none (``atomic_write_all``): a full disk or a stop between the
+    two files never leaves a new actor beside an old critic. A write that fails is one error naming the file."""
+    try:
+        atomic_write_all([(path, _torch_writer(payload)) for path, payload in items])
+    except OSError as e:
+        raise DeepMimicError(f"cannot save the model: {e.strerror or e}; the files there are as they were",
+                             items[0][0]) from None
 
 
 def save_actor_critic(prefix_or_anet, actor, critic, state_size, action_size, exp_noise, discount, optimizers=None,
                       **info):
-    """Write the ``_anet.pth`` / ``_cnet.pth`` pair; ``info`` (samples, iter, ...) goes into both. The cnet, the
-    half only training reads, also carries ``optimizers`` when given (their state, so a resume continues
-    Adam's moments instead of restarting them)."""
+    """Write the ``_anet.pth`` / ``_cnet.pth`` pair, both or neither; ``info`` (samples, iter, ...) goes into
+    both. The cnet, the half only training reads, also carries ``optimizers`` when given (their state, so a
+    resume continues Adam's moments instead of restarting them)."""
     anet, cnet = model_paths(prefix_or_anet)
     common = dict({"format_version": FORMAT_VERSION, "state_size": int(state_size), "action_size": int(action_size),
                    "samples": 0, "iter": 0}, **info)
-    save_checkpoint(anet, dict(common, kind="actor", net=actor.net_name, exp_noise=exp_noise,
-                               state_dict=actor.state_dict()))
-    save_checkpoint(cnet, dict(common, kind="critic", net=critic.net_name, discount=discount,
-                               state_dict=critic.state_dict(), **({"optimizers": optimizers} if optimizers else {})))
+    save_checkpoints([(anet, dict(common, kind="actor", net=actor.net_name, exp_noise=exp_noise,
+                                  state_dict=actor.state_dict())),
+                      (cnet, dict(common, kind="critic", net=critic.net_name, discount=discount,
+                                  state_dict=critic.state_dict(), **({"optimizers": optimizers} if optimizers else {})))])
     return anet, cnet
 
 

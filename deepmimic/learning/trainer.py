@@ -3,6 +3,7 @@ PPO iterations once the global batch is full, logging, checkpoints, test episode
 """
 import math
 import os
+import sys
 import time
 from dataclasses import dataclass
 
@@ -113,6 +114,7 @@ class Trainer:
         self.reached_bar = False  # two curve points in a row at --stop_at_return
         self.timer = PhaseTimer()
         self.stopped = False
+        self.folder_lost = False  # the output folder was deleted under the run (rank 0 sees it; agreed in collect)
 
     def open_outputs(self):
         """The log (a resumed run's rows kept), TensorBoard, the learning curve: the first step of ``train``."""
@@ -191,7 +193,7 @@ class Trainer:
         results = mpi_util.gather_list(run_episodes(self.agent, self.envs, len(mine), start_times=mine) if len(mine) else [])
         self.next_curve = self.agent.total_samples + self.curve_every
         best = at_bar = False
-        if self.curve is not None:
+        if self.curve is not None and not self.output_lost():
             row = self.curve.add(self.agent.total_samples, wall_hours, results)
             self.print_root(f"Curve at {row['samples']} samples: mean test return {row['test_return_mean']:.2f}, "
                             f"falls {row['test_falls']}/{row['test_episodes']}, tracking error {row['body_err_mm']:.0f} mm "
@@ -225,9 +227,17 @@ class Trainer:
         return os.path.join(self.output_path, "agent0_model")
 
     def save(self, prefix):
-        """A model pair; the run's own model (the one a resume reads) also keeps the optimizers' state."""
-        if mpi_util.is_root() and self.output_path:
+        """A model pair; the run's own model (the one a resume reads) also keeps the optimizers' state.
+        Nothing once the output folder is gone (``output_lost``): ``finish`` saves the model on its own."""
+        if mpi_util.is_root() and self.output_path and not self.output_lost():
             self.agent.save(prefix, with_optimizers=prefix == self.model_prefix())
+
+    def output_lost(self):
+        """Has the output folder been deleted under the run (rank 0)? Once seen, it stays lost: a later write
+        would quietly make a new folder holding half a run."""
+        if self.output_path and not self.folder_lost and not os.path.isdir(self.output_path):
+            self.folder_lost = True
+        return self.folder_lost
 
     def print_root(self, text):
         if mpi_util.is_root():
@@ -276,12 +286,25 @@ class Trainer:
     def finish(self):
         """Save the model and say where it is (after the last iteration, or on a stop)."""
         agent, timer = self.agent, self.timer
+        if self.folder_lost:
+            return self.save_lost_run()
         self.save(self.model_prefix())
         self.print_root(f"time per phase (rank 0, {time.time() - self.start:.1f} s): "
                         + timer.summary(total=time.time() - self.start))
         where = f"model saved to {self.model_prefix()}_anet.pth" if self.output_path else "no --output_path: nothing saved"
         self.print_root(f"{'stopped' if self.stopped else 'finished'} at {agent.total_samples} samples; {where}")
         return agent
+
+    def save_lost_run(self):
+        """The output folder was deleted during training: the model goes into a new folder of that name, and
+        one line says so (the run ends with exit code 2)."""
+        if mpi_util.is_root():
+            os.makedirs(self.output_path, exist_ok=True)
+            self.agent.save(self.model_prefix(), with_optimizers=True)
+            print(f"error: {self.output_path}: the output folder was deleted during training: stopped at "
+                  f"{self.agent.total_samples} samples; the model is saved in a new {self.model_prefix()}_anet.pth "
+                  "(its log, curve and run files went with the folder)", file=sys.stderr, flush=True)
+        return self.agent
 
     def wall_hours(self, at_start=False):
         return self.wall_offset + (0.0 if at_start else (time.time() - self.start) / 3600.0)
@@ -317,10 +340,11 @@ class Trainer:
                 next_states.append(s)
             self.states = np.array(next_states)  # a new array: recorded states are views of the old one
         with self.timer.phase("mpi_wait"):
-            stop, samples, ret_sum, ret_count = mpi_util.allreduce_sum(
-                np.array([float(self.stop.requested), batch.num_samples, np.sum(returns), len(returns)]))
-        if stop > 0:
-            self.stopped = True
+            lost = float(mpi_util.is_root() and self.output_lost())
+            stop, samples, ret_sum, ret_count, lost = mpi_util.allreduce_sum(
+                np.array([float(self.stop.requested), batch.num_samples, np.sum(returns), len(returns), lost]))
+        if stop > 0 or lost > 0:
+            self.stopped, self.folder_lost = True, lost > 0
             return None, 0, 0.0
         return batch, int(samples), ret_sum / max(ret_count, 1.0)
 
@@ -360,7 +384,7 @@ class Trainer:
             log.log(k, float(stats.get(k, float("nan"))))
         log.log("NaN_Skips", self.agent.nan_skips)
         self.print_root(self.progress_line(self.ppo_start))
-        if mpi_util.is_root():
+        if mpi_util.is_root() and not self.output_lost():
             if log.path:
                 log.dump()
             log_to_tensorboard(self.tb, log, self.agent.total_samples)

@@ -89,6 +89,10 @@ class ArgParser:
                     tokens += shlex.split(line)
                 except ValueError as e:  # e.g. an unclosed quote
                     raise DeepMimicError(f"line {number}: {e}", path)
+        # A value written ./x (or .) in an arg file is relative to the file's own folder: a run folder's
+        # run_args.txt names its run_agent.txt and itself that way, so the folder travels.
+        here = os.path.dirname(os.path.abspath(path))
+        tokens = [here if t == "." else os.path.join(here, t[2:]) if t.startswith("./") else t for t in tokens]
         self._load_tokens(tokens, path, override)
 
     def _load_tokens(self, tokens, source, override):

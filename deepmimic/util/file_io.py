@@ -72,20 +72,30 @@ def atomic_copy(src, dst):
 
 
 def atomic_copy_all(pairs):
-    """Copy each ``(src, dst)`` so that every ``dst`` is replaced or none is (an actor and its critic): all are
-    copied to temp files beside their targets first, then renamed with Ctrl-C and SIGTERM held back, so a stop,
-    a full disk or a missing source leaves the old files as they were."""
+    """Copy each ``(src, dst)`` so that every ``dst`` is replaced or none is (an actor and its critic)
+    (``atomic_write_all``); a missing source leaves the old files as they were."""
+    def copier(src):
+        def copy(out):
+            with open(src, "rb") as f:
+                shutil.copyfileobj(f, out)
+        return copy
+    atomic_write_all([(dst, copier(src)) for src, dst in pairs])
+
+
+def atomic_write_all(items):
+    """Write each ``(path, write_fn)`` so that every file is replaced or none is (an actor and its critic):
+    all are written to temp files beside their targets first, then renamed with Ctrl-C and SIGTERM held back,
+    so a stop, a full disk or a failing writer leaves the old files as they were."""
     import signal
     temps = []
     try:
-        for src, dst in pairs:
-            with open(src, "rb") as f:
-                temps.append(_write_temp(dst, lambda out: shutil.copyfileobj(f, out)))
+        for path, write_fn in items:
+            temps.append(_write_temp(path, write_fn))
         held = {signal.SIGINT, signal.SIGTERM}
         old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
         try:
-            for tmp, (_, dst) in zip(temps, pairs):
-                os.replace(tmp, dst)
+            for tmp, (path, _) in zip(temps, items):
+                os.replace(tmp, path)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
     except BaseException:

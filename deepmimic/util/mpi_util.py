@@ -16,8 +16,12 @@ import numpy as np
 try:
     from mpi4py import MPI
     COMM = MPI.COMM_WORLD
+    # Errors agree on this copy of the communicator, so their barrier never meets training's collectives.
+    EXIT_COMM = COMM.Dup() if COMM.Get_size() > 1 else None
 except ImportError:  # pragma: no cover - mpi4py is a dependency, but keep single-process use possible
-    MPI, COMM = None, None
+    MPI, COMM, EXIT_COMM = None, None, None
+
+AGREE_SECONDS = 3.0  # how long a failing rank waits to learn whether every rank failed the same way
 
 
 def num_procs():
@@ -90,14 +94,60 @@ def abort_on_exception(fn):
             COMM.Abort(2)
         raise
     except BaseException:
-        if num_procs() > 1:
-            # One write, then a moment before the abort: mpiexec forwards a rank's stderr on its own time and
-            # stops forwarding when it kills the job, so a second write could be lost (seen in CI).
-            sys.stderr.write(traceback.format_exc() + f"rank {rank()}: aborting all {num_procs()} ranks\n")
-            sys.stderr.flush()
-            time.sleep(0.5)
-            COMM.Abort(1)
+        _abort_crash()
         raise
+
+
+def _abort_crash():
+    """Under MPI: the exception being handled, then every rank aborted (none left blocked in a collective)."""
+    if num_procs() > 1:
+        # One write, then a moment before the abort: mpiexec forwards a rank's stderr on its own time and
+        # stops forwarding when it kills the job, so a second write could be lost (seen in CI).
+        sys.stderr.write(traceback.format_exc() + f"rank {rank()}: aborting all {num_procs()} ranks\n")
+        sys.stderr.flush()
+        time.sleep(0.5)
+        COMM.Abort(1)
+
+
+def run_cli_all_ranks(main):
+    """``errors.run_cli`` for every rank of an MPI job. Bad input (a ``DeepMimicError``) or a Ctrl-C during
+    start-up usually reaches every rank at the same point: then rank 0 alone says it, in the one line a
+    single process would, and every rank exits with its code (2 or 130), no ``MPI_Abort``. When the other
+    ranks are elsewhere (the error is one rank's), that rank says it and aborts the job, MPI's own abort
+    notice kept out of the output. Anything else is a crash: its traceback, and the job aborted."""
+    from deepmimic.util.errors import DeepMimicError, run_cli
+    if num_procs() == 1:
+        return run_cli(main)
+    try:
+        return main()
+    except DeepMimicError as e:
+        _end_all(2, f"error: {e}")
+    except KeyboardInterrupt:
+        _end_all(130, "stopped by Ctrl-C before any output was written")
+    except SystemExit:
+        raise
+    except BaseException:
+        _abort_crash()
+        raise
+
+
+def _end_all(code, line):
+    request = EXIT_COMM.Ibarrier()
+    deadline = time.time() + AGREE_SECONDS
+    while not request.Test() and time.time() < deadline:
+        time.sleep(0.01)
+    together = request.Test()
+    if together and rank() != 0:
+        sys.exit(code)
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+    if together:
+        sys.exit(code)
+    sys.stdout.flush()
+    time.sleep(0.5)  # mpiexec forwards stderr on its own time; the abort would cut it
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)  # MPI's "Abort(2) on node ..." would be a second line
+    COMM.Abort(code)
 
 
 def find_mpiexec():
@@ -124,10 +174,24 @@ def launch_workers(workers, script, argv):
         raise DeepMimicError(f"--num_workers {workers} needs mpiexec (pip install mpich), which is not installed")
     # The launcher's own variables, if this process was started by one (mpiexec -n 1), must not leak.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PMI_", "HYDRA_", "MPI_LOCALNRANKS", "MPI_LOCALRANKID"))}
-    child = subprocess.Popen([mpiexec, "-n", str(workers), sys.executable, script, *argv], env=env)
-    forward = lambda signum, frame: child.send_signal(signum)  # noqa: E731
+    # mpiexec runs in a session of its own: a terminal's Ctrl-C (SIGINT to the whole foreground group) reaches
+    # this process only, which passes it on once. Reaching the ranks directly as well, it arrived twice (the
+    # second one "stops at once"), or hit MPI's process manager mid-start: exit 255, no model saved.
+    child, early = None, []
+
+    def forward(signum, frame):
+        if child is None:
+            early.append(signum)
+        else:
+            child.send_signal(signum)
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        if early:  # stopped before anything started
+            raise KeyboardInterrupt
+        child = subprocess.Popen([mpiexec, "-n", str(workers), sys.executable, script, *argv], env=env,
+                                 start_new_session=True)
+        if early:  # ... or while mpiexec was starting
+            child.send_signal(early[0])
         return child.wait()
     finally:
         for sig, handler in previous.items():

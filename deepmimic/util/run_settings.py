@@ -62,16 +62,20 @@ def write_run_folder(output_path, args, agent_data, used=None, inputs=()):
     used = used or {}
     agent_copy = os.path.join(output_path, "run_agent.txt")
     agent_text = json.dumps(agent_data, indent=1)
-    lines = ["# The settings this run was trained with, every key as used (command line over arg file).",
-             f"# Train it again: python deepmimic/DeepMimic_Optimizer.py --arg_file {os.path.join(output_path, 'run_args.txt')}"
+    lines = ["# The settings this run was trained with, every key as used (command line over arg file); paths",
+             "# inside this folder are written ./ (relative to it), so the folder can be moved or copied.",
+             "# Train it again: python deepmimic/DeepMimic_Optimizer.py --arg_file <this folder>/run_args.txt"
              " --output_path <a new folder>"]
     for key in KEYS:
         if key == "agent_files":  # always the copy: the run keeps its agent even if the original changes
-            lines.append(f"--agent_files {_quote(os.path.abspath(agent_copy))}")
+            values = [agent_copy]
         elif key in used:
-            lines.append(f"--{key} {_quote(str(used[key]))}")
+            values = [str(used[key])]
         elif key not in NOT_RUN_KEYS and args.has_key(key):
-            lines.append(" ".join([f"--{key}"] + [_quote(v) for v in args.parse_strings(key)]))
+            values = args.parse_strings(key)
+        else:
+            continue
+        lines.append(" ".join([f"--{key}"] + [_quote(_in_folder(v, output_path)) for v in values]))
     texts = {agent_copy: agent_text, os.path.join(output_path, "run_args.txt"): "\n".join(lines) + "\n"}
     kept = [path for path in texts if os.path.isfile(path) and any(os.path.isfile(f) and os.path.samefile(f, path)
                                                                   for f in inputs)]
@@ -83,6 +87,14 @@ def write_run_folder(output_path, args, agent_data, used=None, inputs=()):
     for path, text in texts.items():
         if path not in kept:
             atomic_write(path, lambda f, text=text: f.write(text), mode="w")
+
+
+def _in_folder(value, folder):
+    """``value`` as ``./<path>`` when it names something in ``folder`` (``.`` for the folder itself), else as it is."""
+    full, root = os.path.abspath(value), os.path.abspath(folder)
+    if full == root:
+        return "."
+    return "./" + os.path.relpath(full, root) if full.startswith(root + os.sep) else value
 
 
 def _quote(value):
