@@ -399,3 +399,11 @@ def test_a_model_pair_is_saved_whole_or_not_at_all(tmp_path, monkeypatch):
     with pytest.raises(DeepMimicError, match=r"agent0_model_anet.pth: cannot save the model: No space left on device"):
         model_io.save_actor_critic(prefix, actor, critic, 4, 2, 0.05, 0.95, samples=200)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_an_empty_output_path_is_refused_before_training():
+    """``--output_path ''`` trained to the end and saved nothing; leaving the key out still trains, and says so first."""
+    from deepmimic.util.arg_parser import ArgParser
+    from deepmimic.util.errors import DeepMimicError
+    with pytest.raises(DeepMimicError, match="--output_path is empty: name a folder"):
+        ArgParser.from_argv(["--arg_file", "args/train_humanoid3d_walk_args.txt", "--output_path", ""])

@@ -135,6 +135,8 @@ def check_key(key, values, source):
         raise DeepMimicError(f"unknown key --{key}{hint}", source)
     if spec.kind in ("str", "int", "float", "bool", "count") and len(values) != 1 and key != "help":
         raise DeepMimicError(f"--{key} takes one value, got {len(values)}", source)
+    if key == "output_path" and values == [""]:  # it trained to the end and saved nothing
+        raise DeepMimicError("--output_path is empty: name a folder (or leave the key out to train without saving)", source)
     if spec.choices and values and values[0] not in spec.choices:
         raise DeepMimicError(f"--{key} must be {' or '.join(spec.choices)}, got {values[0]}", source)
     if spec.kind == "bool" and values and values[0].lower() not in TRUE_WORDS + FALSE_WORDS:
