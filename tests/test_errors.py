@@ -160,3 +160,14 @@ def test_motion_frames_hold_only_numbers(tmp_path, value):
     data["Frames"][3][7] = value
     with pytest.raises(DeepMimicError, match=f"frame 3 holds {value!r}: frames must contain only numbers"):
         MotionData(_write(tmp_path, "m.txt", json.dumps(data)), load_character(CHAR))
+
+
+def test_motion_root_far_from_the_origin(tmp_path):
+    """A root at x = 1e30 made the viewer crawl for minutes with no output: refused, naming the frame."""
+    data = json.load(open(WALK))
+    data["Frames"][5][1] = 1e30
+    bad = _write(tmp_path, "m.txt", json.dumps(data))
+    with pytest.raises(DeepMimicError, match="frame 5 puts the root 1e.30 m from the origin; a clip stays within 10000 m"):
+        MotionData(bad, load_character(CHAR))
+    data["Frames"][5][1] = 9000.0  # far, but a place PyBullet simulates
+    MotionData(_write(tmp_path, "ok.txt", json.dumps(data)), load_character(CHAR))

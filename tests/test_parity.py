@@ -111,7 +111,7 @@ def test_reference_pose_matches_pybullet_slerp():
         m = MotionData(path, env.char)
         for t in rng.uniform(-1.0, 3 * m.cycle_time, 200):
             _, i, j, frac = m.locate(t)
-            want = np.array([p.getQuaternionSlerp(a, b, frac) for a, b in zip(m._rots_list[i], m._rots_list[j])])
+            want = np.array([p.getQuaternionSlerp(a, b, frac) for a, b in zip(m._rots[i].tolist(), m._rots[j].tolist())])
             posed, ref = m.bullet_reference(t), m.reference(t)
             assert np.array_equal(np.vstack([posed.root_rot, posed.sph_rot]), want)
             assert np.abs(np.vstack([ref.root_rot, ref.sph_rot]) - want).max() < 1e-6, (path, t)

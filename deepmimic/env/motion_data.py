@@ -55,6 +55,8 @@ def _wxyz_to_xyzw(q):
 
 #: The shortest frame a clip may have (10 kHz): shorter ones overflow the frame velocities (1e-300 s did).
 MIN_FRAME_DURATION = 1e-4
+#: How far from the origin a clip's root may go (m): a 10 km walk, where PyBullet still simulates.
+MAX_ROOT_DISTANCE = 1e4
 
 
 def _read_frames(path, char):
@@ -82,6 +84,10 @@ def _read_frames(path, char):
     frames = np.array(frames, dtype=np.float64)
     if not np.all(np.isfinite(frames)):
         raise DeepMimicError("frames contain NaN or infinite values", path)
+    far = np.nonzero(np.abs(frames[:, 1:4]).max(axis=1) > MAX_ROOT_DISTANCE)[0]
+    if len(far):  # PyBullet crawls (the viewer ran for minutes) with bodies this far out
+        raise DeepMimicError(f"frame {far[0]} puts the root {np.abs(frames[far[0], 1:4]).max():g} m from the origin; "
+                             f"a clip stays within {MAX_ROOT_DISTANCE:g} m", path)
     durations = frames[:-1, 0]  # the last frame's duration is unused
     bad = np.nonzero(~(durations >= MIN_FRAME_DURATION))[0]
     if len(bad):
@@ -161,7 +167,6 @@ class MotionData:
         if smooth_vel:
             self._frame_velocities()
         self._rots = np.ascontiguousarray(np.concatenate([self.root_rot[:, None], self.sph_rot], axis=1))
-        self._rots_list = self._rots.tolist()
         self._last_time, self._last_pose = None, None
 
     def _frame_velocities(self):
@@ -226,7 +231,7 @@ class MotionData:
             # Not normalised: the clip's quaternions are not all unit length, and posing a body with the
             # raw slerp (as upstream) keeps the start state bit-identical; PyBullet normalises.
             slerp = pybullet.getQuaternionSlerp
-            rots = np.array([slerp(a, b, frac) for a, b in zip(self._rots_list[i], self._rots_list[j])])
+            rots = np.array([slerp(a, b, frac) for a, b in zip(self._rots[i].tolist(), self._rots[j].tolist())])
         vel = (self.root_vel, self.root_ang_vel, self.sph_vel, self.rev_vel)
         if self.smooth_vel:
             vel = [v[i] + frac * (v[j] - v[i]) for v in vel]

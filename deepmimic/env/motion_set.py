@@ -44,8 +44,40 @@ def _dataset_entries(path, data):
     return entries
 
 
+#: Clips already read in this process, by file and what the clip depends on: every env of a rank shares one
+#: copy of a clip's arrays, read once (a 200k-frame clip took ~400 MB and ~25 s per env).
+_CLIPS = {}
+_ENTRIES = {}
+
+
+def _signature(path):
+    st = os.stat(path)
+    return os.path.abspath(path), st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def shared_clip(path, char, smooth_vel=False):
+    """The clip at ``path`` for ``char``'s joints, read once per process (``MotionData`` is not changed after
+    it is built; an edited file is read again)."""
+    key = (_signature(path), tuple(char.types), bool(smooth_vel))
+    if key not in _CLIPS:
+        if len(_CLIPS) >= 64:
+            _CLIPS.clear()
+        _CLIPS[key] = MotionData(path, char, smooth_vel)
+    return _CLIPS[key]
+
+
 def clip_entries(path):
     """(file, weight) of every clip that ``path`` (a clip, folder or dataset file) names."""
+    if os.path.isfile(path):
+        key = _signature(path)
+        if key not in _ENTRIES:
+            _ENTRIES.clear()
+            _ENTRIES[key] = _read_entries(path)
+        return _ENTRIES[key]
+    return _read_entries(path)
+
+
+def _read_entries(path):
     if os.path.isdir(path):
         files = sorted(os.path.join(path, f) for f in os.listdir(path)
                        if not f.startswith(".") and os.path.isfile(os.path.join(path, f)))
@@ -64,7 +96,7 @@ class MotionSet:
     def __init__(self, path, char, smooth_vel=False):
         entries = clip_entries(path)
         self.path = path
-        self.clips = [MotionData(f, char, smooth_vel) for f, _ in entries]
+        self.clips = [shared_clip(f, char, smooth_vel) for f, _ in entries]
         self.names = [os.path.basename(f) for f, _ in entries]
         w = np.array([w for _, w in entries])
         self.probs = w / w.sum()
