@@ -51,6 +51,7 @@ setup(
             "deepmimic-convert-tf=deepmimic.tools.tf_checkpoint:cli",
             "deepmimic-bvh2motion=deepmimic.tools.bvh_import:cli",
             "deepmimic-skill-gifs=deepmimic.tools.skill_gifs:cli",
+            "deepmimic-train-skills=deepmimic.tools.train_skills:cli",
         ]
     },
 )

@@ -6,26 +6,25 @@ For each skill in order: a skill whose committed curve (``benchmarks/results/<sk
 passed the skill's bar, or spent its sample budget, is skipped (the queue says which); otherwise
 ``learning_curve.py --config recipe`` trains it (resuming its run folder, or the committed checkpoint
 ``benchmarks/results/checkpoints/<skill>_recipe`` on a fresh machine). While it trains, the curve is watched:
-after ``--confirm`` points in a row at or above the skill's bar (``BARS``: walk from scratch >= 450 with at most
-1 fall of 16, within 10M samples; the others >= 360 with at most 2 falls, within 15M, a clip that does not loop 0.6 per
-step of its shorter episodes; ``--bar`` /
+after ``--confirm`` points in a row at or above the skill's bar (``deepmimic.learning.skill_bars``: walk from
+scratch >= 450 with at most 1 fall of 16, within 10M samples; the others >= 360 with at most 2 falls, within 15M, a
+clip that does not loop 0.6 per step of its shorter episodes; ``--bar`` /
 ``--max_falls`` / ``--max_samples`` replace them), the run is stopped (Ctrl-C: it saves) and the next skill
 starts. After each skill its latest model is copied to the checkpoint folder, so the queue continues on another
 machine or in another session: run the same command again. Ctrl-C stops the queue (the running skill saves
 first).
 """
 import argparse
-import functools
 import os
 import signal
 import subprocess
 import sys
 import time
-from typing import NamedTuple
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "benchmarks", "results")
 sys.path.insert(0, ROOT)
+from deepmimic.learning import skill_bars  # noqa: E402
 from deepmimic.learning.learning_curve import read_curve  # noqa: E402
 from deepmimic.util.arg_keys import KEYS, MAX_INT  # noqa: E402
 from deepmimic.util.errors import check_ranges, run_cli  # noqa: E402
@@ -33,78 +32,15 @@ from deepmimic.util.file_io import atomic_copy  # noqa: E402
 from learning_curve import arg_file  # noqa: E402  (benchmarks/learning_curve.py: the recipe's arg file of a skill)
 
 
-class Bar(NamedTuple):
-    """What a skill must reach on the 16 curve episodes, and within how many samples (the "every skill" issue)."""
-    ret: float
-    max_falls: int
-    max_samples: float
-
-
-#: Walk from scratch must match the steered run (>= 450, <= 1 fall, within 10M); every other skill >= 360, <= 2 falls, 15M.
-BARS = {"walk": Bar(450.0, 1, 10e6)}
-DEFAULT_BAR = Bar(360.0, 2, 15e6)
-#: The bars are for the curve's 20 s test episodes (600 control steps, reward <= 1 a step).
-CURVE_STEPS = 600
-
-
-@functools.lru_cache(maxsize=None)
-def episode_steps(skill):
-    """The most control steps each of the curve's test episodes of ``skill`` can run: 600, or, for a clip that
-    does not loop (kick, punch, the getups), up to the clip's end, where the env ends the episode as DeepMimic does.
-    Read once per skill (the arg file, character and clip), though the queue asks for the bar several times."""
-    import numpy as np
-    from deepmimic.env.character import load_character
-    from deepmimic.env.imitation_env import EnvConfig
-    from deepmimic.env.motion_data import MotionData
-    from deepmimic.learning.learning_curve import start_times
-    from deepmimic.util.arg_parser import ArgParser
-    cfg = EnvConfig.from_args(ArgParser.from_argv(["--arg_file", arg_file(skill, "recipe")]))
-    motion = MotionData(cfg.motion_file, load_character(cfg.char_file))
-    starts = start_times(motion.cycle_time, KEYS["curve_episodes"].default)
-    if motion.loop:
-        return (CURVE_STEPS,) * len(starts)
-    left = np.ceil((motion.cycle_time - 0.5 / cfg.sim_freq - starts) * cfg.ctrl_freq)  # the env's time-out rule
-    return tuple(int(n) for n in np.clip(left, 1, CURVE_STEPS))
-
-
 def skill_bar(skill, a):
-    """The skill's bar, with any of --bar / --max_falls / --max_samples given on the command line in its place.
-    A clip that does not loop has shorter test episodes: its own bar asks the same reward per step of the steps
-    they can run (360 of 600 is 0.6 a step; a kick's 16 episodes can run 19.6 steps on average, so 11.7)."""
-    bar = BARS.get(skill, DEFAULT_BAR)
-    steps = episode_steps(skill)
-    own = bar.ret * sum(steps) / len(steps) / CURVE_STEPS
-    pick = lambda given, own: own if given is None else given  # noqa: E731
-    return Bar(pick(a.bar, own), pick(a.max_falls, bar.max_falls), pick(a.max_samples, bar.max_samples))
-
-
-def at_bar(row, bar, max_falls):
-    """One curve point at or above the bar with few falls."""
-    return row["test_return_mean"] >= bar and row["test_falls"] <= max_falls
-
-
-def passed(rows, bar, max_falls, confirm):
-    """The last ``confirm`` points all at or above the bar with few falls."""
-    tail = rows[-confirm:]
-    return len(tail) == confirm and all(at_bar(r, bar, max_falls) for r in tail)
+    """The skill's bar (``deepmimic.learning.skill_bars``), with --bar / --max_falls / --max_samples in its place."""
+    return skill_bars.skill_bar(skill, a.bar, a.max_falls, a.max_samples)
 
 
 def why_done(skill, a):
     """Why the skill's committed curve needs no more training (past its bar, or its sample budget spent), else None."""
     path = os.path.join(RESULTS, f"{skill}_recipe.csv")
-    rows = read_curve(path) if os.path.isfile(path) else []
-    bar = skill_bar(skill, a)
-    if rows and passed(rows, bar.ret, bar.max_falls, a.confirm):
-        return f"past its bar ({bar.ret:g} with <= {bar.max_falls} falls)"
-    if rows and rows[-1]["samples"] >= bar.max_samples:
-        spent = f"its budget of {int(bar.max_samples):,} samples spent ({int(rows[-1]['samples']):,})"
-        reached = [r for r in rows if r["samples"] <= bar.max_samples and at_bar(r, bar.ret, bar.max_falls)]
-        if not reached:
-            return f"{spent} below the bar"
-        best = max(reached, key=lambda r: r["test_return_mean"])
-        return (f"{spent}; points past its bar ({bar.ret:g} with <= {bar.max_falls} falls), not {a.confirm} in a row: "
-                f"the best {best['test_return_mean']:.1f} with {best['test_falls']} falls at {int(best['samples']):,}")
-    return None
+    return skill_bars.why_done(read_curve(path) if os.path.isfile(path) else [], skill_bar(skill, a), a.confirm)
 
 
 def keep_checkpoint(skill, run):
@@ -138,7 +74,7 @@ def train(skill, a):
         while child.poll() is None:
             time.sleep(30)
             rows = read_curve(curve) if os.path.isfile(curve) else []
-            if rows and passed(rows, bar.ret, bar.max_falls, a.confirm):
+            if rows and skill_bars.passed(rows, bar.ret, bar.max_falls, a.confirm):
                 print(f"[queue] {skill}: past the bar at {rows[-1]['samples']} samples; stopping it", flush=True)
                 child.send_signal(signal.SIGINT)
                 break

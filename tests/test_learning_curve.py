@@ -397,30 +397,25 @@ def test_ship_policy_ships_the_best_kept_point_with_few_falls_and_never_replaces
         "a run stopped mid-write: delete that line"], r.stderr
 
 
-def test_skill_queue_holds_walk_to_its_own_bar():
-    """The queue stops a skill at the issue's bar: walk from scratch at >= 450 with <= 1 fall within 10M samples,
+def test_skill_bars_hold_walk_to_its_own_bar():
+    """Training stops a skill at the issue's bar: walk from scratch at >= 450 with <= 1 fall within 10M samples,
     the other skills at >= 360 with <= 2 falls within 15M; a command-line bar replaces the skill's own."""
-    import argparse
-    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
-    import skill_queue
-    defaults = argparse.Namespace(bar=None, max_falls=None, max_samples=None)
-    walk, flip = skill_queue.skill_bar("walk", defaults), skill_queue.skill_bar("backflip", defaults)
+    from deepmimic.learning import skill_bars
+    walk, flip = skill_bars.skill_bar("walk"), skill_bars.skill_bar("backflip")
     assert (walk.ret, walk.max_falls, walk.max_samples) == (450.0, 1, 10e6)
     assert (flip.ret, flip.max_falls, flip.max_samples) == (360.0, 2, 15e6)
     rows = [{"test_return_mean": 400.0, "test_falls": 2}, {"test_return_mean": 420.0, "test_falls": 1}]
-    assert skill_queue.passed(rows, flip.ret, flip.max_falls, confirm=2)
-    assert not skill_queue.passed(rows, walk.ret, walk.max_falls, confirm=2)
-    given = skill_queue.skill_bar("walk", argparse.Namespace(bar=300.0, max_falls=None, max_samples=5e6))
+    assert skill_bars.passed(rows, flip.ret, flip.max_falls, confirm=2)
+    assert not skill_bars.passed(rows, walk.ret, walk.max_falls, confirm=2)
+    given = skill_bars.skill_bar("walk", ret=300.0, max_samples=5e6)
     assert (given.ret, given.max_falls, given.max_samples) == (300.0, 1, 5e6)
 
 
-def test_skill_queue_bar_of_a_clip_that_does_not_loop_fits_its_episodes():
-    """A kick's test episodes end with the clip (1.53 s), so 360 of 600 is out of reach: the queue asks the same
+def test_skill_bar_of_a_clip_that_does_not_loop_fits_its_episodes():
+    """A kick's test episodes end with the clip (1.53 s), so 360 of 600 is out of reach: the bar asks the same
     0.6 per step of the steps each curve episode can run, counted here by running the env from each start."""
-    import argparse
-    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
-    import skill_queue
     from deepmimic.env.imitation_env import Mode, Terminate
+    from deepmimic.learning import skill_bars
     from deepmimic.learning.learning_curve import start_times
     env = make_env("kick", fall=[])  # no falls: every episode runs to its time-out
     env.set_mode(Mode.TEST)
@@ -433,11 +428,10 @@ def test_skill_queue_bar_of_a_clip_that_does_not_loop_fits_its_episodes():
             n += 1
         assert term == Terminate.NULL
         lengths.append(n)
-    assert list(skill_queue.episode_steps("kick")) == lengths and max(lengths) < 47
-    defaults = argparse.Namespace(bar=None, max_falls=None, max_samples=None)
-    assert skill_queue.skill_bar("kick", defaults).ret == pytest.approx(0.6 * np.mean(lengths))
-    assert skill_queue.skill_bar("kick", argparse.Namespace(bar=30.0, max_falls=None, max_samples=None)).ret == 30.0
-    assert list(skill_queue.episode_steps("spinkick")) == [600] * 16
+    assert list(skill_bars.episode_steps("kick")) == lengths and max(lengths) < 47
+    assert skill_bars.skill_bar("kick").ret == pytest.approx(0.6 * np.mean(lengths))
+    assert skill_bars.skill_bar("kick", ret=30.0).ret == 30.0
+    assert list(skill_bars.episode_steps("spinkick")) == [600] * 16
 
 
 def test_skill_queue_says_why_it_skips_a_skill(tmp_path, monkeypatch):
@@ -664,3 +658,21 @@ def test_stop_at_return_needs_the_curve(tmp_path, small_agent_file):
     r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 2 and r.stderr.strip().splitlines()[-1] == (
         "error: --stop_at_return is judged on learning-curve points: give --curve_every too"), r.stderr
+
+
+def test_train_skills_trains_each_to_its_bar_and_continues_where_it_stopped(tmp_path):
+    """deepmimic-train-skills: one training per skill into <out>/<skill> (the optimizer with --stop_at_return at
+    the skill's bar), in one process tree; run again, a skill past its bar or budget is skipped and says why."""
+    cmd = [sys.executable, "-m", "deepmimic.tools.train_skills", "--skills", "kick", "--out", str(tmp_path),
+           "--num_workers", "1", "--max_samples", "600", "--curve_every", "300", "--bar", "0.001", "--max_falls", "16"]
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert f"[skills] kick: training into {tmp_path}/kick to 0.0 with <= 16 falls" in r.stdout
+    run_args = (tmp_path / "kick" / "run_args.txt").read_text()
+    assert "--stop_at_return 0.001" in run_args and "--stop_max_falls 16" in run_args
+    assert (tmp_path / "kick" / "agent0_best_anet.pth").is_file() and read_curve(str(tmp_path / "kick" / "learning_curve.csv"))
+    again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and "[skills] kick: done, " in again.stdout, again.stdout + again.stderr[-2000:]
+    bad = subprocess.run(cmd[:4] + ["moonwalk"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and bad.stderr.strip() == ("error: --skills moonwalk: there is no "
+                                                          "args/train_humanoid3d_moonwalk_args.txt")

@@ -174,9 +174,14 @@ def launch_workers(workers, script, argv):
         raise DeepMimicError(f"--num_workers {workers} needs mpiexec (pip install mpich), which is not installed")
     # The launcher's own variables, if this process was started by one (mpiexec -n 1), must not leak.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PMI_", "HYDRA_", "MPI_LOCALNRANKS", "MPI_LOCALRANKID"))}
-    # mpiexec runs in a session of its own: a terminal's Ctrl-C (SIGINT to the whole foreground group) reaches
-    # this process only, which passes it on once. Reaching the ranks directly as well, it arrived twice (the
-    # second one "stops at once"), or hit MPI's process manager mid-start: exit 255, no model saved.
+    return run_child([mpiexec, "-n", str(workers), sys.executable, script, *argv], env)
+
+
+def run_child(cmd, env=None):
+    """Run ``cmd`` to its end in a session of its own, passing Ctrl-C / SIGTERM on to it once; its exit code.
+    A terminal's Ctrl-C is SIGINT to the whole foreground group: reaching mpiexec's ranks directly as well,
+    it arrived twice (the second one "stops at once"), or hit MPI's process manager mid-start (exit 255, no
+    model saved); and a child in our group would be killed by Python's own handling of the interrupt."""
     child, early = None, []
 
     def forward(signum, frame):
@@ -188,9 +193,8 @@ def launch_workers(workers, script, argv):
     try:
         if early:  # stopped before anything started
             raise KeyboardInterrupt
-        child = subprocess.Popen([mpiexec, "-n", str(workers), sys.executable, script, *argv], env=env,
-                                 start_new_session=True)
-        if early:  # ... or while mpiexec was starting
+        child = subprocess.Popen(cmd, env=env, start_new_session=True)
+        if early:  # ... or while it was starting
             child.send_signal(early[0])
         return child.wait()
     finally:

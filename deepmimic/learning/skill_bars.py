@@ -1,0 +1,86 @@
+"""When a skill counts as learned: its bar on the learning curve's 16 fixed test episodes, and its sample budget.
+
+Walk from scratch must match the steered run (>= 450 of 600 with at most 1 fall, within 10M samples); every other
+skill >= 360 with at most 2 falls, within 15M. The bars are for the curve's 20 s test episodes (600 control steps,
+reward <= 1 a step): a clip that does not loop (kick, punch, the getups) ends its episodes with the clip, so its bar
+asks the same reward per step of the steps those episodes can run (360 of 600 is 0.6 a step; a kick's 16 episodes
+can run 19.6 steps on average, so 11.7). Training judges two points in a row (``--stop_at_return``).
+"""
+import functools
+from typing import NamedTuple
+
+import numpy as np
+
+
+class Bar(NamedTuple):
+    """What a skill must reach on the 16 curve episodes, and within how many samples."""
+    ret: float
+    max_falls: int
+    max_samples: float
+
+
+BARS = {"walk": Bar(450.0, 1, 10e6)}
+DEFAULT_BAR = Bar(360.0, 2, 15e6)
+CURVE_STEPS = 600  # control steps of a curve test episode (20 s at 30 Hz)
+CONFIRM = 2  # curve points in a row at the bar
+
+
+def recipe_arg_file(skill):
+    """The recipe's training arg file of ``skill`` (``args/train_humanoid3d_<skill>_args.txt``)."""
+    import os
+    from deepmimic import PACKAGE_ROOT
+    return os.path.join(PACKAGE_ROOT, "args", f"train_humanoid3d_{skill}_args.txt")
+
+
+@functools.lru_cache(maxsize=None)
+def episode_steps(skill):
+    """The most control steps each of the curve's test episodes of ``skill`` can run: 600, or, for a clip that
+    does not loop, up to the clip's end, where the env ends the episode as DeepMimic does. Read once per skill."""
+    from deepmimic.env.character import load_character
+    from deepmimic.env.imitation_env import EnvConfig
+    from deepmimic.env.motion_data import MotionData
+    from deepmimic.learning.learning_curve import start_times
+    from deepmimic.util.arg_keys import KEYS
+    from deepmimic.util.arg_parser import ArgParser
+    cfg = EnvConfig.from_args(ArgParser.from_argv(["--arg_file", recipe_arg_file(skill)]))
+    motion = MotionData(cfg.motion_file, load_character(cfg.char_file))
+    starts = start_times(motion.cycle_time, KEYS["curve_episodes"].default)
+    if motion.loop:
+        return (CURVE_STEPS,) * len(starts)
+    left = np.ceil((motion.cycle_time - 0.5 / cfg.sim_freq - starts) * cfg.ctrl_freq)  # the env's time-out rule
+    return tuple(int(n) for n in np.clip(left, 1, CURVE_STEPS))
+
+
+def skill_bar(skill, ret=None, max_falls=None, max_samples=None):
+    """The skill's bar; any of ``ret`` / ``max_falls`` / ``max_samples`` given replaces its own."""
+    bar = BARS.get(skill, DEFAULT_BAR)
+    steps = episode_steps(skill)
+    own = bar.ret * sum(steps) / len(steps) / CURVE_STEPS
+    pick = lambda given, own: own if given is None else given  # noqa: E731
+    return Bar(pick(ret, own), pick(max_falls, bar.max_falls), pick(max_samples, bar.max_samples))
+
+
+def at_bar(row, bar, max_falls):
+    """One curve point at or above the bar with few falls."""
+    return row["test_return_mean"] >= bar and row["test_falls"] <= max_falls
+
+
+def passed(rows, bar, max_falls, confirm=CONFIRM):
+    """The last ``confirm`` points all at or above the bar with few falls."""
+    tail = rows[-confirm:]
+    return len(tail) == confirm and all(at_bar(r, bar, max_falls) for r in tail)
+
+
+def why_done(rows, bar, confirm=CONFIRM):
+    """Why a skill whose curve is ``rows`` needs no more training (past its bar, or its budget spent), else None."""
+    if rows and passed(rows, bar.ret, bar.max_falls, confirm):
+        return f"past its bar ({bar.ret:g} with <= {bar.max_falls} falls)"
+    if rows and rows[-1]["samples"] >= bar.max_samples:
+        spent = f"its budget of {int(bar.max_samples):,} samples spent ({int(rows[-1]['samples']):,})"
+        reached = [r for r in rows if r["samples"] <= bar.max_samples and at_bar(r, bar.ret, bar.max_falls)]
+        if not reached:
+            return f"{spent} below the bar"
+        best = max(reached, key=lambda r: r["test_return_mean"])
+        return (f"{spent}; points past its bar ({bar.ret:g} with <= {bar.max_falls} falls), not {confirm} in a row: "
+                f"the best {best['test_return_mean']:.1f} with {best['test_falls']} falls at {int(best['samples']):,}")
+    return None
