@@ -20,10 +20,10 @@ test_episodes) with a PNG beside it.
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 
+from deepmimic.util import mpi_util
 from deepmimic.util.arg_keys import KEYS, MAX_INT
 from deepmimic.util.errors import DeepMimicError, check_ranges, run_cli
 from deepmimic.util.file_io import atomic_copy, check_writable_dir
@@ -100,7 +100,7 @@ def train_command(a, out):
     if agent_over:
         i = extra.index("--agent_files")
         extra[i + 1] = write_agent_file(extra[i + 1], agent_over, os.path.join(out, "agent.txt"))
-    mpiexec = os.path.join(os.path.dirname(sys.executable), "mpiexec")
+    mpiexec = mpi_util.find_mpiexec()
     cmd = [mpiexec, "-n", str(a.procs), sys.executable, os.path.join(ROOT, "deepmimic", "DeepMimic_Optimizer.py"),
            "--arg_file", arg_file(a.skill, a.config),
            *extra,
@@ -119,20 +119,12 @@ def run_training(cmd, log_path):
     saves before it ends (a second Ctrl-C to mpiexec would abort the ranks unsaved). mpiexec runs in its own
     session so that a terminal's Ctrl-C reaches it only through here."""
     stop = {"asked": False}
-    with open(log_path, "a") as log:
-        child = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
 
-        def forward(signum, frame):
-            if not stop["asked"]:
-                stop["asked"] = True
-                print("stopping: the training saves its model, then its curve is published", flush=True)
-                child.send_signal(signal.SIGINT)
-        previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            rc = child.wait()
-        finally:
-            for s, handler in previous.items():
-                signal.signal(s, handler)
+    def stopping():
+        stop["asked"] = True
+        print("stopping: the training saves its model, then its curve is published", flush=True)
+    with open(log_path, "a") as log:
+        rc = mpi_util.run_child(cmd, once=True, on_stop=stopping, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     return rc, stop["asked"]
 
 

@@ -177,25 +177,30 @@ def launch_workers(workers, script, argv):
     return run_child([mpiexec, "-n", str(workers), sys.executable, script, *argv], env)
 
 
-def run_child(cmd, env=None):
-    """Run ``cmd`` to its end in a session of its own, passing Ctrl-C / SIGTERM on to it once; its exit code.
+def run_child(cmd, env=None, once=False, on_stop=None, **popen):
+    """Run ``cmd`` to its end in a session of its own, passing Ctrl-C / SIGTERM on to it; its exit code. With
+    ``once``, only the first stop is passed on, as a Ctrl-C (a second would abort a saving run unsaved);
+    ``on_stop()`` is called when it is; ``popen``: more ``subprocess.Popen`` arguments (stdout, cwd).
     A terminal's Ctrl-C is SIGINT to the whole foreground group: reaching mpiexec's ranks directly as well,
     it arrived twice (the second one "stops at once"), or hit MPI's process manager mid-start (exit 255, no
     model saved); and a child in our group would be killed by Python's own handling of the interrupt."""
-    child, early = None, []
+    child, early, sent = None, [], []
 
     def forward(signum, frame):
         if child is None:
             early.append(signum)
-        else:
-            child.send_signal(signum)
+        elif not (once and sent):
+            sent.append(signum)
+            if on_stop is not None:
+                on_stop()
+            child.send_signal(signal.SIGINT if once else signum)
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         if early:  # stopped before anything started
             raise KeyboardInterrupt
-        child = subprocess.Popen(cmd, env=env, start_new_session=True)
+        child = subprocess.Popen(cmd, env=env, start_new_session=True, **popen)
         if early:  # ... or while it was starting
-            child.send_signal(early[0])
+            forward(early[0], None)
         return child.wait()
     finally:
         for sig, handler in previous.items():
