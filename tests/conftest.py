@@ -32,3 +32,21 @@ def make_env(skill="walk", **kw):
                     ctrl_file=os.path.join(ROOT, "data/controllers/humanoid3d_ctrl.txt"),
                     fall_contact_bodies=kw.pop("fall", FALL), ref_root_state=kw.pop("ref_root_state", False))
     return ImitationEnv(cfg, seed=kw.pop("seed", 0), **kw)
+
+
+def run_and_interrupt(cmd, ready, act, wait_s=240, **popen):
+    """Start ``cmd`` (from the project root), wait until ``ready()`` (at most ``wait_s``), call ``act(proc)`` (a
+    signal, a deleted folder), and let it end: (exit code, stdout, stderr). The process never outlives the test."""
+    import subprocess
+    import time
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+    try:
+        deadline = time.time() + wait_s
+        while time.time() < deadline and not ready():
+            time.sleep(0.2)
+        act(proc)
+        stdout, stderr = proc.communicate(timeout=180)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return proc.returncode, stdout, stderr

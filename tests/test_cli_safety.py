@@ -10,7 +10,7 @@ import time
 
 import pytest
 import torch
-from conftest import ROOT
+from conftest import ROOT, run_and_interrupt
 
 from test_training import MPIEXEC, _train_cmd
 
@@ -177,19 +177,12 @@ def test_resume_needs_the_matching_critic(tmp_path, small_agent_file):
 
 def _stop_run(tmp_path, small_agent_file, sig, procs):
     out = tmp_path / f"stop_{procs}"
-    proc = subprocess.Popen(_train_cmd(out, small_agent_file, procs=procs), cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.time() + 240
-        while time.time() < deadline and not (out / "agent0_model_anet.pth").is_file():
-            time.sleep(0.2)
+    def stop(proc):
         time.sleep(1.0)
         proc.send_signal(sig)
-        stdout, stderr = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    return out, proc.returncode, stdout, stderr
+    code, stdout, stderr = run_and_interrupt(_train_cmd(out, small_agent_file, procs=procs),
+                                             lambda: (out / "agent0_model_anet.pth").is_file(), stop)
+    return out, code, stdout, stderr
 
 
 @pytest.mark.parametrize("sig,procs", [(signal.SIGINT, 2), (signal.SIGTERM, 1)], ids=["ctrl-c-mpiexec-2", "sigterm-python"])

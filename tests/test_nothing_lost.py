@@ -15,7 +15,7 @@ import time
 
 import pytest
 import torch
-from conftest import ROOT
+from conftest import ROOT, run_and_interrupt
 from test_training import MPIEXEC, _train_cmd
 
 POLICY = os.path.join(ROOT, "data/policies/humanoid3d/humanoid3d_walk_upstream_com")  # 197-d, with its critic
@@ -256,24 +256,22 @@ def _error_lines(stderr):
     return [line for line in stderr.strip().splitlines() if not line.startswith("pybullet build time")]
 
 
+def _delete_while_written(folder):
+    """``rm -rf`` of a folder a run is writing into (a file may appear while it is being emptied)."""
+    while folder.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.mark.skipif(MPIEXEC is None, reason="mpiexec not installed")
 def test_an_output_folder_deleted_during_training_is_said_and_the_model_kept(tmp_path, small_agent_file):
     """Was a FileNotFoundError traceback from TensorBoard's writer thread and nothing saved: every rank stops at
     the next iteration, the model goes into a new folder of that name, one line says so, exit 2."""
     out = tmp_path / "run"
-    proc = subprocess.Popen(_train_cmd(out, small_agent_file, "--max_samples", "200000", procs=2), cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.time() + 240
-        while time.time() < deadline and not (out / "agent0_log.txt").is_file():  # the first iteration's log
-            time.sleep(0.2)
-        shutil.rmtree(out)
-        stdout, stderr = proc.communicate(timeout=180)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    code, _, stderr = run_and_interrupt(_train_cmd(out, small_agent_file, "--max_samples", "200000", procs=2),
+                                        lambda: (out / "agent0_log.txt").is_file(),  # the first iteration's log
+                                        lambda proc: _delete_while_written(out))
     lines = _error_lines(stderr)
-    assert proc.returncode == 2 and len(lines) == 1, stderr[-3000:]
+    assert code == 2 and len(lines) == 1, stderr[-3000:]
     assert lines[0].startswith(f"error: {out}: the output folder was deleted during training: stopped at "), lines
     saved = torch.load(out / "agent0_model_anet.pth", weights_only=True)
     assert f"stopped at {saved['samples']} samples" in lines[0] and saved["samples"] > 0

@@ -230,7 +230,11 @@ class Trainer:
         """A model pair; the run's own model (the one a resume reads) also keeps the optimizers' state.
         Nothing once the output folder is gone (``output_lost``): ``finish`` saves the model on its own."""
         if mpi_util.is_root() and self.output_path and not self.output_lost():
-            self.agent.save(prefix, with_optimizers=prefix == self.model_prefix())
+            try:
+                self.agent.save(prefix, with_optimizers=prefix == self.model_prefix())
+            except DeepMimicError:
+                if not self.output_lost():  # else deleted mid-save: the next collect stops, finish saves it again
+                    raise
 
     def output_lost(self):
         """Has the output folder been deleted under the run (rank 0)? Once seen, it stays lost: a later write
