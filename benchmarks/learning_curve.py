@@ -17,7 +17,6 @@ a Ctrl-C to the trainer does: every rank saves, then the curve is published. The
 ``benchmarks/results/<skill>_<config>.csv`` (columns samples,wall_hours,test_return_mean,test_falls,
 test_episodes) with a PNG beside it.
 """
-import argparse
 import json
 import os
 import subprocess
@@ -25,7 +24,7 @@ import sys
 
 from deepmimic.util import mpi_util
 from deepmimic.util.arg_keys import KEYS, MAX_INT
-from deepmimic.util.errors import DeepMimicError, check_ranges, run_cli
+from deepmimic.util.errors import DeepMimicError, ToolArgumentParser, check_ranges, run_cli
 from deepmimic.util.file_io import atomic_copy, check_writable_dir
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -218,7 +217,7 @@ def check_model_matches_curve(p, what, anet, curve, every):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = ToolArgumentParser(prog="learning_curve", description=__doc__.splitlines()[0])
     p.add_argument("--skill", default="walk")
     p.add_argument("--config", default="recipe", choices=sorted(CONFIGS))
     p.add_argument("--samples", type=float, default=1e6)
@@ -259,10 +258,11 @@ def main():
         print(open(curve).read().splitlines()[-1])
     if stopped:
         print(f"stopped (training exit code {rc}); the same command resumes the run in {out}")
-        sys.exit(130)
+        return 130
     if rc != 0:
-        sys.exit(f"training exited with code {rc}; see {out}/train_stdout.txt")
+        raise DeepMimicError(f"training exited with code {rc}; see {out}/train_stdout.txt")
+    return 0
 
 
 if __name__ == "__main__":
-    run_cli(main)
+    sys.exit(run_cli(main))

@@ -12,10 +12,10 @@ tracking error (mm, every body's distance to the reference pose over every step;
 subtracted, ``deepmimic.env.tracking_error``). The upstream env runs the same network weights (TF is not needed:
 the converted .pth reproduces the TF graph), so any difference between envs comes from the envs.
 """
-import argparse
 import contextlib
 import io
 import os
+import sys
 
 import numpy as np
 
@@ -24,11 +24,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 from upstream_oracle import FALL, REF_ROOT_SIZE, UPSTREAM_STATE_SIZES, load_policy, make_env_for_policy, run_ours, run_upstream
 from deepmimic.learning.rollout import summarize
 from deepmimic.util.arg_keys import KEYS
-from deepmimic.util.errors import check_ranges, run_cli
+from deepmimic.util.errors import ToolArgumentParser, check_ranges, run_cli
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = ToolArgumentParser(prog="pretrained_policies", description=__doc__.splitlines()[0])
     p.add_argument("--episodes", type=int, default=20)
     p.add_argument("--max_steps", type=int, default=600)
     p.add_argument("--skills", nargs="+", default=["backflip_upstream", "jump_upstream"], help="policy names (file prefixes)")
@@ -68,4 +68,4 @@ def main():
 
 
 if __name__ == "__main__":
-    run_cli(main)
+    sys.exit(run_cli(main))

@@ -8,7 +8,6 @@ Every curve point is the policy of that moment played on the same 16 seeded 20 s
 itself is the evaluation that picks the policy (not its sample count: points swing by +-100). The files
 shipped are humanoid3d_<skill>_{anet,cnet}.pth; an existing file is replaced only with --overwrite.
 """
-import argparse
 import math
 import os
 import sys
@@ -17,12 +16,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 from deepmimic.learning.learning_curve import read_curve  # noqa: E402
 from deepmimic.util.arg_keys import KEYS  # noqa: E402
-from deepmimic.util.errors import DeepMimicError, check_ranges, run_cli  # noqa: E402
+from deepmimic.util.errors import DeepMimicError, ToolArgumentParser, check_ranges, run_cli  # noqa: E402
 from deepmimic.util.file_io import atomic_copy_all, check_new_file  # noqa: E402
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
+    p = ToolArgumentParser(prog="ship_policy", description=__doc__.splitlines()[0])
     p.add_argument("--skill", required=True)
     p.add_argument("--run", help="run folder (default output/curves/<skill>_recipe)")
     p.add_argument("--max_falls", type=int, default=2)

@@ -14,7 +14,6 @@ starts. After each skill its latest model is copied to the checkpoint folder, so
 machine or in another session: run the same command again. Ctrl-C stops the queue (the running skill saves
 first).
 """
-import argparse
 import os
 import signal
 import subprocess
@@ -27,7 +26,7 @@ sys.path.insert(0, ROOT)
 from deepmimic.learning import skill_bars  # noqa: E402
 from deepmimic.learning.learning_curve import read_curve  # noqa: E402
 from deepmimic.util.arg_keys import KEYS, MAX_INT  # noqa: E402
-from deepmimic.util.errors import check_ranges, run_cli  # noqa: E402
+from deepmimic.util.errors import ToolArgumentParser, check_ranges, run_cli  # noqa: E402
 from deepmimic.util.file_io import atomic_copy  # noqa: E402
 from learning_curve import arg_file  # noqa: E402  (benchmarks/learning_curve.py: the recipe's arg file of a skill)
 
@@ -89,7 +88,7 @@ def train(skill, a):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
+    p = ToolArgumentParser(prog="skill_queue", description=__doc__.splitlines()[0])
     p.add_argument("--skills", nargs="+", default=["run", "jump", "backflip", "spinkick", "cartwheel", "walk"])
     p.add_argument("--max_samples", type=float, help="samples per skill (default: 10M for walk, 15M for the others)")
     p.add_argument("--bar", type=float, help="mean test return to pass, of 600 (default: 450 for walk, 360 for the others, "

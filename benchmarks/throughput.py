@@ -20,7 +20,6 @@ both configurations, in one run, with the same policy.
 4. ``--under_load``: the recipe end to end and the floor run as two processes at once, first quiet,
    then with one busy process on the machine: how much of its speed training keeps, against the floor's.
 """
-import argparse
 import contextlib
 import io
 import os
@@ -35,7 +34,7 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 from upstream_oracle import FALL
-from deepmimic.util.errors import check_ranges
+from deepmimic.util.errors import ToolArgumentParser, check_ranges, run_cli
 
 
 def make_policy(name):
@@ -230,7 +229,7 @@ def under_load(skill, steps, samples):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = ToolArgumentParser(prog="throughput", description=__doc__.splitlines()[0])
     p.add_argument("--skill", default="walk")
     p.add_argument("--steps", type=int, default=1500)
     p.add_argument("--train_samples", type=int, default=40000)
@@ -285,4 +284,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_cli(main))

@@ -12,7 +12,6 @@ training-mode episodes end under the run's own termination (fall, drift or pose 
 the question a stuck learning curve raises: does the policy fall at one place in the clip, and how (drift,
 height, contact)?
 """
-import argparse
 import contextlib
 import io
 import os
@@ -26,7 +25,7 @@ sys.path.insert(0, ROOT)
 from upstream_oracle import load_policy, make_env_for_policy  # noqa: E402
 from deepmimic.env.reward import heading_frame_offsets  # noqa: E402
 from deepmimic.util.arg_keys import KEYS  # noqa: E402
-from deepmimic.util.errors import check_ranges, run_cli  # noqa: E402
+from deepmimic.util.errors import ToolArgumentParser, check_ranges, run_cli  # noqa: E402
 
 TERMS = ("pose_reward", "vel_reward", "end_eff_reward", "root_reward")
 
@@ -69,7 +68,7 @@ def training_ends(env, act, episodes, seed=0):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = ToolArgumentParser(prog="where_it_falls", description=__doc__.splitlines()[0])
     p.add_argument("--policy", required=True, help="a shipped policy's name or an anet .pth file")
     p.add_argument("--skill", required=True, help="the clip it plays (humanoid3d_<skill>.txt)")
     p.add_argument("--episodes", type=int, default=16)
@@ -111,4 +110,4 @@ def main():
 
 
 if __name__ == "__main__":
-    run_cli(main)
+    sys.exit(run_cli(main))

@@ -400,3 +400,14 @@ def test_an_empty_output_path_is_refused_before_training():
     from deepmimic.util.errors import DeepMimicError
     with pytest.raises(DeepMimicError, match="--output_path is empty: name a folder"):
         ArgParser.from_argv(["--arg_file", "args/train_humanoid3d_walk_args.txt", "--output_path", ""])
+
+
+@pytest.mark.parametrize("script", ["learning_curve", "pretrained_policies", "ship_policy", "skill_queue", "throughput",
+                                    "where_it_falls"])
+def test_every_benchmark_says_bad_input_in_one_line(script):
+    """The benchmarks end bad input as every command does (was argparse's usage block, or exit 1 with no prefix)."""
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", f"{script}.py"), "--no_such_option", "1"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1 and lines[0].startswith(f"error: {script}: "), r.stderr
+    assert "unrecognized arguments: --no_such_option 1" in lines[0] or "arguments are required" in lines[0]
