@@ -24,8 +24,7 @@ import tempfile
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-from deepmimic.util.logger import read_log  # noqa: E402
+from deepmimic.util.logger import read_log
 
 GOLDEN = os.path.join(ROOT, "tests", "data", "seeded_walk_log.tsv")
 AGENT = os.path.join(ROOT, "tests", "data", "agent_small.txt")

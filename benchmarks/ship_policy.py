@@ -13,11 +13,10 @@ import os
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-from deepmimic.learning.learning_curve import read_curve  # noqa: E402
-from deepmimic.util.arg_keys import KEYS  # noqa: E402
-from deepmimic.util.errors import DeepMimicError, ToolArgumentParser, check_ranges, run_cli  # noqa: E402
-from deepmimic.util.file_io import atomic_copy_all, check_new_file  # noqa: E402
+from deepmimic.learning.learning_curve import read_curve
+from deepmimic.util.arg_keys import KEYS
+from deepmimic.util.errors import DeepMimicError, ToolArgumentParser, check_ranges, run_cli
+from deepmimic.util.file_io import atomic_copy_all, check_new_file
 
 
 def main():

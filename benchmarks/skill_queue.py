@@ -22,13 +22,12 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "benchmarks", "results")
-sys.path.insert(0, ROOT)
-from deepmimic.learning import skill_bars  # noqa: E402
-from deepmimic.learning.learning_curve import read_curve  # noqa: E402
-from deepmimic.util.arg_keys import KEYS, MAX_INT  # noqa: E402
-from deepmimic.util.errors import ToolArgumentParser, check_ranges, run_cli  # noqa: E402
-from deepmimic.util.file_io import atomic_copy  # noqa: E402
-from learning_curve import arg_file  # noqa: E402  (benchmarks/learning_curve.py: the recipe's arg file of a skill)
+from deepmimic.learning import skill_bars
+from deepmimic.learning.learning_curve import read_curve
+from deepmimic.util.arg_keys import KEYS, MAX_INT
+from deepmimic.util.errors import ToolArgumentParser, check_ranges, run_cli
+from deepmimic.util.file_io import atomic_copy
+from learning_curve import arg_file  # (benchmarks/learning_curve.py: the recipe's arg file of a skill)
 
 
 def skill_bar(skill, a):

@@ -20,12 +20,11 @@ import sys
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
 
-from upstream_oracle import load_policy, make_env_for_policy  # noqa: E402
-from deepmimic.env.reward import heading_frame_offsets  # noqa: E402
-from deepmimic.util.arg_keys import KEYS  # noqa: E402
-from deepmimic.util.errors import ToolArgumentParser, check_ranges, run_cli  # noqa: E402
+from upstream_oracle import load_policy, make_env_for_policy
+from deepmimic.env.reward import heading_frame_offsets
+from deepmimic.util.arg_keys import KEYS
+from deepmimic.util.errors import ToolArgumentParser, check_ranges, run_cli
 
 TERMS = ("pose_reward", "vel_reward", "end_eff_reward", "root_reward")
 

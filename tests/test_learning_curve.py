@@ -350,7 +350,6 @@ def test_pose_termination_ends_training_episodes_only():
 def test_ship_policy_ships_the_best_kept_point_with_few_falls_and_never_replaces_silently(tmp_path, monkeypatch):
     """ship_policy picks by the curve: the highest return among points with <= --max_falls falls whose model the
     trainer kept; an already shipped policy is replaced only with --overwrite; a broken curve is one line."""
-    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
     import ship_policy
     monkeypatch.setattr(ship_policy, "ROOT", str(tmp_path))  # data/policies/humanoid3d/ under tmp_path
     run = tmp_path / "run"
@@ -439,7 +438,6 @@ def test_skill_queue_says_why_it_skips_a_skill(tmp_path, monkeypatch):
     spent (walk's budget is 10M, the others' 15M), below the bar or with single points past it (named);
     an unfinished curve is trained on."""
     import argparse
-    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
     import skill_queue
     monkeypatch.setattr(skill_queue, "RESULTS", str(tmp_path))
     a = argparse.Namespace(bar=None, max_falls=None, max_samples=None, confirm=2)
@@ -503,7 +501,6 @@ def test_learning_curve_stops_its_training_with_one_ctrl_c(tmp_path, signals):
 def test_learning_curve_configs_change_the_agent_file_the_train_files_name():
     """Configurations that override agent keys (recipe_g99, fast_lr3) start from the recipe's agent file, the one
     every train_humanoid3d_<skill>_args.txt names, so they differ from "recipe" only by the keys they state."""
-    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
     import learning_curve
     recipe_files = [f for f in glob.glob(os.path.join(ROOT, "args", "train_humanoid3d_*_args.txt"))
                     if "_deepmimic_" not in f and "_walker_" not in f]  # walker: the multi-clip file, DeepMimic's agent
@@ -542,7 +539,6 @@ def test_learning_curve_checks_its_arguments_before_it_starts(tmp_path, args, wo
 def test_learning_curve_forks_a_committed_run_under_another_configuration(tmp_path):
     """--fork_from seeds the new run folder with the other configuration's committed model and curve, and the
     training command then continues that model with this configuration's change (and only that change)."""
-    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
     import argparse
     import learning_curve
     a = argparse.Namespace(skill="backflip", config="recipe_drift2", fork_from="recipe", resume_from=None, procs=2,
