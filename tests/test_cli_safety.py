@@ -411,3 +411,28 @@ def test_every_benchmark_says_bad_input_in_one_line(script):
     lines = r.stderr.strip().splitlines()
     assert r.returncode == 2 and len(lines) == 1 and lines[0].startswith(f"error: {script}: "), r.stderr
     assert "unrecognized arguments: --no_such_option 1" in lines[0] or "arguments are required" in lines[0]
+
+
+def test_a_second_ctrl_c_says_what_it_did(capsys, monkeypatch):
+    """A Ctrl-C during start-up and a second Ctrl-C while the first one's save runs both end in one line, exit 130;
+    the second said 'before any output was written', untrue while a model was being saved."""
+    from deepmimic.util import stop_signal
+    from deepmimic.util.errors import run_cli
+    monkeypatch.setitem(stop_signal.stop_seen, "any", False)
+
+    def interrupted():
+        raise KeyboardInterrupt
+    with pytest.raises(SystemExit) as e:
+        run_cli(interrupted)
+    assert e.value.code == 130 and capsys.readouterr().err == "stopped by Ctrl-C before any output was written\n"
+
+    def saving_when_stopped_twice():
+        with stop_signal.StopRequest() as stop:
+            os.kill(os.getpid(), signal.SIGINT)  # the first: a request, training goes on to its save
+            assert stop.requested
+            os.kill(os.getpid(), signal.SIGINT)  # the second: at once
+            time.sleep(1.0)
+    with pytest.raises(SystemExit) as e:
+        run_cli(saving_when_stopped_twice)
+    assert e.value.code == 130
+    assert capsys.readouterr().err.startswith("stopped at once by a second Ctrl-C; a file being saved was left as it was")

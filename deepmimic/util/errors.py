@@ -64,8 +64,17 @@ def run_cli(main):
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
-        print("stopped by Ctrl-C before any output was written", file=sys.stderr)
+        print(interrupted_line(), file=sys.stderr)
         sys.exit(130)
+
+
+def interrupted_line():
+    """What a Ctrl-C that ends a command as an exception says: during start-up, or a second one after a stop."""
+    from deepmimic.util.stop_signal import stop_seen
+    if stop_seen["any"]:
+        return ("stopped at once by a second Ctrl-C; a file being saved was left as it was before "
+                "(every save is written whole, then put in place)")
+    return "stopped by Ctrl-C before any output was written"
 
 
 def check_utf8(token, after="", source=None):

@@ -6,6 +6,8 @@ saves the model and exits with 130. A second signal falls back to the default be
 import signal
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+#: Whether a stop was already requested in this process: a KeyboardInterrupt after it is the second Ctrl-C.
+stop_seen = {"any": False}
 
 
 class StopRequest:
@@ -15,6 +17,7 @@ class StopRequest:
 
     def _handle(self, signum, frame):
         self.signum = signum
+        stop_seen["any"] = True
         for sig, handler in self._previous.items():  # a second Ctrl-C stops at once
             signal.signal(sig, handler)
 
