@@ -323,3 +323,23 @@ def test_a_terminal_ctrl_c_under_num_workers_stops_cleanly_at_any_moment(tmp_pat
         torch.load(out / "agent0_model_anet.pth", weights_only=True)
     else:
         assert "stopped by Ctrl-C before any output was written" in stderr or "model saved" in stdout
+
+
+@pytest.mark.skipif(MPIEXEC is None or not sys.platform.startswith("linux"), reason="mpiexec on Linux")
+def test_a_killed_launcher_leaves_no_training_behind(tmp_path, small_agent_file):
+    """--num_workers runs mpiexec in a session of its own (so a Ctrl-C reaches it once); killed outright (a
+    time-out's SIGKILL), the launcher takes its training with it instead of leaving it running orphaned."""
+    out = tmp_path / "orphan"
+    cmd = [sys.executable, os.path.join(ROOT, "deepmimic", "DeepMimic_Optimizer.py"), "--arg_file",
+           "args/train_humanoid3d_walk_args.txt", "--agent_files", small_agent_file, "--output_path", str(out),
+           "--num_workers", "2", "--max_samples", "500000"]
+    code, _, _ = run_and_interrupt(cmd, lambda: (out / "run_args.txt").is_file(), lambda proc: proc.kill())
+    assert code == -signal.SIGKILL
+
+    def running():
+        ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+        return [line for line in ps.splitlines() if str(out) in line]
+    deadline = time.time() + 60
+    while running() and time.time() < deadline:
+        time.sleep(0.5)
+    assert not running()

@@ -177,6 +177,15 @@ def launch_workers(workers, script, argv):
     return run_child([mpiexec, "-n", str(workers), sys.executable, script, *argv], env)
 
 
+def _stop_with_parent():
+    """In the child, before it starts (Linux): a Ctrl-C when this process dies, even by SIGKILL (a time-out's
+    kill), so a training in a session of its own ends with it instead of running on orphaned."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGINT)
+
+
 def run_child(cmd, env=None, once=False, on_stop=None, **popen):
     """Run ``cmd`` to its end in a session of its own, passing Ctrl-C / SIGTERM on to it; its exit code. With
     ``once``, only the first stop is passed on, as a Ctrl-C (a second would abort a saving run unsaved);
@@ -198,7 +207,7 @@ def run_child(cmd, env=None, once=False, on_stop=None, **popen):
     try:
         if early:  # stopped before anything started
             raise KeyboardInterrupt
-        child = subprocess.Popen(cmd, env=env, start_new_session=True, **popen)
+        child = subprocess.Popen(cmd, env=env, start_new_session=True, preexec_fn=_stop_with_parent, **popen)
         if early:  # ... or while it was starting
             forward(early[0], None)
         return child.wait()
