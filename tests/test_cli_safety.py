@@ -436,3 +436,22 @@ def test_a_second_ctrl_c_says_what_it_did(capsys, monkeypatch):
         run_cli(saving_when_stopped_twice)
     assert e.value.code == 130
     assert capsys.readouterr().err.startswith("stopped at once by a second Ctrl-C; a file being saved was left as it was")
+
+
+def test_a_full_disk_anywhere_is_one_line(capsys):
+    """A write that fills the disk (a log, a curve, TensorBoard's file), not only a model's, ends in one line
+    naming the file, exit 2; other OS errors stay what they are."""
+    import errno
+    from deepmimic.util.errors import run_cli
+
+    def fills(code):
+        def main():
+            raise OSError(code, os.strerror(code), "/runs/walk/agent0_log.txt")
+        return main
+    with pytest.raises(SystemExit) as e:
+        run_cli(fills(errno.ENOSPC))
+    assert e.value.code == 2 and capsys.readouterr().err == (
+        "error: /runs/walk/agent0_log.txt: No space left on device: free some space; files being written were left "
+        "as they were\n")
+    with pytest.raises(PermissionError):
+        run_cli(fills(errno.EACCES))

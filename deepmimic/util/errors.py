@@ -63,9 +63,23 @@ def run_cli(main):
     except DeepMimicError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
+    except OSError as e:
+        if not disk_full(e):
+            raise
+        print(f"error: {disk_full(e)}", file=sys.stderr)
+        sys.exit(2)
     except KeyboardInterrupt:
         print(interrupted_line(), file=sys.stderr)
         sys.exit(130)
+
+
+def disk_full(e):
+    """For an OSError that says the disk (or the user's quota) is full, the line that says so, naming the file
+    being written; else "". Whatever was being written is left as it was (writes are atomic)."""
+    import errno
+    if getattr(e, "errno", None) not in (errno.ENOSPC, errno.EDQUOT):
+        return ""
+    return f"{e.filename or 'output'}: {e.strerror}: free some space; files being written were left as they were"
 
 
 def interrupted_line():

@@ -115,7 +115,7 @@ def run_cli_all_ranks(main):
     single process would, and every rank exits with its code (2 or 130), no ``MPI_Abort``. When the other
     ranks are elsewhere (the error is one rank's), that rank says it and aborts the job, MPI's own abort
     notice kept out of the output. Anything else is a crash: its traceback, and the job aborted."""
-    from deepmimic.util.errors import DeepMimicError, interrupted_line, run_cli
+    from deepmimic.util.errors import DeepMimicError, disk_full, interrupted_line, run_cli
     if num_procs() == 1:
         return run_cli(main)
     try:
@@ -124,6 +124,11 @@ def run_cli_all_ranks(main):
         _end_all(2, f"error: {e}")
     except KeyboardInterrupt:
         _end_all(130, interrupted_line())
+    except OSError as e:
+        if not disk_full(e):
+            _abort_crash()
+            raise
+        _end_all(2, f"error: {disk_full(e)}")
     except SystemExit:
         raise
     except BaseException:
