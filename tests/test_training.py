@@ -125,7 +125,7 @@ def main():
     mpi_util.allreduce_sum(1.0)   # rank 0 would wait here forever without the abort
     mpi_util.barrier()
 
-mpi_util.abort_on_exception(main)
+mpi_util.run_cli_all_ranks(main)  # what DeepMimic_Optimizer runs under
 """
 
 

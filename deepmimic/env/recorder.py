@@ -46,12 +46,13 @@ def check_recording_space(gif, png_dir, frames, width, height, what):
     """Refuse, before anything is simulated, a recording of ``frames`` frames that could not fit on the disk
     it goes to (counted at ``GIF_BYTES_PER_PIXEL`` / ``PNG_BYTES_PER_PIXEL``); ``what`` names the setting
     that asked for that many frames."""
-    for path, per_pixel, key in ((gif, GIF_BYTES_PER_PIXEL, "--record"), (png_dir, PNG_BYTES_PER_PIXEL, "--record_png")):
-        if not path:
+    outputs = ((gif and os.path.dirname(os.path.abspath(gif)), GIF_BYTES_PER_PIXEL, "--record"),
+               (png_dir and os.path.abspath(png_dir), PNG_BYTES_PER_PIXEL, "--record_png"))
+    for folder, per_pixel, key in outputs:
+        if not folder:
             continue
         need = frames * width * height * per_pixel
-        folder = os.path.dirname(os.path.abspath(path)) if path == gif else os.path.abspath(path)
-        while not os.path.isdir(folder):
+        while not os.path.isdir(folder):  # the first folder that exists holds what will be made
             folder = os.path.dirname(folder)
         free = shutil.disk_usage(folder).free
         if need > free:
@@ -111,6 +112,10 @@ class GifStream:
         self.out.discard()
 
 
+def _unwritable(e, path):
+    return DeepMimicError(f"cannot write the recording: {e.strerror or e}", path)
+
+
 def _palette_image(rgb):
     """``rgb`` as a 256-colour palette image, as Pillow's GIF writer makes one."""
     return Image.fromarray(rgb).convert("P", palette=Image.Palette.ADAPTIVE)
@@ -147,7 +152,7 @@ class FrameRecorder:
                 self.gif.add(rgb)
         except OSError as e:
             self.discard()
-            raise DeepMimicError(f"cannot write the recording: {e.strerror or e}", path) from None
+            raise _unwritable(e, path) from None
         self.count += 1
         if self.total and time.monotonic() - self.shown > PROGRESS_EVERY_S:
             self.shown = time.monotonic()
@@ -159,7 +164,7 @@ class FrameRecorder:
             try:
                 self.gif.close()
             except OSError as e:
-                raise DeepMimicError(f"cannot write the recording: {e.strerror or e}", self.gif_path) from None
+                raise _unwritable(e, self.gif_path) from None
         return self.count
 
     def discard(self):

@@ -12,7 +12,8 @@ from deepmimic.util.arg_parser import resolve_path
 from deepmimic.util.errors import DeepMimicError, brief
 from deepmimic.util.run_settings import apply_policy_settings
 from deepmimic.util.file_io import atomic_write_all
-from deepmimic.util.policy_file import FORMAT_VERSION, read_policy_file
+from deepmimic.util.policy_file import FORMAT_VERSION
+from deepmimic.util.policy_file import read_policy_file as load_checkpoint  # a model file's checked contents
 
 
 def model_file(args):
@@ -77,11 +78,6 @@ def save_actor_critic(prefix_or_anet, actor, critic, state_size, action_size, ex
                       (cnet, dict(common, kind="critic", net=critic.net_name, discount=discount,
                                   state_dict=critic.state_dict(), **({"optimizers": optimizers} if optimizers else {})))])
     return anet, cnet
-
-
-def load_checkpoint(path, kind):
-    """A model file's checked contents (``util.policy_file``)."""
-    return read_policy_file(path, kind)
 
 
 def check_sizes(data, path, state_size, action_size):

@@ -83,21 +83,6 @@ def barrier():
         COMM.Barrier()
 
 
-def abort_on_exception(fn):
-    """Run ``fn``; if it raises under MPI with several ranks, print the error and abort every rank."""
-    try:
-        return fn()
-    except SystemExit:
-        if num_procs() > 1:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            COMM.Abort(2)
-        raise
-    except BaseException:
-        _abort_crash()
-        raise
-
-
 def _abort_crash():
     """Under MPI: the exception being handled, then every rank aborted (none left blocked in a collective)."""
     if num_procs() > 1:
