@@ -31,9 +31,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "benchmarks", "results")
 
 # name -> (arg-file overrides, agent-file overrides, what it tests). "deepmimic" is the faithful
-# configuration (train_humanoid3d_<skill>_deepmimic_args.txt); "recipe" is the train_ arg files' default
-# (train_humanoid3d_<skill>_args.txt as it is); the other "fast*" names are earlier variants of the recipe.
+# configuration (train_humanoid3d_<skill>_deepmimic_args.txt); "recipe_b2" is the train_ arg files' default
+# (train_humanoid3d_<skill>_args.txt as it is, the recipe's second version); "recipe" is its first version (a
+# 4,096-sample batch), pinned so its curves stay reproducible; the "fast*" names are earlier variants.
 RECIPE_AGENT = "data/agents/ct_agent_humanoid_ppo_fast.txt"  # the agent file the train_ arg files name
+V1 = {"BatchSize": 4096}  # the recipe's first version; the variants measured against it keep it
 FIXED_20S = ["--time_lim_min", "20", "--time_lim_max", "20", "--time_lim_exp", "0"]
 CONFIGS = {
     "deepmimic": (["--agent_files", "data/agents/ct_agent_humanoid_ppo_deepmimic.txt",
@@ -48,24 +50,26 @@ CONFIGS = {
                     "--drift_term_dist", "1.0"],
                    {"Optimizer": "Adam", "ActorStepsize": 2e-5, "CriticStepsize": 1e-4, "Epochs": 2},
                    "drift + Adam (actor 2e-5, critic 1e-4), 2 epochs per batch"),
-    "recipe": ([], {}, "the recipe: args/train_humanoid3d_<skill>_args.txt as it is (actor step 3e-5 from the start)"),
-    "recipe_pose05": (["--pose_term_dist", "0.5"], {}, "the recipe + pose termination: a training episode fails once any body is 0.5 m from the reference"),
-    "recipe_tar": (["--ref_pose_state", "true"], {}, "the recipe + the reference pose one control step ahead in the state (MimicKit's target observation)"),
-    "recipe_g99": (["--agent_files", RECIPE_AGENT], {"Discount": 0.99}, "the recipe with discount 0.99 (MimicKit's) instead of 0.95: a failure 60 steps ahead weighs 0.55, not 0.05"),
-    "recipe_drift2": (["--drift_term_dist", "2.0"], {}, "the recipe with drift termination at 2 m instead of 1 m (a backflip lands 1.06 m back per flip)"),
-    "recipe_smoothvel": (["--smooth_ref_vel", "true"], {}, "the recipe with DeepMimic's reference velocities (low-passed, blended between frames) for start states and reward, instead of upstream's held frame-pair difference"),
+    "recipe": (["--agent_files", RECIPE_AGENT], V1,
+               "the recipe's first version: args/train_humanoid3d_<skill>_args.txt with a 4,096-sample batch (actor step 3e-5 from the start)"),
+    "recipe_pose05": (["--agent_files", RECIPE_AGENT, "--pose_term_dist", "0.5"], V1, "the recipe + pose termination: a training episode fails once any body is 0.5 m from the reference"),
+    "recipe_tar": (["--agent_files", RECIPE_AGENT, "--ref_pose_state", "true"], V1, "the recipe + the reference pose one control step ahead in the state (MimicKit's target observation)"),
+    "recipe_g99": (["--agent_files", RECIPE_AGENT], {**V1, "Discount": 0.99}, "the recipe with discount 0.99 (MimicKit's) instead of 0.95: a failure 60 steps ahead weighs 0.55, not 0.05"),
+    "recipe_drift2": (["--agent_files", RECIPE_AGENT, "--drift_term_dist", "2.0"], V1, "the recipe with drift termination at 2 m instead of 1 m (a backflip lands 1.06 m back per flip)"),
+    "recipe_smoothvel": (["--agent_files", RECIPE_AGENT, "--smooth_ref_vel", "true"], V1, "the recipe with DeepMimic's reference velocities (low-passed, blended between frames) for start states and reward, instead of upstream's held frame-pair difference"),
     "recipe_b2": (["--agent_files", RECIPE_AGENT], {"BatchSize": 2048},
-                  "the recipe with half the batch per PPO iteration (2048 samples, not 4096): PPO clips ~0.6 of the "
+                  "the recipe's second version, the train_ files' default: half the batch per PPO iteration (2048 "
+                  "samples, not 4096): PPO clips ~0.6 of the "
                   "samples, so each iteration's step is bounded by the clip, and twice the iterations per sample take "
                   "twice the bounded steps at the same update cost per sample"),
-    "recipe_fine": (["--agent_files", RECIPE_AGENT], {"ActorStepsize": 1e-5},
+    "recipe_fine": (["--agent_files", RECIPE_AGENT], {**V1, "ActorStepsize": 1e-5},
                     "the recipe with the actor step at 1e-5 (a third): forked from a skill's recipe run past its bar, to "
                     "measure whether smaller steps track the clip closer (tracking error) once the skill is learnt"),
-    "recipe_anneal": (["--agent_files", RECIPE_AGENT], {"ActorStepsizeEnd": 1e-5, "StepsizeAnnealSamples": 15000000},
+    "recipe_anneal": (["--agent_files", RECIPE_AGENT], {**V1, "ActorStepsizeEnd": 1e-5, "StepsizeAnnealSamples": 15000000},
                       "the recipe with the actor step annealed from 3e-5 to 1e-5 over 15M samples (smaller steps near the optimum)"),
-    "fast": (["--agent_files", RECIPE_AGENT], {"ActorStepsize": 1e-5},
+    "fast": (["--agent_files", RECIPE_AGENT], {**V1, "ActorStepsize": 1e-5},
              "the first recipe: actor step 1e-5"),
-    "fast_lr3": (["--agent_files", RECIPE_AGENT], {"ActorStepsize": 3e-5},
+    "fast_lr3": (["--agent_files", RECIPE_AGENT], {**V1, "ActorStepsize": 3e-5},
                  "the fast recipe with a 3x actor step (3e-5)"),
     "warm_adam": (["--agent_files", "data/agents/ct_agent_humanoid_ppo_deepmimic.txt", *FIXED_20S,
                    "--drift_term_dist", "1.0", "--warm_start_samples", "16000"],

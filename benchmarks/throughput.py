@@ -137,9 +137,9 @@ class _TimedStep:
         return getattr(self._pb, name)
 
 
-def bench_update(agent_file, env, rows=2048, procs=2, repeats=3):
-    """One rank's PPO update as ``mpiexec -n procs`` runs it (``rows`` samples, minibatches of
-    MiniBatchSize / procs rows), in one process on a batch of real states: (median seconds, share of
+def bench_update(agent_file, env, procs=2, repeats=3):
+    """One rank's PPO update as ``mpiexec -n procs`` runs it (its BatchSize / procs samples, minibatches of
+    MiniBatchSize / procs rows), in one process on a batch of real states: (rows, median seconds, share of
     that time in matrix products by the torch profiler, their GFLOP/s). Matrix products near the core's
     peak mean the update is bound by the nets' size and epochs, not by overhead."""
     import dataclasses
@@ -149,6 +149,7 @@ def bench_update(agent_file, env, rows=2048, procs=2, repeats=3):
     from deepmimic.learning.path_buffer import Batch, Path
     from deepmimic.learning.ppo_agent import PPOAgent
     cfg = load_agent_file(os.path.join(ROOT, "data", "agents", agent_file))
+    rows = cfg.batch_size // procs
     cfg = dataclasses.replace(cfg, mini_batch_size=cfg.mini_batch_size // procs)
     agent = PPOAgent(cfg, env.spec, seed=0)
     rng = np.random.default_rng(0)
@@ -174,17 +175,17 @@ def bench_update(agent_file, env, rows=2048, procs=2, repeats=3):
     events = [e for e in prof.key_averages() if e.key in ("aten::mm", "aten::addmm")]
     mm_us = sum(e.self_cpu_time_total for e in events)
     total_us = sum(e.self_cpu_time_total for e in prof.key_averages())
-    return float(np.median(times)), mm_us / total_us, sum(e.flops for e in events) / mm_us / 1e3
+    return rows, float(np.median(times)), mm_us / total_us, sum(e.flops for e in events) / mm_us / 1e3
 
 
-def bench_training(arg_file, samples, procs=2):
-    """(samples/s between the first and last log rows, rank 0's time-per-phase line)."""
+def bench_training(arg_file, samples, procs=2, extra=()):
+    """(samples/s between the first and last log rows, rank 0's time-per-phase line); ``extra``: more options."""
     from deepmimic.util.logger import read_log
     out = os.path.join(tempfile.mkdtemp(prefix="deepmimic_bench_"), "run")
     mpiexec = os.path.join(os.path.dirname(sys.executable), "mpiexec")
     cmd = [mpiexec, "-n", str(procs), sys.executable, os.path.join(ROOT, "deepmimic", "DeepMimic_Optimizer.py"),
            "--arg_file", os.path.join(ROOT, "args", arg_file), "--output_path", out, "--int_output_path", "",
-           "--max_samples", str(samples), "--rand_seed", "1", "--warm_start_samples", "0", "--tensorboard", "false"]
+           "--max_samples", str(samples), "--rand_seed", "1", "--warm_start_samples", "0", "--tensorboard", "false", *extra]
     r = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
     phases = next((l.split(": ", 1)[1] for l in r.stdout.splitlines() if l.startswith("time per phase")), "")
     cols = read_log(os.path.join(out, "agent0_log.txt"))
@@ -264,10 +265,10 @@ def main():
     env_physics = parts.seconds["PD (stable PD command)"] + parts.seconds["stepSimulation"]
     print(f"  ceiling: with this policy forward and an env that costs nothing beyond its physics, ours reaches at most "
           f"{100 * env_physics / (env_physics + parts.seconds['policy']):.0f}% of the floor")
-    print("one rank's PPO update on 2,048 samples (its half of a 4,096-sample batch), 1 process:")
-    for name, (secs, mm_share, gflops) in updates.items():
-        physics = 2048 / raw
-        print(f"  {name:10s} {secs:.2f} s, {100 * secs / physics:.0f}% of the {physics:.2f} s of physics those samples "
+    print("one rank's PPO update on its half of the agent file's batch, 1 process:")
+    for name, (rows, secs, mm_share, gflops) in updates.items():
+        physics = rows / raw
+        print(f"  {name:10s} {rows} samples: {secs:.2f} s, {100 * secs / physics:.0f}% of the {physics:.2f} s of physics they "
               f"take; matrix products are {100 * mm_share:.0f}% of it, at {gflops:.0f} GFLOP/s")
         # The update runs on the same cores as the physics: even with an env that costs nothing beyond
         # its physics, end to end cannot pass physics / (physics + update) of the floor.
