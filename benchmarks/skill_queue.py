@@ -6,7 +6,7 @@ For each skill in order: a skill whose committed curve (``benchmarks/results/<sk
 passed the skill's bar, or spent its sample budget, is skipped (the queue says which); otherwise
 ``learning_curve.py --config recipe`` trains it (resuming its run folder, or the committed checkpoint
 ``benchmarks/results/checkpoints/<skill>_recipe`` on a fresh machine). While it trains, the curve is watched:
-after ``--confirm`` points in a row at or above the skill's bar (``deepmimic.learning.skill_bars``: walk from
+after ``--confirm`` points in a row at or above the skill's bar (``deepmimic.tools.skill_bars``: walk from
 scratch >= 450 with at most 1 fall of 16, within 10M samples; the others >= 360 with at most 2 falls, within 15M, a
 clip that does not loop 0.6 per step of its shorter episodes; ``--bar`` /
 ``--max_falls`` / ``--max_samples`` replace them), the run is stopped (Ctrl-C: it saves) and the next skill
@@ -22,7 +22,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "benchmarks", "results")
-from deepmimic.learning import skill_bars
+from deepmimic.tools import skill_bars
 from deepmimic.learning.learning_curve import read_curve
 from deepmimic.util.arg_keys import KEYS, MAX_INT
 from deepmimic.util.errors import ToolArgumentParser, check_ranges, run_cli
@@ -31,7 +31,7 @@ from learning_curve import arg_file  # (benchmarks/learning_curve.py: the recipe
 
 
 def skill_bar(skill, a):
-    """The skill's bar (``deepmimic.learning.skill_bars``), with --bar / --max_falls / --max_samples in its place."""
+    """The skill's bar (``deepmimic.tools.skill_bars``), with --bar / --max_falls / --max_samples in its place."""
     return skill_bars.skill_bar(skill, a.bar, a.max_falls, a.max_samples)
 
 

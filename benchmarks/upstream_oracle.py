@@ -99,6 +99,7 @@ def make_env_for_policy(act, skill, seed=0, **overrides):
     ``overrides``: EnvConfig fields to play it under instead (e.g. ``smooth_ref_vel``)."""
     from deepmimic import PACKAGE_ROOT
     from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
+    from deepmimic.settings import env_config
     from deepmimic.util.arg_parser import ArgParser
     motion = os.path.join(PACKAGE_ROOT, "data", f"motions/humanoid3d_{skill}.txt")
     if act.env_args:
@@ -106,7 +107,7 @@ def make_env_for_policy(act, skill, seed=0, **overrides):
         for key, values in act.env_args.items():
             if key != "motion_file":
                 args.set(key, values)
-        cfg = EnvConfig.from_args(args)
+        cfg = env_config(args)
     else:
         extra = act.state_size - 197
         data = os.path.join(PACKAGE_ROOT, "data")

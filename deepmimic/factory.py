@@ -1,21 +1,20 @@
-"""Wiring: builds the concrete PyBullet envs, the agent and the trainer from parsed arguments.
+"""Wiring: builds the concrete PyBullet envs, the agent and the trainer from typed settings.
 
 The learner (``deepmimic.learning``) sees envs only through ``deepmimic.env.base_env``; this is the
-one place that knows which env class and agent class go together.
+one place that knows which env class and agent class go together. The arg set is read by
+``deepmimic.settings`` alone.
 """
 import time
 
 import torch
 
-from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
-from deepmimic.learning.agent_config import agent_config_from_data, load_agent_file
+from deepmimic.env.imitation_env import ImitationEnv
 from deepmimic.learning.ppo_agent import PPOAgent
-from deepmimic.learning.model_io import model_file
-from deepmimic.learning.trainer import RunConfig, Trainer, check_outputs
+from deepmimic.learning.trainer import Trainer, check_outputs
+from deepmimic.settings import Settings
 from deepmimic.util import mpi_util
-from deepmimic.util.arg_parser import resolve_path
 from deepmimic.util.file_io import FolderLock, check_writable_dir
-from deepmimic.util.run_settings import env_args, write_run_folder
+from deepmimic.util.run_settings import write_run_folder
 
 
 def make_seed(args):
@@ -27,25 +26,19 @@ def make_seed(args):
     return base + 104729 * mpi_util.rank()
 
 
-def build_envs(args, num_envs, seed, enable_draw=False, show_reference=None):
-    cfg = EnvConfig.from_args(args)
-    return [ImitationEnv(cfg, seed=seed * 1000 + i, enable_draw=enable_draw and i == 0, show_reference=show_reference)
+def build_envs(env_cfg, num_envs, seed, enable_draw=False, show_reference=None):
+    """``num_envs`` envs of ``env_cfg`` (an ``EnvConfig``), the first one drawn in the GUI if asked."""
+    return [ImitationEnv(env_cfg, seed=seed * 1000 + i, enable_draw=enable_draw and i == 0, show_reference=show_reference)
             for i in range(num_envs)]
 
 
-def build_agent(args, env, seed, saved_agent=None):
-    """The PPO agent of ``--agent_files`` (default: the recipe's), or of ``saved_agent`` (a policy's own,
-    from ``policy_settings``) when no agent file is given; resumed or loaded from ``--model_files``."""
-    agent_file = args.get("agent_files")[0]
-    if saved_agent is not None and not args.has_key("agent_files"):
-        cfg = agent_config_from_data(*saved_agent)
-    else:
-        cfg = load_agent_file(resolve_path(agent_file))
-    agent = PPOAgent(cfg, env.spec, seed=seed)
-    agent.provenance = {"env_args": env_args(args), "agent": cfg.source}
-    resume = model_file(args)
-    if resume:
-        agent.load(resume, need_critic=args.get("train_agents"))
+def build_agent(settings, env, seed):
+    """The PPO agent of ``settings.agent``, resumed or loaded from ``settings.run.resume_from`` (``--model_files``;
+    playing needs only its actor); it records the env settings and agent it was made with."""
+    agent = PPOAgent(settings.agent, env.spec, seed=seed)
+    agent.provenance = {"env_args": settings.env_args, "agent": settings.agent.source}
+    if settings.run.resume_from:
+        agent.load(settings.run.resume_from, need_critic=settings.run.train)
     return agent
 
 
@@ -55,7 +48,8 @@ def make_trainer(args):
     torch.manual_seed(seed)
     if mpi_util.num_procs() > 1:
         torch.set_num_threads(1)
-    run = RunConfig.from_args(args)
+    settings = Settings.from_args(args)
+    run = settings.run
     lock = None
     if mpi_util.is_root() and run.output_path and run.train:  # the folder is this run's until it ends
         check_writable_dir(run.output_path, "output_path")
@@ -64,8 +58,8 @@ def make_trainer(args):
         if mpi_util.is_root():
             check_outputs(run)  # before any work: a run already there is never replaced unasked
         mpi_util.barrier()
-        envs = build_envs(args, args.get("num_envs_per_proc"), seed)
-        trainer = Trainer(run, envs, build_agent(args, envs[0], seed), seed)
+        envs = build_envs(settings.env, settings.num_envs, seed)
+        trainer = Trainer(run, envs, build_agent(settings, envs[0], seed), seed)
         if mpi_util.is_root() and run.output_path and run.train:
             write_run_folder(run.output_path, args, trainer.agent.cfg.source, inputs=run.inputs,
                              used={"output_path": run.output_path, "int_output_path": run.int_output_path})

@@ -50,8 +50,8 @@ def report(results):
 
 
 def main(argv=None):
-    from deepmimic.learning.model_io import model_file, policy_settings
-    from deepmimic.env.recorder import FrameRecorder, check_recording_space, default_recording, recording_outputs
+    from deepmimic.env.recorder import FrameRecorder, check_recording_space, default_recording
+    from deepmimic.settings import Settings, model_file, policy_settings, recording_outputs
 
     args = ArgParser.from_argv(sys.argv[1:] if argv is None else argv)
     if args.has_key("help"):
@@ -60,19 +60,20 @@ def main(argv=None):
     if not model_file(args):
         raise DeepMimicError("no --model_files given: name the agent0_model_anet.pth to play", args.get("arg_file") or None)
     saved_agent = policy_settings(args)  # the policy's own env settings fill what the arg file leaves out
-    max_steps = args.get("max_steps") or None
-    num_episodes = args.get("num_episodes")
+    settings = Settings.from_args(args, saved_agent)
+    max_steps = settings.play.max_steps or None
+    num_episodes = settings.play.num_episodes
     gif, png_dir = recording_outputs(args, inputs=args.get("model_files"))
     headless = bool(gif or png_dir or num_episodes) or not has_display()
     from deepmimic.factory import build_agent, build_envs, make_seed  # after the checks: PyBullet prints a banner
     from deepmimic.learning.rollout import run_episodes
     seed = make_seed(args)
     if not headless:
-        return play_gui(args, seed, max_steps, saved_agent)
+        return play_gui(settings, seed, max_steps)
 
     if num_episodes and not (gif or png_dir):
-        envs = build_envs(args, max(1, min(args.get("num_envs_per_proc"), num_episodes)), seed)
-        agent = build_agent(args, envs[0], seed, saved_agent)
+        envs = build_envs(settings.env, max(1, min(settings.num_envs, num_episodes)), seed)
+        agent = build_agent(settings, envs[0], seed)
         print(f"playing {num_episodes} episodes (Ctrl-C stops and reports the finished ones)", flush=True)
         with StopRequest() as stop:
             results = run_episodes(agent, envs, num_episodes, max_steps, stop=lambda: stop.requested)
@@ -84,9 +85,9 @@ def main(argv=None):
     if not (gif or png_dir):
         gif = default_recording(os.path.join("output", "playback.gif"))
         print(f"no display: recording to {gif} instead of opening the GUI")
-    envs = build_envs(args, 1, seed, show_reference=True)
-    agent = build_agent(args, envs[0], seed, saved_agent)
-    width, height = args.get("width"), args.get("height")
+    envs = build_envs(settings.env, 1, seed, show_reference=True)
+    agent = build_agent(settings, envs[0], seed)
+    width, height = settings.play.width, settings.play.height
     episodes, steps = max(num_episodes, 1), max_steps or 300
     check_recording_space(gif, png_dir, episodes * steps, width, height, "--num_episodes x --max_steps")
     print(f"recording to {gif or png_dir} (Ctrl-C stops and keeps the frames so far)", flush=True)
@@ -106,15 +107,15 @@ def stopped(stop, what):
     return 130
 
 
-def play_gui(args, seed, max_steps, saved_agent=None):
+def play_gui(settings, seed, max_steps):
     from deepmimic.env.imitation_env import Mode, Terminate
     from deepmimic.factory import build_agent, build_envs
     from deepmimic.learning.rollout import step_envs
-    env = build_envs(args, 1, seed, enable_draw=True)[0]
-    agent = build_agent(args, env, seed, saved_agent)
+    env = build_envs(settings.env, 1, seed, enable_draw=True)[0]
+    agent = build_agent(settings, env, seed)
     env.set_mode(Mode.TEST)
     pb = env.pb
-    max_episodes = args.get("max_episodes")
+    max_episodes = settings.play.max_episodes
     state, ret, length, paused, step_once, episodes = env.reset(), 0.0, 0, False, False, 0
     print("space: pause/resume   n: step once while paused   close the window to quit", flush=True)
     while pb.isConnected():

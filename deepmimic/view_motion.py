@@ -68,19 +68,20 @@ def play_gui(env):
 
 
 def main(argv=None):
-    from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
+    from deepmimic.env.imitation_env import ImitationEnv
     from deepmimic.testrl import has_display
     args = ArgParser.from_argv(sys.argv[1:] if argv is None else argv)
     if args.has_key("help"):
         print(format_help(__doc__, ["general", "env", "playback"]))
         return 0
-    from deepmimic.env.recorder import default_recording, recording_outputs
+    from deepmimic.env.recorder import default_recording
+    from deepmimic.settings import env_config, recording_outputs
     gif, png_dir = recording_outputs(args, inputs=[args.get("motion_file")])
     gui = not (gif or png_dir) and has_display()
     if not (gui or gif or png_dir):
         gif = default_recording(os.path.join("output", "motion.gif"))
         print(f"no display: recording to {gif} instead of opening the GUI")
-    env = ImitationEnv(EnvConfig.from_args(args), seed=0, enable_draw=gui, show_reference=False)
+    env = ImitationEnv(env_config(args), seed=0, enable_draw=gui, show_reference=False)
     for motion in env.motions.clips:
         print(clip_summary(motion))
     clip = args.get("clip")

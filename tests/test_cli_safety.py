@@ -142,36 +142,37 @@ def test_existing_model_is_never_silently_overwritten(tmp_path, capsys, small_ag
 
 
 def test_intermediate_models_follow_the_command_line_output_path():
-    from deepmimic.learning.trainer import resolve_output_paths
+    from deepmimic.settings import output_paths
     from deepmimic.util.arg_parser import ArgParser
     args = ArgParser.from_argv(["--arg_file", WALK_TRAIN, "--output_path", "/tmp/x"])
-    assert resolve_output_paths(args) == ("/tmp/x", os.path.join("/tmp/x", "intermediate"))
+    assert output_paths(args) == ("/tmp/x", os.path.join("/tmp/x", "intermediate"))
     args = ArgParser.from_argv(["--arg_file", WALK_TRAIN, "--output_path", "/tmp/x", "--int_output_path", "/tmp/i"])
-    assert resolve_output_paths(args) == ("/tmp/x", "/tmp/i")
+    assert output_paths(args) == ("/tmp/x", "/tmp/i")
     args = ArgParser.from_argv(["--arg_file", WALK_TRAIN])  # the arg file's own pair
-    assert resolve_output_paths(args) == ("output/humanoid3d_walk_deepmimic", "output/humanoid3d_walk_deepmimic/intermediate")
+    assert output_paths(args) == ("output/humanoid3d_walk_deepmimic", "output/humanoid3d_walk_deepmimic/intermediate")
 
 
 def test_resume_needs_the_matching_critic(tmp_path, small_agent_file):
     from deepmimic.factory import build_agent, build_envs
+    from deepmimic.settings import Settings
     from deepmimic.util.arg_parser import ArgParser
     from deepmimic.util.errors import DeepMimicError
     base = ["--arg_file", WALK_TRAIN, "--agent_files", small_agent_file]
-    args = ArgParser.from_argv(base)
-    env = build_envs(args, 1, seed=0)[0]
-    agent = build_agent(args, env, seed=0)
+    settings = lambda *more: Settings.from_args(ArgParser.from_argv(base + list(more)))  # noqa: E731
+    env = build_envs(settings().env, 1, seed=0)[0]
+    agent = build_agent(settings(), env, seed=0)
     agent.set_total_samples(100)
     agent.save(str(tmp_path / "a"))
     agent.set_total_samples(200)
     agent.save(str(tmp_path / "b"))
     os.replace(tmp_path / "b_cnet.pth", tmp_path / "a_cnet.pth")  # anet of one save, cnet of another
-    resume = ArgParser.from_argv(base + ["--model_files", str(tmp_path / "a_anet.pth")])
+    resume = settings("--model_files", str(tmp_path / "a_anet.pth"))
     with pytest.raises(DeepMimicError, match="different saves"):
         build_agent(resume, env, seed=0)
     os.remove(tmp_path / "a_cnet.pth")
     with pytest.raises(DeepMimicError, match="critic model file not found"):
         build_agent(resume, env, seed=0)
-    play = ArgParser.from_argv(base + ["--model_files", str(tmp_path / "a_anet.pth"), "--train_agents", "false"])
+    play = settings("--model_files", str(tmp_path / "a_anet.pth"), "--train_agents", "false")
     assert build_agent(play, env, seed=0).total_samples == 100  # playing needs only the actor
 
 

@@ -25,16 +25,17 @@ def test_no_call_site_reads_a_key_with_its_own_default():
 def test_configs_from_an_empty_arg_set_hold_the_table_defaults():
     from deepmimic.env.imitation_env import EnvConfig
     from deepmimic.learning.trainer import RunConfig
+    from deepmimic.settings import env_config, run_config
     from deepmimic.util.arg_keys import KEYS
     from deepmimic.util.arg_parser import ArgParser, resolve_path
     args = ArgParser.from_argv(["--motion_file", "data/motions/humanoid3d_walk.txt"])
-    env = EnvConfig.from_args(args)
+    env = env_config(args)
     plain = EnvConfig(motion_file=env.motion_file)
     assert env == dataclasses.replace(plain, char_file=resolve_path(plain.char_file), ctrl_file=resolve_path(plain.ctrl_file))
     assert (env.world_scale, env.drift_term_dist, env.ref_root_state) == tuple(
         KEYS[k].default for k in ("world_scale", "drift_term_dist", "ref_root_state"))
     assert env.time_end_lim.time_min == env.time_lim.time_max == KEYS["time_end_lim_min"].default
-    assert RunConfig.from_args(ArgParser.from_argv([])) == RunConfig()
+    assert run_config(ArgParser.from_argv([])) == RunConfig()
     assert RunConfig().max_samples == math.inf and RunConfig().curve_episodes == KEYS["curve_episodes"].default
     empty = ArgParser.from_argv([])
     for key, spec in KEYS.items():  # get() on nothing is the table's value, typed
@@ -48,3 +49,20 @@ def test_the_readme_key_table_is_the_key_table():
     readme = open(os.path.join(ROOT, "args", "README.md")).read()
     shown = readme.split("<!-- keys -->\n", 1)[1].split("\n<!-- /keys -->", 1)[0]
     assert shown == markdown_table(), "regenerate args/README.md's key table: python -m deepmimic.util.arg_keys"
+
+
+def test_env_and_learning_never_read_the_arg_parser():
+    """One reader of arg sets (``deepmimic.settings``): the env and the learner take typed configs only, so a
+    key's spelling and its checks live in one place. (The gymnasium env builds its settings through it.)"""
+    import ast
+    pkg = os.path.join(ROOT, "deepmimic")
+    found = []
+    for path in glob.glob(os.path.join(pkg, "env", "*.py")) + glob.glob(os.path.join(pkg, "learning", "*.py")):
+        for node in ast.walk(ast.parse(open(path).read())):
+            names = ([node.module or ""] if isinstance(node, ast.ImportFrom) else
+                     [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            if any(n.startswith("deepmimic.util.arg_parser") for n in names):
+                found.append(os.path.relpath(path, pkg))
+            if any(n == "deepmimic.settings" for n in names) and not path.endswith("gym_env.py"):
+                found.append(os.path.relpath(path, pkg))
+    assert not found, found

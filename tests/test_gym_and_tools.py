@@ -119,7 +119,8 @@ def test_tensorboard_scalars_mirror_the_log(tmp_path, small_agent_file):
 def test_every_skill_arg_file_builds_and_steps(kind):
     """All 45 arg files point at loadable data, every clip drives the character, the train_ files run the
     recipe and the _deepmimic_ files DeepMimic's configuration, with the same fall bodies."""
-    from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
+    from deepmimic.env.imitation_env import ImitationEnv
+    from deepmimic.settings import env_config
     from deepmimic.util.arg_parser import ArgParser
     for skill in SKILLS:
         name = f"train_humanoid3d_{skill}_deepmimic_args.txt" if kind == "deepmimic" else f"{kind}_humanoid3d_{skill}_args.txt"
@@ -136,7 +137,7 @@ def test_every_skill_arg_file_builds_and_steps(kind):
             assert args.parse_float("anneal_samples") == 32e6 and not args.has_key("ref_root_state")
         assert os.path.isfile(args.parse_string("agent_files")) or os.path.isfile(os.path.join(ROOT, args.parse_string("agent_files")))
         model = args.parse_string("model_files")
-        env = ImitationEnv(EnvConfig.from_args(args), seed=1)
+        env = ImitationEnv(env_config(args), seed=1)
         if model.startswith("data/policies"):  # shipped pretrained policies play out of the box
             assert os.path.isfile(os.path.join(ROOT, model)), model
             assert torch.load(os.path.join(ROOT, model), weights_only=True)["state_size"] == env.state_size, model

@@ -253,15 +253,16 @@ def test_ref_root_state_shows_the_drift_the_policy_must_correct():
 def test_model_trained_with_ref_root_state_needs_it(tmp_path, small_agent_file):
     """A policy's state size travels with it: playing it in the plain env is a clear error."""
     from deepmimic.factory import build_agent, build_envs
+    from deepmimic.settings import Settings
     from deepmimic.util.arg_parser import ArgParser
     from deepmimic.util.errors import DeepMimicError
     base = ["--arg_file", os.path.join(ROOT, "args/train_humanoid3d_walk_deepmimic_args.txt"), "--agent_files", small_agent_file]
-    args = ArgParser.from_argv(base + ["--ref_root_state", "true"])
-    env = build_envs(args, 1, seed=0)[0]
+    args = Settings.from_args(ArgParser.from_argv(base + ["--ref_root_state", "true"]))
+    env = build_envs(args.env, 1, seed=0)[0]
     build_agent(args, env, seed=0).save(str(tmp_path / "m"))
-    plain = ArgParser.from_argv(base + ["--model_files", str(tmp_path / "m_anet.pth")])
+    plain = Settings.from_args(ArgParser.from_argv(base + ["--model_files", str(tmp_path / "m_anet.pth")]))
     with pytest.raises(DeepMimicError, match="state size 202.*197"):
-        build_agent(plain, build_envs(plain, 1, seed=0)[0], seed=0)
+        build_agent(plain, build_envs(plain.env, 1, seed=0)[0], seed=0)
 
 
 def test_plot_cli_draws_learning_curves(tmp_path):
@@ -399,7 +400,7 @@ def test_ship_policy_ships_the_best_kept_point_with_few_falls_and_never_replaces
 def test_skill_bars_hold_walk_to_its_own_bar():
     """Training stops a skill at the issue's bar: walk from scratch at >= 450 with <= 1 fall within 10M samples,
     the other skills at >= 360 with <= 2 falls within 15M; a command-line bar replaces the skill's own."""
-    from deepmimic.learning import skill_bars
+    from deepmimic.tools import skill_bars
     walk, flip = skill_bars.skill_bar("walk"), skill_bars.skill_bar("backflip")
     assert (walk.ret, walk.max_falls, walk.max_samples) == (450.0, 1, 10e6)
     assert (flip.ret, flip.max_falls, flip.max_samples) == (360.0, 2, 15e6)
@@ -414,7 +415,7 @@ def test_skill_bar_of_a_clip_that_does_not_loop_fits_its_episodes():
     """A kick's test episodes end with the clip (1.53 s), so 360 of 600 is out of reach: the bar asks the same
     0.6 per step of the steps each curve episode can run, counted here by running the env from each start."""
     from deepmimic.env.imitation_env import Mode, Terminate
-    from deepmimic.learning import skill_bars
+    from deepmimic.tools import skill_bars
     from deepmimic.learning.learning_curve import start_times
     env = make_env("kick", fall=[])  # no falls: every episode runs to its time-out
     env.set_mode(Mode.TEST)
@@ -617,15 +618,15 @@ def test_every_train_file_carries_its_clips_termination(skill):
     """The recipe's and DeepMimic's train_ files of every clip end episodes as DeepMimic's arg files do: the same
     fall bodies (none for the getups and roll, root/chest/neck for crawl) and, for a clip that does not loop,
     the episode ending with the clip."""
-    from deepmimic.env.imitation_env import EnvConfig
     from deepmimic.env.motion_data import MotionData
+    from deepmimic.settings import env_config
     from deepmimic.env.character import load_character
     from deepmimic.util.arg_parser import ArgParser
     want = deepmimic_fall_bodies(skill)
     assert (want == []) == (skill in ("getup_faceup", "getup_facedown", "roll")) and (skill != "crawl" or want == [0, 1, 2])
     for kind in ("", "_deepmimic"):
         args = ArgParser.from_argv(["--arg_file", os.path.join(ROOT, "args", f"train_humanoid3d_{skill}{kind}_args.txt")])
-        cfg = EnvConfig.from_args(args)
+        cfg = env_config(args)
         assert sorted(cfg.fall_contact_bodies) == want, (skill, kind)
         assert cfg.motion_file.endswith(f"humanoid3d_{skill}.txt")
         assert MotionData(cfg.motion_file, load_character(cfg.char_file)).loop == (skill not in NOT_LOOPING), skill

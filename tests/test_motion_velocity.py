@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT, make_env
 
 from deepmimic.env.character import load_character
-from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
+from deepmimic.env.imitation_env import ImitationEnv
 from deepmimic.env.motion_data import MotionData, butterworth_zero_phase
 from deepmimic.util.arg_parser import ArgParser
 from deepmimic.util.errors import DeepMimicError
@@ -73,7 +73,8 @@ def test_a_backflip_started_at_the_bottom_of_its_landing_gets_deepmimics_velocit
         vy.append(env.pb.getBaseVelocity(env.body)[0][1])
     assert vy[0] < -3.0 and -1.0 < vy[1] < 0.0, vy
     args = ArgParser.from_argv(["--motion_file", WALK, "--smooth_ref_vel", "true"])
-    assert EnvConfig.from_args(args).smooth_ref_vel and not make_env("walk").cfg.smooth_ref_vel
+    from deepmimic.settings import env_config
+    assert env_config(args).smooth_ref_vel and not make_env("walk").cfg.smooth_ref_vel
 
 
 @pytest.mark.parametrize("value", [-1, "6", None, True])

@@ -78,10 +78,11 @@ def test_short_mpi_training_run_saves_reloadable_models(tmp_path, small_agent_fi
 
     # reloading reproduces the same actions
     from deepmimic.factory import build_agent, build_envs
+    from deepmimic.settings import Settings
     from deepmimic.util.arg_parser import ArgParser
-    args = ArgParser.from_argv(["--arg_file", os.path.join(ROOT, "args/train_humanoid3d_walk_deepmimic_args.txt"),
-                                "--agent_files", small_agent_file, "--model_files", str(anet)])
-    env = build_envs(args, 1, seed=0)[0]
+    args = Settings.from_args(ArgParser.from_argv(["--arg_file", os.path.join(ROOT, "args/train_humanoid3d_walk_deepmimic_args.txt"),
+                                                   "--agent_files", small_agent_file, "--model_files", str(anet)]))
+    env = build_envs(args.env, 1, seed=0)[0]
     agent1, agent2 = build_agent(args, env, seed=1), build_agent(args, env, seed=2)
     states = np.stack([env.reset(start_time=t) for t in (0.1, 0.5, 0.9)])
     a1, _, _ = agent1.act(states, explore=False)

@@ -10,7 +10,6 @@ DeepMimic's 197-d state whatever the run arg file's policy needs; ``ref_root_sta
 ``policy_file=".../agent0_model_anet.pth"`` builds the observation that policy was trained with (the
 settings a policy file of this package carries).
 """
-import dataclasses
 import os
 
 import gymnasium as gym
@@ -18,10 +17,7 @@ import numpy as np
 from gymnasium import spaces
 
 from deepmimic import PACKAGE_ROOT
-from deepmimic.env.imitation_env import EnvConfig, ImitationEnv, Mode, Terminate
-from deepmimic.util.arg_keys import KEYS
-from deepmimic.util.arg_parser import ArgParser
-from deepmimic.util.run_settings import STATE_KEYS, saved_env_args
+from deepmimic.env.imitation_env import ImitationEnv, Mode, Terminate
 
 class DeepMimicGymEnv(gym.Env):
     metadata = {"render_modes": ["rgb_array"], "render_fps": 30}
@@ -31,13 +27,8 @@ class DeepMimicGymEnv(gym.Env):
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"unsupported render_mode {render_mode!r}; use 'rgb_array'")
         arg_file = arg_file or os.path.join(PACKAGE_ROOT, "args", f"run_humanoid3d_{skill}_args.txt")
-        args = ArgParser.from_argv(["--arg_file", arg_file])
-        cfg = dataclasses.replace(EnvConfig.from_args(args), ref_root_state=ref_root_state, ref_pose_state=False)
-        if policy_file:  # the policy's own state settings (and char), the skill's clip
-            saved = saved_env_args(policy_file)
-            for key in STATE_KEYS:
-                args.set(key, saved.get(key, KEYS[key].default))
-            cfg = EnvConfig.from_args(args)
+        from deepmimic.settings import gym_env_config  # the one reader of arg files (imported here: it sits above env/)
+        cfg = gym_env_config(arg_file, ref_root_state, policy_file)
         self.sim = ImitationEnv(cfg, seed=None, show_reference=render_mode is not None)
         self.sim.set_mode(Mode.TEST)
         self.render_mode, self.width, self.height = render_mode, width, height

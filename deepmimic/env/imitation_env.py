@@ -8,7 +8,6 @@ reward is read (once per control step, not before each of the 8 physics substeps
 kinematics (``kinematics.Skeleton``, equal to a posed PyBullet body to ~1e-15) rather than by posing one.
 """
 import os
-from dataclasses import dataclass, field
 
 import numpy as np
 import pybullet
@@ -23,97 +22,10 @@ from deepmimic.env.motion_set import MotionSet
 from deepmimic.env.pd_controller import StablePD, load_pd_gains
 from deepmimic.env.observation import build_state, ref_pose_features, state_size
 from deepmimic.env.reward import JointWeights, TrackingState, heading_frame_offsets, sq_dist, imitation_reward
-from deepmimic.env.timer import EpisodeTimer, TimerParams
+from deepmimic.env.env_config import EnvConfig  # noqa: F401 (re-exported: the env and its settings)
+from deepmimic.env.timer import EpisodeTimer
 from deepmimic.env.tracking_error import BodyError, body_pos_error
-from deepmimic.util.arg_keys import KEYS
-from deepmimic.util.arg_parser import resolve_path
 from deepmimic.util.errors import DeepMimicError
-
-
-
-
-def _default(key):
-    """A key's one default (``util.arg_keys.KEYS``)."""
-    return KEYS[key].default
-
-
-#: Episode length when no --time_*lim_* key is given: the end limits' defaults, fixed.
-DEFAULT_TIME_LIM = TimerParams(_default("time_end_lim_min"), _default("time_end_lim_min"), _default("time_end_lim_exp"))
-
-
-@dataclass
-class EnvConfig:
-    """The env's settings. Defaults come from the key table; ``from_args`` reads an arg set."""
-    motion_file: str
-    char_file: str = _default("character_files")[0]
-    ctrl_file: str = _default("char_ctrl_files")[0]
-    fall_contact_bodies: list = field(default_factory=list)
-    world_scale: float = _default("world_scale")
-    sim_freq: int = 240
-    ctrl_freq: int = 30
-    time_lim: TimerParams = DEFAULT_TIME_LIM
-    time_end_lim: TimerParams = DEFAULT_TIME_LIM
-    anneal_samples: float = _default("anneal_samples")
-    #: DeepMimic compares joint velocities with the motion's; the upstream port reads them back
-    #: from its kinematic body, where they are always 0. False keeps upstream parity.
-    ref_joint_vel_reward: bool = _default("ref_joint_vel_reward")
-    #: DeepMimic compares end effectors relative to each character's root, turned into its heading
-    #: frame (heights above the ground); the upstream port compares world positions, so there a
-    #: drifting character loses the end-effector term with the root term. False keeps upstream parity.
-    end_eff_root_relative: bool = _default("end_eff_root_relative")
-    #: DeepMimic low-passes the clip's frame velocities and blends them between frames; the upstream port
-    #: holds the raw difference of the frame pair around ``t``. They seed every start state (RSI) and the
-    #: velocity reward. False keeps upstream parity (``motion_data.MotionData._frame_velocities``).
-    smooth_ref_vel: bool = _default("smooth_ref_vel")
-    #: End a training episode as a failure once the root is farther than this (m) from the reference
-    #: root (0: off, as DeepMimic; test episodes never end this way). The reward compares world
-    #: positions, so a drifting character earns little; ending such episodes early spends samples
-    #: where they teach (MimicKit does similar).
-    drift_term_dist: float = _default("drift_term_dist")
-    #: End a training episode as a failure once any body is farther than this (m) from the same body of
-    #: the reference pose (0: off). MimicKit ends at 1 m, ProtoMotions at 0.25-0.5 m: a character that
-    #: slowly topples is stopped before the fall, where the samples still teach.
-    pose_term_dist: float = _default("pose_term_dist")
-    #: Append the reference root to the state: its position relative to the character's root and
-    #: the heading difference (cos, sin), in the character's heading frame. DeepMimic's state is
-    #: root-relative, so a policy cannot see (or correct) global drift, which the reward punishes.
-    ref_root_state: bool = _default("ref_root_state")
-    #: Append the reference pose one control step ahead (joint quaternions, revolute angles) to the
-    #: state, as MimicKit's target observations: the policy reads the pose to reach instead of
-    #: recalling it from the phase.
-    ref_pose_state: bool = _default("ref_pose_state")
-
-    @classmethod
-    def from_args(cls, args):
-        motion = args.get("motion_file")
-        if not motion:
-            raise DeepMimicError("no --motion_file given (set it in the arg file)", args.get("arg_file") or None)
-        chars = args.get("character_files")
-        ctrls = args.get("char_ctrl_files")
-        def timer(prefix, fallback):  # a _max or _exp left out: the _min, and no exponential part
-            if not args.has_key(prefix + "_min"):
-                return fallback
-            low, high, exp = (args.get(f"{prefix}_{part}") for part in ("min", "max", "exp"))
-            return TimerParams(low, low if high is None else high, exp or 0.0)
-        end = timer("time_end_lim", DEFAULT_TIME_LIM)
-        beg = timer("time_lim", end)
-        for prefix, lim in (("time_lim", beg), ("time_end_lim", end)):
-            if lim.time_max < lim.time_min or lim.time_max <= 0:
-                raise DeepMimicError(f"--{prefix}_max ({lim.time_max:g}) must be positive and >= --{prefix}_min "
-                                     f"({lim.time_min:g})", args.get("arg_file") or None)
-        world_scale = args.get("world_scale")
-        return cls(motion_file=resolve_path(motion), char_file=resolve_path(chars[0]),
-                   ctrl_file=resolve_path(ctrls[0]),
-                   fall_contact_bodies=args.get("fall_contact_bodies"),
-                   world_scale=world_scale,
-                   time_lim=beg, time_end_lim=end,
-                   anneal_samples=args.get("anneal_samples"),
-                   ref_joint_vel_reward=args.get("ref_joint_vel_reward"),
-                   end_eff_root_relative=args.get("end_eff_root_relative"),
-                   smooth_ref_vel=args.get("smooth_ref_vel"),
-                   drift_term_dist=args.get("drift_term_dist"), pose_term_dist=args.get("pose_term_dist"),
-                   ref_root_state=args.get("ref_root_state"),
-                   ref_pose_state=args.get("ref_pose_state"))
 
 
 class ImitationEnv:

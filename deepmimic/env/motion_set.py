@@ -19,7 +19,7 @@ import os
 import numpy as np
 
 from deepmimic.env.motion_data import MotionData
-from deepmimic.util.arg_parser import resolve_path
+from deepmimic.util.paths import resolve_path
 from deepmimic.util.errors import DeepMimicError, load_json_file
 
 

@@ -11,27 +11,12 @@ import numpy as np
 from PIL import GifImagePlugin, Image
 
 from deepmimic.util.errors import DeepMimicError
-from deepmimic.util.file_io import AtomicFile, check_new_dir, check_new_file, free_name
+from deepmimic.util.file_io import AtomicFile, check_new_file, free_name
 
 #: Bytes a frame of w x h pixels may take on disk, per pixel: what a recording is checked against before it
 #: starts. A GIF frame is at most the pixels that changed, 8 bits each before LZW; a PNG frame is RGB.
 GIF_BYTES_PER_PIXEL, PNG_BYTES_PER_PIXEL = 1.0, 3.0
 PROGRESS_EVERY_S = 10.0  # a long recording says how far it is at most this often
-
-
-def recording_outputs(args, inputs=()):
-    """(gif, png folder) of ``--record`` / ``--record_png``, checked before anything is simulated: a GIF
-    name ending in .gif, never an input file or an existing file (unless --overwrite true), PNG frames only
-    into a new or empty folder."""
-    gif, png_dir = args.get("record"), args.get("record_png")
-    overwrite = args.get("overwrite")
-    if gif:
-        if os.path.splitext(gif)[1].lower() != ".gif":
-            raise DeepMimicError("--record writes an animated GIF: give the file a .gif name", gif)
-        check_new_file(gif, "record", overwrite, inputs)
-    if png_dir:
-        check_new_dir(png_dir, "record_png", overwrite)
-    return gif, png_dir
 
 
 def default_recording(path):

@@ -4,37 +4,13 @@ Each file is self-contained (weights, normalizers, net name, sizes, training pro
 written atomically, so a crash mid-save leaves the previous model intact.
 """
 import io
-import os
 
 import torch
 
-from deepmimic.util.arg_parser import resolve_path
 from deepmimic.util.errors import DeepMimicError, brief
-from deepmimic.util.run_settings import apply_policy_settings
 from deepmimic.util.file_io import atomic_write_all
 from deepmimic.util.policy_file import FORMAT_VERSION
 from deepmimic.util.policy_file import read_policy_file as load_checkpoint  # a model file's checked contents
-
-
-def model_file(args):
-    """The model ``--model_files`` names (resolved; a run folder names its ``agent0_model_anet.pth``), or "" when
-    none is given (``none`` is DeepMimic's word for it)."""
-    files = [m for m in args.get("model_files") if m != "none"]
-    path = resolve_path(files[0]) if files else ""
-    return os.path.join(path, "agent0_model_anet.pth") if path and os.path.isdir(path) else path
-
-
-def policy_settings(args):
-    """For playing: the env settings a policy file carries fill what ``args`` leaves out (a contradiction
-    of the settings that shape the state is an error); returns (its agent file's JSON, its path), or None
-    for files that carry none (format 1)."""
-    model = model_file(args)
-    if not model:
-        return None
-    anet = model_paths(model)[0]
-    data = load_checkpoint(anet, "actor")
-    apply_policy_settings(args, data.get("env_args", {}), anet)
-    return (data["agent"], anet) if "agent" in data else None
 
 
 def model_paths(path):

@@ -10,14 +10,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from deepmimic.learning.learning_curve import CurveWriter, start_times
-from deepmimic.learning.model_io import model_file
 from deepmimic.learning.path_buffer import Batch, PathRecorder
 from deepmimic.learning.ppo_agent import NonFiniteError
 from deepmimic.learning.rollout import run_episodes, step_envs, summarize
 from deepmimic.learning.warm_start import warm_start
 from deepmimic.util import mpi_util
 from deepmimic.util.arg_keys import KEYS
-from deepmimic.util.arg_parser import resolve_path
 from deepmimic.util.errors import DeepMimicError
 from deepmimic.util.file_io import check_writable_dir
 from deepmimic.util.phase_timer import PhaseTimer
@@ -44,29 +42,6 @@ class RunConfig:
     int_output_iters: int = KEYS["int_output_iters"].default  # tests every this many iterations (0: IntOutputIters)
     int_save_iters: int = KEYS["int_save_iters"].default      # intermediate models every this many (0: as tests)
     inputs: tuple = ()              # the files this command reads (--arg_file, --agent_files): never replaced
-
-    @classmethod
-    def from_args(cls, args):
-        given = [args.get("arg_file") or ""] + (list(args.get("agent_files")) if args.has_key("agent_files") else [])
-        inputs = tuple(resolve_path(f) for f in given if f)
-        return cls(*resolve_output_paths(args), max_samples=args.get("max_samples"), inputs=inputs,
-                   max_iters=args.get("max_iters"), resume_from=model_file(args),
-                   overwrite=args.get("overwrite"), train=args.get("train_agents"),
-                   tensorboard=args.get("tensorboard"), curve_every=args.get("curve_every"),
-                   curve_episodes=args.get("curve_episodes"),
-                   stop_at_return=args.get("stop_at_return"), stop_max_falls=args.get("stop_max_falls"),
-                   warm_start_samples=args.get("warm_start_samples"),
-                   int_output_iters=args.get("int_output_iters"), int_save_iters=args.get("int_save_iters"))
-
-
-def resolve_output_paths(args):
-    """(output_path, int_output_path). Intermediate models follow an --output_path given on the
-    command line unless --int_output_path is given there too (an arg file's folder is for its own output)."""
-    out = args.get("output_path")
-    inter = args.get("int_output_path")
-    if out and args.source_of("output_path") == "command line" and args.source_of("int_output_path") != "command line":
-        inter = os.path.join(out, "intermediate")
-    return out, inter
 
 
 #: The files that make a folder hold a run: training there replaces them.

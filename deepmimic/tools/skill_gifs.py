@@ -43,13 +43,13 @@ def record_skill(skill, gif, size, min_seconds, max_seconds):
     from PIL import ImageDraw
     from deepmimic.env.recorder import FrameRecorder
     from deepmimic.factory import build_agent, build_envs
-    from deepmimic.learning.model_io import policy_settings
     from deepmimic.learning.rollout import run_episodes
+    from deepmimic.settings import Settings, policy_settings
     from deepmimic.util.arg_parser import ArgParser
     args = ArgParser.from_argv(["--arg_file", run_file(skill), "--rand_seed", "1"])
-    saved = policy_settings(args)
-    env = build_envs(args, 1, 1, show_reference=True)[0]
-    agent = build_agent(args, env, 1, saved)
+    settings = Settings.from_args(args, policy_settings(args))
+    env = build_envs(settings.env, 1, 1, show_reference=True)[0]
+    agent = build_agent(settings, env, 1)
     seconds = min(max(env.clip_duration(), min_seconds), max_seconds)
     steps = int(round(seconds / env.control_step()))
     count = {"steps": 0}

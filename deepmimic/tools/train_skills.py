@@ -5,7 +5,7 @@
 
 Each skill trains with the recipe (``args/train_humanoid3d_<skill>_args.txt``) into ``<out>/<skill>``, a
 learning-curve point every --curve_every samples (16 fixed starts), and stops at two points in a row at its bar
-(``deepmimic.learning.skill_bars``: walk 450 of 600 with at most 1 fall, the others 360 with at most 2, a clip
+(``deepmimic.tools.skill_bars``: walk 450 of 600 with at most 1 fall, the others 360 with at most 2, a clip
 that ends early the same 0.6 a step) or at its sample budget (10M for walk, 15M for the others). A folder that
 holds a model is resumed; a skill past its bar or budget is skipped, and the list says why. The best point is
 ``<out>/<skill>/agent0_best_anet.pth``; play it with ``testrl.py --model_files <out>/<skill>/agent0_best_anet.pth``.
@@ -15,7 +15,7 @@ One process tree: this command, mpiexec, the ranks.
 import os
 import sys
 
-from deepmimic.learning import skill_bars
+from deepmimic.tools import skill_bars
 from deepmimic.learning.learning_curve import read_curve
 from deepmimic.util import mpi_util
 from deepmimic.util.arg_keys import KEYS, MAX_INT

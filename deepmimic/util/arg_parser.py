@@ -1,38 +1,14 @@
 """DeepMimic-style arguments: ``--key v1 v2 ...`` on the command line or in an arg file.
 
-Command-line values override the arg file, as in DeepMimic. Relative paths are resolved against the
-working directory first, then the project (the checkout, or the installed package's resources): as
-written, under ``data/`` (``motions/x.txt``, ``chars/x.txt`` as the PyTorch port wrote them), and for
-arg files under ``args/`` (a bare ``train_humanoid3d_walk_args.txt`` works from any directory).
+Command-line values override the arg file, as in DeepMimic. Relative paths are found by ``util/paths.py``
+(the working directory first, then the project; arg files also under ``args/``).
 """
 import os
 import shlex
 
-from deepmimic import PACKAGE_ROOT
 from deepmimic.util.arg_keys import ALIASES, FALSE_WORDS, KEYS, TRUE_WORDS, check_key
 from deepmimic.util.errors import DeepMimicError, check_utf8
-
-
-
-#: Folder names of the PyTorch port's data layout that ours spells differently.
-DATA_FOLDER_ALIASES = {"chars": "characters"}
-
-
-def path_candidates(path, arg_file=False):
-    """Where a relative ``path`` is looked for, in order."""
-    if not path or os.path.isabs(path):
-        return [path]
-    first, _, rest = path.replace("\\", "/").partition("/")
-    seed_style = os.path.join(DATA_FOLDER_ALIASES.get(first, first), rest) if rest else path
-    found = [path, os.path.join(PACKAGE_ROOT, path), os.path.join(PACKAGE_ROOT, "data", seed_style)]
-    if arg_file:
-        found.append(os.path.join(PACKAGE_ROOT, "args", path))
-    return list(dict.fromkeys(found))
-
-
-def resolve_path(path, arg_file=False):
-    """The first of ``path_candidates`` that exists, else ``path`` itself (the caller reports it missing)."""
-    return next((p for p in path_candidates(path, arg_file) if p and os.path.exists(p)), path)
+from deepmimic.util.paths import path_candidates, resolve_path  # noqa: F401 (resolve_path: for callers)
 
 
 def resolve_arg_file(path):

@@ -1,0 +1,60 @@
+"""The env's settings as one typed record, with every default from the key table (``util/arg_keys.py``).
+
+Kept apart from the env itself so that reading settings (``deepmimic.settings``) does not load PyBullet.
+"""
+from dataclasses import dataclass, field
+
+from deepmimic.env.timer import TimerParams
+from deepmimic.util.arg_keys import KEYS
+
+
+def _default(key):
+    """A key's one default (``util.arg_keys.KEYS``)."""
+    return KEYS[key].default
+
+
+#: Episode length when no --time_*lim_* key is given: the end limits' defaults, fixed.
+DEFAULT_TIME_LIM = TimerParams(_default("time_end_lim_min"), _default("time_end_lim_min"), _default("time_end_lim_exp"))
+
+
+@dataclass
+class EnvConfig:
+    """The env's settings. Defaults come from the key table; ``deepmimic.settings.env_config`` reads an arg set."""
+    motion_file: str
+    char_file: str = _default("character_files")[0]
+    ctrl_file: str = _default("char_ctrl_files")[0]
+    fall_contact_bodies: list = field(default_factory=list)
+    world_scale: float = _default("world_scale")
+    sim_freq: int = 240
+    ctrl_freq: int = 30
+    time_lim: TimerParams = DEFAULT_TIME_LIM
+    time_end_lim: TimerParams = DEFAULT_TIME_LIM
+    anneal_samples: float = _default("anneal_samples")
+    #: DeepMimic compares joint velocities with the motion's; the upstream port reads them back
+    #: from its kinematic body, where they are always 0. False keeps upstream parity.
+    ref_joint_vel_reward: bool = _default("ref_joint_vel_reward")
+    #: DeepMimic compares end effectors relative to each character's root, turned into its heading
+    #: frame (heights above the ground); the upstream port compares world positions, so there a
+    #: drifting character loses the end-effector term with the root term. False keeps upstream parity.
+    end_eff_root_relative: bool = _default("end_eff_root_relative")
+    #: DeepMimic low-passes the clip's frame velocities and blends them between frames; the upstream port
+    #: holds the raw difference of the frame pair around ``t``. They seed every start state (RSI) and the
+    #: velocity reward. False keeps upstream parity (``motion_data.MotionData._frame_velocities``).
+    smooth_ref_vel: bool = _default("smooth_ref_vel")
+    #: End a training episode as a failure once the root is farther than this (m) from the reference
+    #: root (0: off, as DeepMimic; test episodes never end this way). The reward compares world
+    #: positions, so a drifting character earns little; ending such episodes early spends samples
+    #: where they teach (MimicKit does similar).
+    drift_term_dist: float = _default("drift_term_dist")
+    #: End a training episode as a failure once any body is farther than this (m) from the same body of
+    #: the reference pose (0: off). MimicKit ends at 1 m, ProtoMotions at 0.25-0.5 m: a character that
+    #: slowly topples is stopped before the fall, where the samples still teach.
+    pose_term_dist: float = _default("pose_term_dist")
+    #: Append the reference root to the state: its position relative to the character's root and
+    #: the heading difference (cos, sin), in the character's heading frame. DeepMimic's state is
+    #: root-relative, so a policy cannot see (or correct) global drift, which the reward punishes.
+    ref_root_state: bool = _default("ref_root_state")
+    #: Append the reference pose one control step ahead (joint quaternions, revolute angles) to the
+    #: state, as MimicKit's target observations: the policy reads the pose to reach instead of
+    #: recalling it from the phase.
+    ref_pose_state: bool = _default("ref_pose_state")
