@@ -12,6 +12,11 @@ committed checkpoint and curve, to measure a lever from that point on:
 
     python benchmarks/learning_curve.py --skill backflip --config recipe_drift2 --fork_from recipe --samples 19000000
 
+Skills in a row, each to its bar (``--stop_at_bar``) or its samples, the model kept for the next session:
+
+    for s in kick punch roll; do python benchmarks/learning_curve.py --skill $s --config recipe_b2 \
+        --samples 15000000 --stop_at_bar --keep_checkpoint || break; done
+
 Ctrl-C (or SIGTERM) stops the training the way
 a Ctrl-C to the trainer does: every rank saves, then the curve is published. The curve is copied to
 ``benchmarks/results/<skill>_<config>.csv`` (columns samples,wall_hours,test_return_mean,test_falls,
@@ -22,6 +27,7 @@ import os
 import subprocess
 import sys
 
+from deepmimic.tools import skill_bars
 from deepmimic.util import mpi_util
 from deepmimic.util.arg_keys import KEYS, MAX_INT
 from deepmimic.util.errors import DeepMimicError, ToolArgumentParser, check_ranges, run_cli
@@ -110,6 +116,9 @@ def train_command(a, out):
            "--output_path", out, "--int_output_path", os.path.join(out, "intermediate"),
            "--max_samples", str(int(a.samples)), "--rand_seed", str(a.seed),
            "--curve_every", str(int(a.every)), "--curve_episodes", str(a.episodes)]
+    if a.stop_at_bar:  # the skill's bar (deepmimic.tools.skill_bars), judged by the optimizer on the curve
+        bar = skill_bars.skill_bar(a.skill)
+        cmd += ["--stop_at_return", repr(float(bar.ret)), "--stop_max_falls", str(bar.max_falls)]
     model = os.path.join(out, "agent0_model_anet.pth")
     if os.path.isfile(model):
         cmd += ["--model_files", model]  # resume: the run and its curve continue
@@ -178,6 +187,15 @@ def publish(curve, skill, config):
     plot_curves(every, os.path.join(RESULTS, f"{skill}_all_configs.png"), f"{skill}: every configuration measured")
 
 
+def keep_checkpoint(out, name):
+    """The run's latest model (with Adam's state), where ``--resume_from`` continues it next session."""
+    os.makedirs(os.path.join(RESULTS, "checkpoints"), exist_ok=True)
+    for part in ("anet", "cnet"):
+        src = os.path.join(out, f"agent0_model_{part}.pth")
+        if os.path.isfile(src):
+            atomic_copy(src, os.path.join(RESULTS, "checkpoints", f"{name}_{part}.pth"))
+
+
 def arg_file(skill, config):
     return os.path.join(ROOT, "args", f"train_humanoid3d_{skill}{recipe_or_deepmimic(config)}_args.txt")
 
@@ -238,6 +256,12 @@ def main():
                    help="start a new --out of --config from CONFIG's committed checkpoint "
                         "(benchmarks/results/checkpoints/<skill>_<CONFIG>_anet.pth/_cnet.pth) and its curve: a lever "
                         "measured from that point on, against CONFIG's own run continued")
+    p.add_argument("--stop_at_bar", action="store_true",
+                   help="end the run once two curve points in a row pass the skill's bar (walk 450 with <= 1 fall of 16, "
+                        "the others 360 with <= 2, a clip that does not loop 0.6 a step; deepmimic.tools.skill_bars)")
+    p.add_argument("--keep_checkpoint", action="store_true",
+                   help="after training, copy the run's model to benchmarks/results/checkpoints/<skill>_<config>_*.pth, "
+                        "where --resume_from continues it on another machine")
     p.add_argument("--publish", action="store_true",
                    help="do not train: copy the run's curve to benchmarks/results and redraw the plots")
     a = p.parse_args()
@@ -257,6 +281,8 @@ def main():
         print(" ".join(cmd), flush=True)
         rc, stopped = run_training(cmd, os.path.join(out, "train_stdout.txt"))
     curve = os.path.join(out, "learning_curve.csv")
+    if a.keep_checkpoint and not a.publish:
+        keep_checkpoint(out, name)
     if os.path.isfile(curve):
         publish(curve, a.skill, a.config)
         print(open(curve).read().splitlines()[-1])

@@ -434,31 +434,30 @@ def test_skill_bar_of_a_clip_that_does_not_loop_fits_its_episodes():
     assert list(skill_bars.episode_steps("spinkick")) == [600] * 16
 
 
-def test_skill_queue_says_why_it_skips_a_skill(tmp_path, monkeypatch):
-    """A skill is skipped for one of two reasons, and the queue says which: past its bar, or its own budget
+def test_a_skill_past_its_bar_or_budget_says_why_it_is_done():
+    """deepmimic-train-skills skips a skill for one of two reasons, and says which: past its bar, or its own budget
     spent (walk's budget is 10M, the others' 15M), below the bar or with single points past it (named);
     an unfinished curve is trained on."""
-    import argparse
-    import skill_queue
-    monkeypatch.setattr(skill_queue, "RESULTS", str(tmp_path))
-    a = argparse.Namespace(bar=None, max_falls=None, max_samples=None, confirm=2)
+    from deepmimic.tools import skill_bars
+    curves = {}
 
     def curve(skill, *points):
-        with open(tmp_path / f"{skill}_recipe.csv", "w") as f:
-            f.write("samples,wall_hours,test_return_mean,test_falls,test_episodes\n")
-            f.writelines(f"{int(s)},1.0,{r},{falls},16\n" for s, r, falls in points)
+        curves[skill] = [dict(samples=int(s), test_return_mean=r, test_falls=falls) for s, r, falls in points]
+
+    def why(skill):
+        return skill_bars.why_done(curves.get(skill, []), skill_bars.skill_bar(skill))
     curve("run", (9e6, 370.0, 1), (9.25e6, 380.0, 2))
     curve("backflip", (14.9e6, 54.1, 16), (15.0e6, 48.1, 16))
     curve("walk", (10.5e6, 440.0, 0))
     curve("jump", (8.0e6, 380.0, 1), (9.0e6, 300.0, 3), (14.0e6, 362.0, 2), (15.0e6, 200.0, 9), (15.5e6, 500.0, 0))
     curve("spinkick", (5e6, 30.0, 16))
-    assert skill_queue.why_done("run", a).startswith("past its bar (360 with <= 2 falls)")
-    assert skill_queue.why_done("backflip", a).endswith("budget of 15,000,000 samples spent (15,000,000) below the bar")
-    assert skill_queue.why_done("walk", a).endswith("budget of 10,000,000 samples spent (10,500,000) below the bar")
+    assert why("run").startswith("past its bar (360 with <= 2 falls)")
+    assert why("backflip").endswith("budget of 15,000,000 samples spent (15,000,000) below the bar")
+    assert why("walk").endswith("budget of 10,000,000 samples spent (10,500,000) below the bar")
     # single points past the bar within the budget (not the 500 after it) are named, not called "below the bar"
-    assert skill_queue.why_done("jump", a) == ("its budget of 15,000,000 samples spent (15,500,000); points past its bar "
-                                               "(360 with <= 2 falls), not 2 in a row: the best 380.0 with 1 falls at 8,000,000")
-    assert skill_queue.why_done("spinkick", a) is None and skill_queue.why_done("cartwheel", a) is None
+    assert why("jump") == ("its budget of 15,000,000 samples spent (15,500,000); points past its bar "
+                           "(360 with <= 2 falls), not 2 in a row: the best 380.0 with 1 falls at 8,000,000")
+    assert why("spinkick") is None and why("cartwheel") is None
 
 
 FAKE_TRAINING = """
@@ -509,6 +508,22 @@ def test_learning_curve_configs_change_the_agent_file_the_train_files_name():
     for path in recipe_files:
         agents = [line.split()[1] for line in open(path) if line.startswith("--agent_files")]
         assert agents == [learning_curve.RECIPE_AGENT], path
+
+
+def test_learning_curve_stop_at_bar_hands_the_skills_bar_to_the_optimizer(tmp_path):
+    """--stop_at_bar: the optimizer ends the run at the skill's own bar (a queue of skills is a shell loop);
+    without it, no stop is asked."""
+    import argparse
+    import learning_curve
+    from deepmimic.tools import skill_bars
+    a = argparse.Namespace(skill="kick", config="recipe_b2", procs=2, samples=15e6, seed=1, every=250000, episodes=16,
+                           stop_at_bar=True)
+    cmd = learning_curve.train_command(a, str(tmp_path))
+    bar = skill_bars.skill_bar("kick")
+    i = cmd.index("--stop_at_return")
+    assert float(cmd[i + 1]) == bar.ret and cmd[cmd.index("--stop_max_falls") + 1] == str(bar.max_falls) == "2"
+    assert "--stop_at_return" not in learning_curve.train_command(argparse.Namespace(**dict(vars(a), stop_at_bar=False)),
+                                                                  str(tmp_path))
 
 
 @pytest.mark.parametrize("args, words", [
