@@ -21,7 +21,8 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-from upstream_oracle import FALL, REF_ROOT_SIZE, UPSTREAM_STATE_SIZES, load_policy, make_env_for_policy, run_ours, run_upstream
+from deepmimic.policy import Policy
+from upstream_oracle import FALL, REF_ROOT_SIZE, UPSTREAM_STATE_SIZES, run_ours, run_upstream
 from deepmimic.learning.rollout import summarize
 from deepmimic.util.arg_keys import KEYS
 from deepmimic.util.errors import ToolArgumentParser, check_ranges, run_cli
@@ -41,10 +42,10 @@ def main():
     from deepmimic.learning.learning_curve import start_times
     from upstream_oracle import make_upstream_env
     for name in a.skills:
-        act, skill = load_policy(name), a.clip if name.endswith(".pth") else name.split("_")[0]
+        act, skill = Policy.load(name), a.clip if name.endswith(".pth") else name.split("_")[0]
         with contextlib.redirect_stderr(io.StringIO()):
             # --smooth_ref_vel: DeepMimic's start states (true) or upstream's (false), whatever the policy trained on
-            ours = make_env_for_policy(act, skill, **({"smooth_ref_vel": a.smooth_ref_vel == "true"} if a.smooth_ref_vel else {}))
+            ours = act.make_env(skill, **({"smooth_ref_vel": a.smooth_ref_vel == "true"} if a.smooth_ref_vel else {}))
             fall = [int(b) for b in (act.env_args or {}).get("fall_contact_bodies", FALL)]  # cartwheel's hands may touch
             up = make_upstream_env(skill, fall) if "upstream" in a.envs and act.state_size in UPSTREAM_STATE_SIZES else None
         if "upstream" in a.envs and up is None:

@@ -33,20 +33,9 @@ import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+from deepmimic.policy import Policy
 from upstream_oracle import FALL
 from deepmimic.util.errors import ToolArgumentParser, check_ranges, run_cli
-
-
-def make_policy(name):
-    """A shipped policy as a batched ``act``: the upstream env takes DeepMimic's 197-d state (a converted
-    upstream policy), ours the recipe's 202-d one (our walk policy); both are fc_2layers_1024units."""
-    from deepmimic.learning.model_io import load_actor
-    actor = load_actor(os.path.join(ROOT, f"data/policies/humanoid3d/humanoid3d_{name}_anet.pth"))
-
-    def act(states):
-        with torch.no_grad():
-            return actor(torch.as_tensor(np.atleast_2d(states), dtype=torch.float32)).double().numpy()
-    return act
 
 
 def skill_env_config(skill, **settings):
@@ -85,7 +74,7 @@ def bench_upstream(skill, steps, act):
             s = env.record_state(0)
             if not first:
                 env.calc_reward(0)
-            env.set_action(0, act(s)[0])
+            env.set_action(0, act(np.asarray(s)))
             first = False
             ctrl_steps += 1
         env.update(dt)                                # env.update
@@ -244,8 +233,8 @@ def main():
     if a.under_load:
         return under_load(a.skill, a.steps, a.train_samples)
     with contextlib.redirect_stderr(io.StringIO()):
-        up = bench_upstream(a.skill, a.steps, make_policy("walk_upstream_com"))
-        ours, raw, parts = bench_ours(a.skill, a.steps, make_policy("walk"), a.num_envs)
+        up = bench_upstream(a.skill, a.steps, Policy.load("walk_upstream_com"))
+        ours, raw, parts = bench_ours(a.skill, a.steps, Policy.load("walk"), a.num_envs)
         raw_alone = bench_raw(a.skill, a.steps)
         from deepmimic.env.imitation_env import ImitationEnv
         env = ImitationEnv(skill_env_config(a.skill, ref_root_state=True), seed=0)

@@ -3,7 +3,6 @@
 The wheel's ``pybullet_envs/__init__.py`` registers gym envs and fails on modern gym, so we
 install a stub ``pybullet_envs`` module whose ``__path__`` points at the installed folder.
 """
-import dataclasses
 import importlib.util
 import os
 import sys
@@ -13,6 +12,7 @@ import numpy as np
 
 from deepmimic.env.observation import REF_ROOT_SIZE, ref_root_features
 from deepmimic.learning.rollout import EpisodeResult
+from deepmimic.policy import DEFAULT_FALL_BODIES
 
 
 def upstream_root():
@@ -48,7 +48,7 @@ class UpstreamArgs:
 
 
 #: Bodies whose ground contact ends an episode for most skills (args/train_humanoid3d_walk_args.txt).
-FALL = [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 12, 13, 14]
+FALL = list(DEFAULT_FALL_BODIES)
 
 
 def make_upstream_env(skill, fall_contact_bodies=FALL, motion_file=None):
@@ -75,51 +75,8 @@ def upstream_reset_at(env, start_time):
     env.needs_update_time = env.t - 1
 
 
-def load_policy(name):
-    """A shipped policy (``data/policies/humanoid3d/humanoid3d_<name>_anet.pth``), or any anet file when
-    ``name`` ends in .pth, as ``act(state) -> action``."""
-    import torch
-    from deepmimic.learning.model_io import load_actor, load_checkpoint
-    from deepmimic import PACKAGE_ROOT
-    path = name if name.endswith(".pth") else os.path.join(PACKAGE_ROOT, f"data/policies/humanoid3d/humanoid3d_{name}_anet.pth")
-    actor = load_actor(path)
-
-    def act(s):
-        with torch.no_grad():
-            return actor(torch.as_tensor(s, dtype=torch.float32)[None]).double().numpy()[0]
-    act.state_size = actor.s_norm.size
-    act.env_args = load_checkpoint(path, "actor").get("env_args")  # format 2: the settings it was trained with
-    return act
-
-
-def make_env_for_policy(act, skill, seed=0, **overrides):
-    """Our env on ``skill``'s clip with the state ``act`` was trained on. A policy file of format 2 carries
-    its env settings (``act.env_args``); for older files the state size tells whether it sees the
-    reference root (``--ref_root_state``, +5) and the upcoming pose (``--ref_pose_state``, +36).
-    ``overrides``: EnvConfig fields to play it under instead (e.g. ``smooth_ref_vel``)."""
-    from deepmimic import PACKAGE_ROOT
-    from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
-    from deepmimic.settings import env_config
-    from deepmimic.util.arg_parser import ArgParser
-    motion = os.path.join(PACKAGE_ROOT, "data", f"motions/humanoid3d_{skill}.txt")
-    if act.env_args:
-        args = ArgParser.from_argv(["--motion_file", motion])
-        for key, values in act.env_args.items():
-            if key != "motion_file":
-                args.set(key, values)
-        cfg = env_config(args)
-    else:
-        extra = act.state_size - 197
-        data = os.path.join(PACKAGE_ROOT, "data")
-        cfg = EnvConfig(motion_file=motion, char_file=os.path.join(data, "characters/humanoid3d.txt"),
-                        ctrl_file=os.path.join(data, "controllers/humanoid3d_ctrl.txt"), fall_contact_bodies=FALL,
-                        ref_root_state=extra in (REF_ROOT_SIZE, REF_ROOT_SIZE + 36),
-                        ref_pose_state=extra in (36, REF_ROOT_SIZE + 36))
-    return ImitationEnv(dataclasses.replace(cfg, **overrides), seed=seed)
-
-
 def run_ours(env, act, start, max_steps):
-    """One episode in our env from ``start`` (s): an ``EpisodeResult`` (return, length, fell, tracking error)."""
+    """One episode in our env (``act``: a ``deepmimic.policy.Policy``, or any state -> action) from ``start`` (s): an ``EpisodeResult`` (return, length, fell, tracking error)."""
     s, ret, err = env.reset(start_time=start), 0.0, np.zeros(2)
     for n in range(1, max_steps + 1):
         s, r, _, _ = env.step(act(s))

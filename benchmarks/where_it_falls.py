@@ -21,7 +21,7 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-from upstream_oracle import load_policy, make_env_for_policy
+from deepmimic.policy import Policy
 from deepmimic.env.reward import heading_frame_offsets
 from deepmimic.util.arg_keys import KEYS
 from deepmimic.util.errors import ToolArgumentParser, check_ranges, run_cli
@@ -79,9 +79,9 @@ def main():
                         "train_episodes": (0, KEYS["curve_episodes"].bounds[1])})
     from deepmimic.env.imitation_env import Mode
     from deepmimic.learning.learning_curve import start_times
-    act = load_policy(a.policy)
+    act = Policy.load(a.policy)
     with contextlib.redirect_stderr(io.StringIO()):
-        env = make_env_for_policy(act, a.skill)
+        env = act.make_env(a.skill)
     env.set_mode(Mode.TEST)
     rows = [episode(env, act, t, a.max_steps) for t in start_times(env.motion.cycle_time, a.episodes)]
     print(f"{'return':>7s} {'fell':>4s} {'after s':>7s} {'phase from -> at':>16s} {'drift m':>7s} {'ref fwd / side':>14s} {'root top / ref':>14s}  "

@@ -221,10 +221,10 @@ def test_agent_file_chooses_the_optimizer(tmp_path):
 @pytest.mark.parametrize("anet", sorted(glob.glob(os.path.join(ROOT, "data/policies/humanoid3d/*_anet.pth"))),
                          ids=os.path.basename)
 def test_every_shipped_policy_loads_and_acts(anet):
-    from upstream_oracle import load_policy, make_env_for_policy
+    from deepmimic.policy import Policy
     assert os.path.isfile(anet.replace("_anet.pth", "_cnet.pth"))
-    act = load_policy(anet)
-    env = make_env_for_policy(act, os.path.basename(anet).split("_")[1])
+    act = Policy.load(anet)
+    env = act.make_env(os.path.basename(anet).split("_")[1])
     assert env.state_size == act.state_size
     s = env.reset(start_time=0.1)
     a = act(s)

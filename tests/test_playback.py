@@ -138,8 +138,9 @@ def test_tf_checkpoint_garbage_is_reported(tmp_path):
 def test_pretrained_policy_matches_upstream_env(skill):
     """Same converted policy, same start times: our env's returns are within 10% of upstream's.
     (benchmarks/pretrained_policies.py runs the full 20-episode comparison.)"""
-    from upstream_oracle import load_policy, run_ours, run_upstream
-    act = load_policy(f"{skill}_upstream")
+    from deepmimic.policy import Policy
+    from upstream_oracle import run_ours, run_upstream
+    act = Policy.load(f"{skill}_upstream")
     ours, up = make_env(skill), make_upstream_env(skill, FALL)
     starts = np.random.default_rng(11).uniform(0, ours.motion.cycle_time, size=2)
     totals = [(run_ours(ours, act, t, 150)[0], run_upstream(up, act, t, 150)[0]) for t in starts]
@@ -205,11 +206,12 @@ def test_gui_playback_on_a_virtual_display():
 
 
 def test_a_training_checkpoint_with_the_reference_root_state_plays():
-    """The benchmark's policy loader sizes the actor from the file (202-d states with --ref_root_state)."""
-    from upstream_oracle import load_policy, make_env_for_policy, run_ours
-    act = load_policy(os.path.join(ROOT, "benchmarks/results/checkpoints/walk_fast_lr3_anet.pth"))
+    """Policy.load sizes the actor from the file (202-d states with --ref_root_state) and builds its env."""
+    from deepmimic.policy import Policy
+    from upstream_oracle import run_ours
+    act = Policy.load(os.path.join(ROOT, "benchmarks/results/checkpoints/walk_fast_lr3_anet.pth"))
     assert act.state_size == 202
-    env = make_env_for_policy(act, "walk")
+    env = act.make_env("walk")
     assert env.cfg.ref_root_state and not env.cfg.ref_pose_state
     ret, steps = run_ours(env, act, 0.3, 10)[:2]
     assert steps == 10 and 3.0 < ret <= 10.0

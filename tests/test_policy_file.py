@@ -93,3 +93,28 @@ def test_every_shipped_policy_file_passes():
     assert len(files) >= 20
     for path in files:
         read_policy_file(path, "actor" if path.endswith("_anet.pth") else "critic")
+
+
+def test_a_policy_object_carries_its_actor_env_and_agent(monkeypatch):
+    """Policy.load reads the file once and gives the actor, the typed env settings it was trained with (a file
+    of format 2 carries them; a format-1 file, upstream's converted walk, is sized by its state) and its agent;
+    one state in, one action out, and a batch alike."""
+    import numpy as np
+    from deepmimic import policy as policy_module
+    from deepmimic.policy import Policy
+    reads = []
+    real = policy_module.read_policy_file
+    monkeypatch.setattr(policy_module, "read_policy_file", lambda *a: reads.append(a) or real(*a))
+    ours, theirs = Policy.load("walk"), Policy.load("walk_upstream")
+    assert len(reads) == 2
+    assert ours.state_size == 202 and ours.agent is not None and ours.samples > 1e6
+    cfg = ours.env_config("data/motions/humanoid3d_run.txt", smooth_ref_vel=True)
+    assert cfg.ref_root_state and cfg.smooth_ref_vel and cfg.drift_term_dist == float(ours.env_args["drift_term_dist"][0])
+    assert cfg.motion_file.endswith("humanoid3d_run.txt")
+    old = theirs.env_config("data/motions/humanoid3d_walk.txt")
+    assert theirs.env_args == {} and theirs.agent is None and theirs.state_size == 197
+    assert not old.ref_root_state and not old.ref_pose_state and len(old.fall_contact_bodies) == 13
+    env = ours.make_env("walk")
+    s = env.reset(start_time=0.2)
+    one, batch = ours.act(s), ours(np.stack([s, s]))
+    assert one.shape == (36,) and batch.shape == (2, 36) and np.allclose(batch[1], one, atol=1e-6)
