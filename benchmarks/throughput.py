@@ -184,10 +184,10 @@ def bench_training(arg_file, samples, procs=2, extra=()):
 
 def bench_floor_pair(skill, steps):
     """The floor as the trainer's two ranks meet it: ``bench_raw`` in two processes at once, steps/s summed."""
-    code = (f"import sys; sys.path[:0] = [{os.path.join(ROOT, 'benchmarks')!r}, {ROOT!r}]; import throughput; "
-            f"print(throughput.bench_raw({skill!r}, {steps}))")
+    code = f"import throughput; print(throughput.bench_raw({skill!r}, {steps}))"
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "benchmarks"))  # where the child finds this module
     procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              text=True, cwd=ROOT) for _ in range(2)]
+                              text=True, cwd=ROOT, env=env) for _ in range(2)]
     return sum(float(p.communicate()[0].split()[-1]) for p in procs)
 
 

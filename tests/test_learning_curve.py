@@ -482,10 +482,10 @@ def test_learning_curve_stops_its_training_with_one_ctrl_c(tmp_path, signals):
     import time
     fake, marks = tmp_path / "fake_training.py", tmp_path / "marks.txt"
     fake.write_text(FAKE_TRAINING)
-    runner = ("import sys; sys.path.insert(0, sys.argv[1]); import learning_curve; "
-              "print(*learning_curve.run_training([sys.executable, sys.argv[2], sys.argv[3]], sys.argv[4]))")
-    proc = subprocess.Popen([sys.executable, "-c", runner, os.path.join(ROOT, "benchmarks"), str(fake), str(marks),
-                             str(tmp_path / "log.txt")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    runner = ("import sys, learning_curve; "  # python -c imports from its working directory, benchmarks/
+              "print(*learning_curve.run_training([sys.executable, sys.argv[1], sys.argv[2]], sys.argv[3]))")
+    proc = subprocess.Popen([sys.executable, "-c", runner, str(fake), str(marks), str(tmp_path / "log.txt")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=os.path.join(ROOT, "benchmarks"))
     deadline = time.time() + 30
     while not (marks.exists() and "ready" in marks.read_text()) and time.time() < deadline:
         time.sleep(0.05)

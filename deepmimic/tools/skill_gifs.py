@@ -13,12 +13,9 @@ whether it fell and the file's size: a GIF of a policy that falls or drifts off 
 import os
 import sys
 
-if __package__ in (None, ""):
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-
-from deepmimic import PACKAGE_ROOT  # noqa: E402
-from deepmimic.util.errors import DeepMimicError, ToolArgumentParser, check_ranges, run_cli  # noqa: E402
-from deepmimic.util.file_io import check_new_file, check_writable_dir  # noqa: E402
+from deepmimic import PACKAGE_ROOT
+from deepmimic.util.errors import DeepMimicError, ToolArgumentParser, check_ranges, run_cli
+from deepmimic.util.file_io import check_new_file, check_writable_dir
 
 POLICIES = os.path.join(PACKAGE_ROOT, "data", "policies", "humanoid3d")
 DEFAULT_OUT = os.path.join("benchmarks", "results", "skills")
