@@ -558,7 +558,7 @@ def test_learning_curve_forks_a_committed_run_under_another_configuration(tmp_pa
     import argparse
     import learning_curve
     a = argparse.Namespace(skill="backflip", config="recipe_drift2", fork_from="recipe", resume_from=None, procs=2,
-                           samples=19e6, seed=1, every=250000, episodes=16)
+                           samples=19e6, seed=1, every=250000, episodes=16, stop_at_bar=False)
     out = str(tmp_path / "fork")
     os.makedirs(out)
     prefix, curve, option = learning_curve.seed_source(a)

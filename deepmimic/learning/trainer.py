@@ -25,7 +25,7 @@ from deepmimic.util.stop_signal import StopRequest
 
 @dataclass(frozen=True)
 class RunConfig:
-    """The run's own settings (outputs, limits, curve, warm start), parsed once from the arguments."""
+    """The run's own settings (outputs, limits, curve, warm start); built from an arg set by ``deepmimic.settings``."""
     output_path: str = KEYS["output_path"].default
     int_output_path: str = KEYS["int_output_path"].default
     max_samples: float = KEYS["max_samples"].default
