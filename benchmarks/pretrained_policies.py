@@ -42,7 +42,7 @@ def main():
     from deepmimic.learning.learning_curve import start_times
     from upstream_oracle import make_upstream_env
     for name in a.skills:
-        act, skill = Policy.load(name), a.clip if name.endswith(".pth") else name.split("_")[0]
+        act, skill = Policy.load(name), a.clip if name.endswith(".pth") else name.split("_upstream")[0]
         with contextlib.redirect_stderr(io.StringIO()):
             # --smooth_ref_vel: DeepMimic's start states (true) or upstream's (false), whatever the policy trained on
             ours = act.make_env(skill, **({"smooth_ref_vel": a.smooth_ref_vel == "true"} if a.smooth_ref_vel else {}))

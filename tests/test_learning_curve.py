@@ -224,7 +224,7 @@ def test_every_shipped_policy_loads_and_acts(anet):
     from deepmimic.policy import Policy
     assert os.path.isfile(anet.replace("_anet.pth", "_cnet.pth"))
     act = Policy.load(anet)
-    env = act.make_env(os.path.basename(anet).split("_")[1])
+    env = act.make_env(os.path.basename(anet)[len("humanoid3d_"):-len("_anet.pth")].split("_upstream")[0])
     assert env.state_size == act.state_size
     s = env.reset(start_time=0.1)
     a = act(s)
