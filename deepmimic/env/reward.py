@@ -99,7 +99,10 @@ def rotation_errors(x):
 
 @njit(cache=True)
 def _rotation_errors(root_rot, ref_root_rot, joint_rot, ref_joint_rot):
-    """The reference quaternions need not be unit length: their dot products are divided by their norm."""
+    """Squared rotation angles, root first. As upstream: a joint's angle is the shorter way (its
+    ``getDifferenceQuaternion``, so q and -q are one rotation), the root's is not (its own quaternion product, so
+    the root's sign matters). The reference quaternions need not be unit length: dot products are divided by
+    their norm."""
     n = joint_rot.shape[0]
     err = np.empty(n + 1)
     dot = ref_root_rot[0] * root_rot[0] + ref_root_rot[1] * root_rot[1] + ref_root_rot[2] * root_rot[2] \
@@ -107,7 +110,7 @@ def _rotation_errors(root_rot, ref_root_rot, joint_rot, ref_joint_rot):
     err[0] = (2.0 * math.acos(min(max(dot, -1.0), 1.0))) ** 2
     for j in range(n):
         r, q = ref_joint_rot[j], joint_rot[j]
-        dot = (r[0] * q[0] + r[1] * q[1] + r[2] * q[2] + r[3] * q[3]) / math.sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2] + r[3] * r[3])
+        dot = abs(r[0] * q[0] + r[1] * q[1] + r[2] * q[2] + r[3] * q[3]) / math.sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2] + r[3] * r[3])
         err[j + 1] = (2.0 * math.acos(min(max(dot, -1.0), 1.0))) ** 2
     return err
 
