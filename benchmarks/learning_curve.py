@@ -68,6 +68,9 @@ CONFIGS = {
                   "samples, not 4096): PPO clips ~0.6 of the "
                   "samples, so each iteration's step is bounded by the clip, and twice the iterations per sample take "
                   "twice the bounded steps at the same update cost per sample"),
+    "recipe_b2_qfix": (["--agent_files", RECIPE_AGENT], {"BatchSize": 2048},
+                       "recipe_b2 (the train_ files as they are) after the reward's parity fix (97d4dc8): a joint whose "
+                       "simulated and reference quaternions differ in sign no longer zeroes the pose term"),
     "recipe_fine": (["--agent_files", RECIPE_AGENT], {**V1, "ActorStepsize": 1e-5},
                     "the recipe with the actor step at 1e-5 (a third): forked from a skill's recipe run past its bar, to "
                     "measure whether smaller steps track the clip closer (tracking error) once the skill is learnt"),
