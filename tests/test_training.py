@@ -186,7 +186,7 @@ GOLDEN_TOLERANCE = {
 
 def test_seeded_training_log_is_unchanged(tmp_path, small_agent_file):
     """Refactors must not change training: a seeded 3-iteration run reproduces the recorded log
-    (tests/data/seeded_walk_log.tsv, written by the code of 9d5cb80) within GOLDEN_TOLERANCE.
+    (tests/data/seeded_walk_log.tsv, written by the code of 97d4dc8, the reward's parity fix) within GOLDEN_TOLERANCE.
 
     The log is not bit-identical across CPUs: float32 matrix products and reductions round differently
     with other SIMD kernels (AVX2 vs AVX-512, MKL vs ATen), and three PPO updates carry that into the
