@@ -17,9 +17,7 @@ from deepmimic import PACKAGE_ROOT
 from deepmimic.env.env_config import EnvConfig
 from deepmimic.env.observation import REF_ROOT_SIZE
 from deepmimic.learning.agent_config import agent_config_from_data
-from deepmimic.learning.model_io import load_net_state
-from deepmimic.learning.nets import Actor
-from deepmimic.learning.normalizer import Normalizer
+from deepmimic.learning.model_io import actor_from_checkpoint
 from deepmimic.util.policy_file import read_policy_file
 
 SHIPPED = os.path.join(PACKAGE_ROOT, "data", "policies", "humanoid3d")
@@ -39,7 +37,7 @@ def shipped_path(name):
 @dataclass
 class Policy:
     path: str
-    actor: Actor
+    actor: object       # learning.nets.Actor, with its normalizers
     env_args: dict      # the saved env settings as strings (empty for a format-1 file)
     agent: object       # its AgentConfig, or None for a file that carries none
     samples: int        # samples it was trained on
@@ -49,9 +47,7 @@ class Policy:
         """A policy file (``..._anet.pth``) or the short name of a shipped one (``walk``, ``jump_upstream``)."""
         path = shipped_path(name)
         data = read_policy_file(path, "actor")
-        actor = Actor(data.get("net", "fc_2layers_1024units"), Normalizer(int(data["state_size"])),
-                      Normalizer(int(data["action_size"])))
-        load_net_state(actor, data, path)
+        actor = actor_from_checkpoint(data, path)
         agent = agent_config_from_data(data["agent"], path) if "agent" in data else None
         return cls(path, actor.eval(), dict(data.get("env_args", {})), agent, int(data.get("samples", 0)))
 
@@ -74,10 +70,9 @@ class Policy:
         if self.env_args:
             from deepmimic.settings import env_config  # the one reader of arg sets (above learning/)
             from deepmimic.util.arg_parser import ArgParser
+            from deepmimic.util.run_settings import apply_policy_settings
             args = ArgParser.from_argv(["--motion_file", motion_file])
-            for key, values in self.env_args.items():
-                if key != "motion_file":
-                    args.set(key, values, source=self.path)
+            apply_policy_settings(args, self.env_args, self.path)  # the saved settings fill all but the clip
             cfg = env_config(args)
         else:
             extra = self.state_size - BASE_STATE_SIZE

@@ -74,12 +74,11 @@ def load_net_state(net, data, path):
         raise DeepMimicError(f"weights do not fit the network: {brief(lines[1] if len(lines) > 1 else e)}", path)
 
 
-def load_actor(path):
-    """The actor of an anet file (weights and normalizers), sized by the file: a policy to run outside
-    an agent (the upstream comparisons, the throughput benchmark)."""
+def actor_from_checkpoint(data, path):
+    """The actor of an anet file's checked contents ``data`` (weights and normalizers), sized by the file: a
+    policy to run outside an agent (``deepmimic.policy.Policy``)."""
     from deepmimic.learning.nets import Actor
     from deepmimic.learning.normalizer import Normalizer
-    data = load_checkpoint(path, "actor")
     actor = Actor(data.get("net", "fc_2layers_1024units"), Normalizer(int(data["state_size"])),
                   Normalizer(int(data["action_size"])))
     load_net_state(actor, data, path)
