@@ -22,7 +22,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 from deepmimic.policy import Policy
-from upstream_oracle import FALL, REF_ROOT_SIZE, UPSTREAM_STATE_SIZES, run_ours, run_upstream
+from deepmimic.tools.upstream_env import FALL, REF_ROOT_SIZE, UPSTREAM_STATE_SIZES, run_ours, run_upstream
 from deepmimic.learning.rollout import summarize
 from deepmimic.util.arg_keys import KEYS
 from deepmimic.util.errors import ToolArgumentParser, check_ranges, run_cli
@@ -40,7 +40,7 @@ def main():
     a = p.parse_args()
     check_ranges(p, a, {"episodes": KEYS["curve_episodes"].bounds, "max_steps": KEYS["max_steps"].bounds})
     from deepmimic.learning.learning_curve import start_times
-    from upstream_oracle import make_upstream_env
+    from deepmimic.tools.upstream_env import make_upstream_env
     for name in a.skills:
         act, skill = Policy.load(name), a.clip if name.endswith(".pth") else name.split("_upstream")[0]
         with contextlib.redirect_stderr(io.StringIO()):

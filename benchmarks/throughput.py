@@ -34,7 +34,7 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 from deepmimic.policy import Policy
-from upstream_oracle import FALL
+from deepmimic.tools.upstream_env import FALL
 from deepmimic.util.errors import ToolArgumentParser, check_ranges, run_cli
 
 
@@ -63,7 +63,7 @@ def bench_raw(skill, steps):
 
 def bench_upstream(skill, steps, act):
     """Upstream's training loop (testrl.update_world + RLWorld + RLAgent) minus the TF graph."""
-    from upstream_oracle import make_upstream_env
+    from deepmimic.tools.upstream_env import make_upstream_env
     env = make_upstream_env(skill, FALL)
     with contextlib.redirect_stdout(io.StringIO()):
         env.reset()
@@ -184,10 +184,9 @@ def bench_training(arg_file, samples, procs=2, extra=()):
 
 def bench_floor_pair(skill, steps):
     """The floor as the trainer's two ranks meet it: ``bench_raw`` in two processes at once, steps/s summed."""
-    code = f"import throughput; print(throughput.bench_raw({skill!r}, {steps}))"
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "benchmarks"))  # where the child finds this module
+    code = f"import runpy; print(runpy.run_path({os.path.abspath(__file__)!r})['bench_raw']({skill!r}, {steps}))"
     procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              text=True, cwd=ROOT, env=env) for _ in range(2)]
+                              text=True, cwd=ROOT) for _ in range(2)]
     return sum(float(p.communicate()[0].split()[-1]) for p in procs)
 
 

@@ -1,13 +1,25 @@
+import importlib.util
 import os
+import sys
 
 import pytest
 
-import sys
+from deepmimic.policy import DEFAULT_FALL_BODIES
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# The upstream port as test oracle lives with the benchmarks (it is not part of the package); tests share it.
-sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
-from upstream_oracle import FALL  # noqa: E402,F401
+#: Bodies whose ground contact ends an episode for most skills (args/train_humanoid3d_walk_args.txt).
+FALL = list(DEFAULT_FALL_BODIES)
+
+
+def benchmark(name):
+    """The script ``benchmarks/<name>.py`` as a module, for tests of its pieces (benchmarks are scripts, not a
+    package: loaded by path, once, so a test's monkeypatch reaches the functions that read it)."""
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "benchmarks", f"{name}.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 SMALL_AGENT = open(os.path.join(ROOT, "tests", "data", "agent_small.txt")).read()  # also read by benchmarks/golden_log_spread.py
 

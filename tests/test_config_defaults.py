@@ -66,3 +66,20 @@ def test_env_and_learning_never_read_the_arg_parser():
             if any(n == "deepmimic.settings" for n in names) and not path.endswith("gym_env.py"):
                 found.append(os.path.relpath(path, pkg))
     assert not found, found
+
+
+def test_only_the_two_entry_scripts_edit_the_import_path():
+    """The package is imported as installed; only DeepMimic_Optimizer.py and testrl.py, which DeepMimic users run
+    as files from a checkout, put the checkout on ``sys.path``. Tests load benchmark scripts by file
+    (``conftest.benchmark``), and the upstream env beside ours is ``deepmimic.tools.upstream_env``."""
+    import ast
+    found = []
+    for folder in ("deepmimic", "benchmarks", "tests"):
+        for path in glob.glob(os.path.join(ROOT, folder, "**", "*.py"), recursive=True):
+            for node in ast.walk(ast.parse(open(path).read())):
+                attr = node.func.value if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) else None
+                edits_path = isinstance(attr, ast.Attribute) and attr.attr == "path" and getattr(attr.value, "id", "") == "sys"
+                sets_env = isinstance(node, ast.Constant) and node.value == "PYTHON" + "PATH"  # (split, so this line is not a hit)
+                if edits_path or sets_env:
+                    found.append(os.path.relpath(path, ROOT))
+    assert sorted(set(found)) == [os.path.join("deepmimic", "DeepMimic_Optimizer.py"), os.path.join("deepmimic", "testrl.py")]

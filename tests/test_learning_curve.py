@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, make_env
+from conftest import ROOT, benchmark, make_env
 
 from deepmimic.learning.learning_curve import COLUMNS, CurveWriter, read_curve, start_times
 from deepmimic.learning.rollout import EpisodeResult as E
@@ -351,7 +351,7 @@ def test_pose_termination_ends_training_episodes_only():
 def test_ship_policy_ships_the_best_kept_point_with_few_falls_and_never_replaces_silently(tmp_path, monkeypatch):
     """ship_policy picks by the curve: the highest return among points with <= --max_falls falls whose model the
     trainer kept; an already shipped policy is replaced only with --overwrite; a broken curve is one line."""
-    import ship_policy
+    ship_policy = benchmark("ship_policy")
     monkeypatch.setattr(ship_policy, "ROOT", str(tmp_path))  # data/policies/humanoid3d/ under tmp_path
     run = tmp_path / "run"
     (run / "intermediate").mkdir(parents=True)
@@ -501,7 +501,7 @@ def test_learning_curve_stops_its_training_with_one_ctrl_c(tmp_path, signals):
 def test_learning_curve_configs_change_the_agent_file_the_train_files_name():
     """Configurations that override agent keys (recipe_g99, fast_lr3) start from the recipe's agent file, the one
     every train_humanoid3d_<skill>_args.txt names, so they differ from "recipe" only by the keys they state."""
-    import learning_curve
+    learning_curve = benchmark("learning_curve")
     recipe_files = [f for f in glob.glob(os.path.join(ROOT, "args", "train_humanoid3d_*_args.txt"))
                     if "_deepmimic_" not in f and "_walker_" not in f]  # walker: the multi-clip file, DeepMimic's agent
     assert len(recipe_files) == 15
@@ -514,7 +514,7 @@ def test_learning_curve_stop_at_bar_hands_the_skills_bar_to_the_optimizer(tmp_pa
     """--stop_at_bar: the optimizer ends the run at the skill's own bar (a queue of skills is a shell loop);
     without it, no stop is asked."""
     import argparse
-    import learning_curve
+    learning_curve = benchmark("learning_curve")
     from deepmimic.tools import skill_bars
     a = argparse.Namespace(skill="kick", config="recipe_b2", procs=2, samples=15e6, seed=1, every=250000, episodes=16,
                            stop_at_bar=True)
@@ -556,7 +556,7 @@ def test_learning_curve_forks_a_committed_run_under_another_configuration(tmp_pa
     """--fork_from seeds the new run folder with the other configuration's committed model and curve, and the
     training command then continues that model with this configuration's change (and only that change)."""
     import argparse
-    import learning_curve
+    learning_curve = benchmark("learning_curve")
     a = argparse.Namespace(skill="backflip", config="recipe_drift2", fork_from="recipe", resume_from=None, procs=2,
                            samples=19e6, seed=1, every=250000, episodes=16, stop_at_bar=False)
     out = str(tmp_path / "fork")
@@ -577,7 +577,7 @@ def test_learning_curve_forks_a_committed_run_under_another_configuration(tmp_pa
 def test_publish_replaces_a_committed_curve_only_with_one_that_continues_it(tmp_path, monkeypatch):
     """A short run into another --out published over the committed 10M-sample curve and its PNGs (the "newer
     surfaces" issue); now the committed curve is replaced only by a curve that begins with all its points."""
-    import learning_curve as lc
+    lc = benchmark("learning_curve")
     from deepmimic.util.errors import DeepMimicError
     monkeypatch.setattr(lc, "RESULTS", str(tmp_path / "results"))
     committed = tmp_path / "results" / "walk_recipe.csv"
@@ -616,7 +616,7 @@ NOT_LOOPING = {"kick", "punch", "getup_faceup", "getup_facedown"}
 def deepmimic_fall_bodies(skill):
     """The fall bodies of DeepMimic's own train_ arg file, as the pybullet wheel ships it (the oracle): none where it
     sets --enable_char_contact_fall false (the getups, roll)."""
-    from upstream_oracle import upstream_root
+    from deepmimic.tools.upstream_env import upstream_root
     words = open(os.path.join(upstream_root()[1], "args", f"train_humanoid3d_{skill}_args.txt")).read().split()
     if "--enable_char_contact_fall" in words and words[words.index("--enable_char_contact_fall") + 1] == "false":
         return []
@@ -698,14 +698,14 @@ def test_every_train_file_trains_with_the_recipes_second_version(skill, tmp_path
     the default of every recipe train_ file; DeepMimic's configuration stays in the _deepmimic files."""
     from deepmimic.learning.agent_config import load_agent_file
     from deepmimic.util.arg_parser import ArgParser
-    from learning_curve import CONFIGS, write_agent_file
+    lc = benchmark("learning_curve")
     for kind, batch, optimizer in (("", 2048, "adam"), ("_deepmimic", 4096, "sgd")):
         args = ArgParser.from_argv(["--arg_file", os.path.join(ROOT, "args", f"train_humanoid3d_{skill}{kind}_args.txt")])
         cfg = load_agent_file(args.parse_string("agent_files"))
         assert (cfg.batch_size, cfg.optimizer.lower()) == (batch, optimizer), (skill, kind)
         if kind == "":
-            extra, over, _ = CONFIGS["recipe_b2"]  # its curves measure what the train_ files do; "recipe" stays v1
-            b2 = load_agent_file(write_agent_file(extra[1], over, str(tmp_path / "b2.txt")))
+            extra, over, _ = lc.CONFIGS["recipe_b2"]  # its curves measure what the train_ files do; "recipe" stays v1
+            b2 = load_agent_file(lc.write_agent_file(extra[1], over, str(tmp_path / "b2.txt")))
             assert dataclasses.replace(b2, path=cfg.path) == cfg
-            extra, over, _ = CONFIGS["recipe"]
-            assert load_agent_file(write_agent_file(extra[1], over, str(tmp_path / "v1.txt"))).batch_size == 4096
+            extra, over, _ = lc.CONFIGS["recipe"]
+            assert load_agent_file(lc.write_agent_file(extra[1], over, str(tmp_path / "v1.txt"))).batch_size == 4096

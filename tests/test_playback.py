@@ -12,7 +12,7 @@ from conftest import FALL, ROOT, make_env
 from PIL import Image
 
 from deepmimic.tools.tf_checkpoint import convert, read_tf_checkpoint
-from upstream_oracle import make_upstream_env, upstream_root
+from deepmimic.tools.upstream_env import make_upstream_env, upstream_root
 
 
 def test_render_shows_the_character():
@@ -139,7 +139,7 @@ def test_pretrained_policy_matches_upstream_env(skill):
     """Same converted policy, same start times: our env's returns are within 10% of upstream's.
     (benchmarks/pretrained_policies.py runs the full 20-episode comparison.)"""
     from deepmimic.policy import Policy
-    from upstream_oracle import run_ours, run_upstream
+    from deepmimic.tools.upstream_env import run_ours, run_upstream
     act = Policy.load(f"{skill}_upstream")
     ours, up = make_env(skill), make_upstream_env(skill, FALL)
     starts = np.random.default_rng(11).uniform(0, ours.motion.cycle_time, size=2)
@@ -208,7 +208,7 @@ def test_gui_playback_on_a_virtual_display():
 def test_a_training_checkpoint_with_the_reference_root_state_plays():
     """Policy.load sizes the actor from the file (202-d states with --ref_root_state) and builds its env."""
     from deepmimic.policy import Policy
-    from upstream_oracle import run_ours
+    from deepmimic.tools.upstream_env import run_ours
     act = Policy.load(os.path.join(ROOT, "benchmarks/results/checkpoints/walk_fast_lr3_anet.pth"))
     assert act.state_size == 202
     env = act.make_env("walk")

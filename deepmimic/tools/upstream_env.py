@@ -1,7 +1,10 @@
-"""Import the upstream pybullet DeepMimic port (our test oracle) without its package __init__.
+"""The upstream pybullet DeepMimic port's env, driven beside ours: the tests' oracle (same states, actions,
+rewards) and the benchmarks' yardstick (a policy of ours played in upstream's own env, upstream's speed).
 
-The wheel's ``pybullet_envs/__init__.py`` registers gym envs and fails on modern gym, so we
-install a stub ``pybullet_envs`` module whose ``__path__`` points at the installed folder.
+It lives in the package because both tests and benchmarks use it and the pybullet wheel that carries upstream's
+env is a dependency anyway. The wheel's ``pybullet_envs/__init__.py`` registers gym envs and fails on modern gym,
+so ``import_upstream_env`` installs a stub ``pybullet_envs`` module whose ``__path__`` points at the installed
+folder and imports the env module alone.
 """
 import importlib.util
 import os
