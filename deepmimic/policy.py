@@ -18,6 +18,7 @@ from deepmimic.env.env_config import EnvConfig
 from deepmimic.env.observation import REF_ROOT_SIZE
 from deepmimic.learning.agent_config import agent_config_from_data
 from deepmimic.learning.model_io import actor_from_checkpoint
+from deepmimic.util.errors import DeepMimicError
 from deepmimic.util.policy_file import read_policy_file
 
 SHIPPED = os.path.join(PACKAGE_ROOT, "data", "policies", "humanoid3d")
@@ -30,8 +31,15 @@ REF_POSE_SIZE = 36
 
 
 def shipped_path(name):
-    """``name`` as a file: a path ending in .pth as it is, else the shipped ``humanoid3d_<name>_anet.pth``."""
-    return name if name.endswith(".pth") else os.path.join(SHIPPED, f"humanoid3d_{name}_anet.pth")
+    """``name`` as a file: a path (it ends in .pth, names a folder or exists) as it is, else the shipped
+    ``humanoid3d_<name>_anet.pth``; an unknown short name is refused with the names that exist."""
+    if name.endswith(".pth") or os.sep in name or os.path.exists(name):
+        return name
+    path = os.path.join(SHIPPED, f"humanoid3d_{name}_anet.pth")
+    if not os.path.isfile(path):
+        names = sorted(f[len("humanoid3d_"):-len("_anet.pth")] for f in os.listdir(SHIPPED) if f.endswith("_anet.pth"))
+        raise DeepMimicError(f"no shipped policy named {name!r} (shipped: {', '.join(names)}; or give a _anet.pth path)")
+    return path
 
 
 @dataclass

@@ -184,3 +184,19 @@ def test_skill_gifs_draws_a_shipped_skill_and_refuses_bad_input(tmp_path):
     for extra, problem in ((["--skills", "walk"], "already exists"), (["--skills", "wlak"], "unknown skill 'wlak'")):
         r = subprocess.run(cmd + extra, cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert r.returncode == 2 and problem in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_skill_gifs_checks_every_skills_policy_before_drawing_any(tmp_path, monkeypatch):
+    """A skill whose run file names no policy yet (it plays output/..., not trained) is refused before the
+    first GIF is drawn, not after the skills before it."""
+    from deepmimic.tools import skill_gifs
+    from deepmimic.util.errors import DeepMimicError
+    (tmp_path / "args").mkdir()
+    (tmp_path / "args" / "run_humanoid3d_walk_args.txt").write_text(open(skill_gifs.run_file("walk")).read())
+    (tmp_path / "args" / "run_humanoid3d_untrained_args.txt").write_text(
+        f"--model_files {tmp_path / 'output' / 'agent0_model_anet.pth'}\n")
+    monkeypatch.setattr(skill_gifs, "PACKAGE_ROOT", str(tmp_path))
+    out = tmp_path / "gifs"
+    with pytest.raises(DeepMimicError, match="--skills untrained: no policy to draw"):
+        skill_gifs.main(["--skills", "walk", "untrained", "--out_dir", str(out), "--size", "64"])
+    assert not out.exists() or not list(out.iterdir())

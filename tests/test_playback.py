@@ -238,8 +238,8 @@ def test_where_it_falls_reports_each_test_episode():
 
 @pytest.mark.parametrize("script, args, words", [
     ("where_it_falls.py", ["--policy", "walk", "--skill", "wak"], "humanoid3d_wak.txt: motion file not found"),
-    ("where_it_falls.py", ["--policy", "nope", "--skill", "walk"], "humanoid3d_nope_anet.pth: actor model file not found"),
-    ("pretrained_policies.py", ["--skills", "nope", "--envs", "ours"], "humanoid3d_nope_anet.pth: actor model file not found"),
+    ("where_it_falls.py", ["--policy", "nope", "--skill", "walk"], "no shipped policy named 'nope' (shipped: backflip,"),
+    ("pretrained_policies.py", ["--skills", "nope", "--envs", "ours"], "no shipped policy named 'nope'"),
     ("pretrained_policies.py", ["--skills", "walk", "--episodes", "0"], "--episodes must be from 1 to 10000, got 0"),
     ("where_it_falls.py", ["--policy", "walk", "--skill", "walk", "--train_episodes", "-1"], "--train_episodes must be from 0 to 10000, got -1"),
     ("ship_policy.py", ["--skill", "wak"], "wak_recipe/learning_curve.csv: no learning curve here"),
