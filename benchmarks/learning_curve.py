@@ -156,7 +156,7 @@ def seed_source(a):
 def seed_run(out, prefix, curve, option):
     """Copy a committed checkpoint and its curve into an empty run folder, so the run resumes there."""
     if os.path.isfile(os.path.join(out, "agent0_model_anet.pth")):
-        sys.exit(f"{out} already holds a model: resume it without {option}")
+        raise DeepMimicError(f"already holds a model: resume it without {option}", out)
     for part in ("anet", "cnet"):
         atomic_copy(f"{prefix}_{part}.pth", os.path.join(out, f"agent0_model_{part}.pth"))
     atomic_copy(curve, os.path.join(out, "learning_curve.csv"))

@@ -570,7 +570,8 @@ def test_learning_curve_forks_a_committed_run_under_another_configuration(tmp_pa
     assert cmd[cmd.index("--drift_term_dist") + 1] == "2.0"
     assert cmd[cmd.index("--model_files") + 1] == os.path.join(out, "agent0_model_anet.pth")
     assert cmd[cmd.index("--arg_file") + 1].endswith("train_humanoid3d_backflip_args.txt")
-    with pytest.raises(SystemExit, match="already holds a model: resume it without --fork_from"):
+    from deepmimic.util.errors import DeepMimicError
+    with pytest.raises(DeepMimicError, match="already holds a model: resume it without --fork_from"):
         learning_curve.seed_run(out, prefix, curve, option)
 
 
