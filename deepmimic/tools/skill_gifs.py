@@ -30,15 +30,15 @@ def shipped_skills():
 
 def run_file(skill):
     """The skill's run arg file, checked before any drawing: it exists and its policy file reads."""
+    from deepmimic.settings import model_file
     from deepmimic.util.arg_parser import ArgParser
-    from deepmimic.util.paths import resolve_path
     from deepmimic.util.policy_file import read_policy_file
     path = os.path.join(PACKAGE_ROOT, "args", f"run_humanoid3d_{skill}_args.txt")
     if not os.path.isfile(path):
         raise DeepMimicError(f"unknown skill {skill!r}: there is no args/run_humanoid3d_{skill}_args.txt")
-    model = resolve_path(ArgParser.from_argv(["--arg_file", path]).parse_string("model_files"))
-    if not os.path.isfile(model):
-        raise DeepMimicError(f"--skills {skill}: no policy to draw: its run file plays {model}, which does not "
+    model = model_file(ArgParser.from_argv(["--arg_file", path]))
+    if not model or not os.path.isfile(model):
+        raise DeepMimicError(f"--skills {skill}: no policy to draw: its run file plays {model or 'no --model_files'}, which does not "
                              "exist (no policy of ours ships for it yet)")
     read_policy_file(model, "actor")
     return path
