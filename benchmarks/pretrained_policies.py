@@ -22,7 +22,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 from deepmimic.policy import Policy
-from deepmimic.tools.upstream_env import FALL, REF_ROOT_SIZE, UPSTREAM_STATE_SIZES, run_ours, run_upstream
+from deepmimic.tools.upstream_env import REF_ROOT_SIZE, UPSTREAM_STATE_SIZES, run_ours, run_upstream
 from deepmimic.learning.rollout import summarize
 from deepmimic.util.arg_keys import KEYS
 from deepmimic.util.errors import ToolArgumentParser, check_ranges, run_cli
@@ -46,7 +46,7 @@ def main():
         with contextlib.redirect_stderr(io.StringIO()):
             # --smooth_ref_vel: DeepMimic's start states (true) or upstream's (false), whatever the policy trained on
             ours = act.make_env(skill, **({"smooth_ref_vel": a.smooth_ref_vel == "true"} if a.smooth_ref_vel else {}))
-            fall = [int(b) for b in (act.env_args or {}).get("fall_contact_bodies", FALL)]  # cartwheel's hands may touch
+            fall = list(ours.cfg.fall_contact_bodies)  # the policy's own: cartwheel's hands may touch, a getup anything
             up = make_upstream_env(skill, fall) if "upstream" in a.envs and act.state_size in UPSTREAM_STATE_SIZES else None
         if "upstream" in a.envs and up is None:
             print(f"{os.path.basename(name):18s} upstream  skipped: its state has {act.state_size} entries; the upstream "
@@ -56,7 +56,8 @@ def main():
         if "ours" in a.envs:
             res["ours"] = [run_ours(ours, act, t, a.max_steps) for t in starts]
         if up is not None:
-            res["upstream"] = [run_upstream(up, act, t, a.max_steps) for t in starts]
+            end = None if ours.motion.loop else ours.motion.cycle_time  # kick, punch, the getups end with the clip
+            res["upstream"] = [run_upstream(up, act, t, a.max_steps, end) for t in starts]
         for env_name, rows in res.items():
             rets, point = np.array([r.ret for r in rows]), summarize(rows)
             print(f"{os.path.basename(name):18s} {env_name:9s} mean return {rets.mean():7.2f}  std {rets.std():6.2f}  "

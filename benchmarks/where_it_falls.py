@@ -3,11 +3,11 @@
     python benchmarks/where_it_falls.py --policy output/curves/jump_recipe/agent0_model_anet.pth --skill jump
     python benchmarks/where_it_falls.py --policy backflip_upstream --skill backflip   # a shipped policy by name
 
-For each episode (the curve's seeded start times, 20 s, ended by a fall): the return; when it fell (seconds
-after the start, and the clip's phase at the start and at the fall: a fall at a phase before the start's
-came after a completed cycle); which bodies touched the ground; how far the root was from the reference
-root, and where the reference root was in the character's heading frame (ahead, to the side); the highest
-root height against the reference's; and the mean of each reward term. A summary line follows, then how
+For each episode (the curve's seeded start times, 20 s, ended by a fall or by the end of a clip that does not
+loop): the return; when it fell (seconds after the start, and the clip's phase at the start and at the fall: a
+fall at a phase before the start's came after a completed cycle); which bodies touched the ground; how far
+the root was from the reference root, and where the reference root was in the character's heading frame
+(ahead, to the side); the highest root height against the reference's; and the mean of each reward term. A summary line follows, then how
 training-mode episodes end under the run's own termination (fall, drift or pose distance, time). Meant for
 the question a stuck learning curve raises: does the policy fall at one place in the clip, and how (drift,
 height, contact)?
@@ -34,12 +34,12 @@ def episode(env, act, start, max_steps):
     s, ret, terms, height, ref_height = env.reset(start_time=start), 0.0, [], 0.0, 0.0
     start_phase = env.phase()
     for _ in range(max_steps):
-        s, r, _, _ = env.step(act(s))
+        s, r, done, _ = env.step(act(s))
         ret += r
         terms.append([env.last_reward_terms[k] for k in TERMS])  # the step's reward, term by term
         height = max(height, env.pb.getBasePositionAndOrientation(env.body)[0][1])
         ref_height = max(ref_height, float(env.motion.reference(env.t).root_pos[1]))
-        if env.has_fallen():
+        if done:  # a fall, the time limit, the end of a clip that does not loop: as the learning curve ends it
             break
     fell = env.has_fallen()
     base_pos, base_rot = env.pb.getBasePositionAndOrientation(env.body)

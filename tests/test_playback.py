@@ -149,6 +149,20 @@ def test_pretrained_policy_matches_upstream_env(skill):
     assert abs(mean_ours - mean_up) <= 0.1 * mean_up, totals
 
 
+def test_a_clip_that_does_not_loop_ends_its_episode_with_the_clip_in_both_envs():
+    """kick (1.53 s, no loop) from its start: the episode ends with the clip, as the learning curve ends it, in our
+    env and in upstream's (which would play on), so pretrained_policies.py measures what the curve measures."""
+    from deepmimic.policy import Policy
+    from deepmimic.tools.upstream_env import run_ours, run_upstream
+    act = Policy.load("kick")
+    ours = act.make_env("kick")
+    up = make_upstream_env("kick", list(ours.cfg.fall_contact_bodies))
+    steps = round(ours.motion.cycle_time * 30)
+    mine, theirs = run_ours(ours, act, 0.0, 600), run_upstream(up, act, 0.0, 600, ours.motion.cycle_time)
+    assert mine.length == theirs.length == steps, (mine, theirs)
+    assert not mine.fell and not theirs.fell
+
+
 def test_our_policies_play_in_the_upstream_env_with_their_own_fall_bodies():
     """benchmarks/pretrained_policies.py --envs upstream plays a 202-d (``--ref_root_state``) policy there, and
     gives upstream's env the policy's fall bodies: cartwheel's hands may touch (with walk's it falls at step 23)."""

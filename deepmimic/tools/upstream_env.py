@@ -79,14 +79,18 @@ def upstream_reset_at(env, start_time):
 
 
 def run_ours(env, act, start, max_steps):
-    """One episode in our env (``act``: a ``deepmimic.policy.Policy``, or any state -> action) from ``start`` (s): an ``EpisodeResult`` (return, length, fell, tracking error)."""
+    """One test episode in our env (``act``: a ``deepmimic.policy.Policy``, or any state -> action) from ``start``
+    (s), ended as the learning curve ends it (a fall, the time limit, the end of a clip that does not loop) or
+    after ``max_steps``: an ``EpisodeResult`` (return, length, fell, tracking error)."""
+    from deepmimic.env.imitation_env import Mode, Terminate
+    env.set_mode(Mode.TEST)
     s, ret, err = env.reset(start_time=start), 0.0, np.zeros(2)
     for n in range(1, max_steps + 1):
-        s, r, _, _ = env.step(act(s))
+        s, r, done, term = env.step(act(s))
         ret += r
         err += env.body_error
-        if env.has_fallen():
-            return EpisodeResult.from_sums(ret, n, True, err)
+        if done:
+            return EpisodeResult.from_sums(ret, n, term == Terminate.FAIL, err)
     return EpisodeResult.from_sums(ret, max_steps, False, err)
 
 
@@ -119,9 +123,10 @@ def upstream_state(env, ref_root=False):
     return np.concatenate([s, ref_root_features(base_pos, base_rot, ref._basePos, ref._baseOrn)])
 
 
-def run_upstream(env, act, start, max_steps):
+def run_upstream(env, act, start, max_steps, end_time=None):
     """The same episode in the upstream env (its state, reward and termination); a policy trained with
-    ``--ref_root_state`` also sees the reference root (``upstream_state``)."""
+    ``--ref_root_state`` also sees the reference root (``upstream_state``). ``end_time``: the clip's end for a
+    clip that does not loop, where our env (and DeepMimic) ends the episode and upstream's plays on."""
     assert act.state_size in UPSTREAM_STATE_SIZES, act.state_size
     ref_root = act.state_size != UPSTREAM_STATE_SIZES[0]
     upstream_reset_at(env, start)
@@ -135,4 +140,6 @@ def run_upstream(env, act, start, max_steps):
         err += upstream_body_error(env)
         if env._humanoid.terminates():
             return EpisodeResult.from_sums(ret, n, True, err)
+        if end_time is not None and env.t >= end_time - 0.5 / 240:  # t adds up 1/240 s physics steps
+            return EpisodeResult.from_sums(ret, n, False, err)
     return EpisodeResult.from_sums(ret, max_steps, False, err)
