@@ -52,6 +52,7 @@ setup(
             "deepmimic-bvh2motion=deepmimic.tools.bvh_import:cli",
             "deepmimic-skill-gifs=deepmimic.tools.skill_gifs:cli",
             "deepmimic-train-skills=deepmimic.tools.train_skills:cli",
+            "deepmimic-ship-policy=deepmimic.tools.ship_policy:cli",
         ]
     },
 )

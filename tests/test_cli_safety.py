@@ -403,8 +403,7 @@ def test_an_empty_output_path_is_refused_before_training():
         ArgParser.from_argv(["--arg_file", "args/train_humanoid3d_walk_args.txt", "--output_path", ""])
 
 
-@pytest.mark.parametrize("script", ["learning_curve", "pretrained_policies", "ship_policy", "throughput",
-                                    "where_it_falls"])
+@pytest.mark.parametrize("script", ["learning_curve", "pretrained_policies", "throughput", "where_it_falls"])
 def test_every_benchmark_says_bad_input_in_one_line(script):
     """The benchmarks end bad input as every command does (was argparse's usage block, or exit 1 with no prefix)."""
     r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", f"{script}.py"), "--no_such_option", "1"],

@@ -351,8 +351,8 @@ def test_pose_termination_ends_training_episodes_only():
 def test_ship_policy_ships_the_best_kept_point_with_few_falls_and_never_replaces_silently(tmp_path, monkeypatch):
     """ship_policy picks by the curve: the highest return among points with <= --max_falls falls whose model the
     trainer kept; an already shipped policy is replaced only with --overwrite; a broken curve is one line."""
-    ship_policy = benchmark("ship_policy")
-    monkeypatch.setattr(ship_policy, "ROOT", str(tmp_path))  # data/policies/humanoid3d/ under tmp_path
+    from deepmimic.tools import ship_policy
+    monkeypatch.setattr(ship_policy, "PACKAGE_ROOT", str(tmp_path))  # data/policies/humanoid3d/ under tmp_path
     run = tmp_path / "run"
     (run / "intermediate").mkdir(parents=True)
     points = [(1000, 300.0, 1), (2000, 400.0, 3), (3000, 350.0, 2), (4000, 390.0, 0)]  # 4000: no model kept
@@ -364,8 +364,7 @@ def test_ship_policy_ships_the_best_kept_point_with_few_falls_and_never_replaces
             (run / "intermediate" / f"agent0_curve_model_{samples:012d}_{part}.pth").write_bytes(f"{samples} {part}".encode())
 
     def ship(*extra):
-        monkeypatch.setattr(sys, "argv", ["ship_policy.py", "--skill", "flip", "--run", str(run), "--ship", *extra])
-        return ship_policy.main()
+        return ship_policy.main(["--skill", "flip", "--run", str(run), "--ship", *extra])
     shipped = tmp_path / "data" / "policies" / "humanoid3d" / "humanoid3d_flip"
     shipped.parent.mkdir(parents=True)
     assert ship() == 0
@@ -386,11 +385,11 @@ def test_ship_policy_ships_the_best_kept_point_with_few_falls_and_never_replaces
     assert ship("--max_falls", "3", "--overwrite") == 0
     assert [(shipped.parent / f"humanoid3d_flip_{part}.pth").read_bytes() for part in ("anet", "cnet")] == [b"3000 anet", b"3000 cnet"]
     (run / "learning_curve.csv").write_text("samples,return\n1,2\n")
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "ship_policy.py"), "--skill", "flip", "--run", str(run)],
+    r = subprocess.run([sys.executable, "-m", "deepmimic.tools.ship_policy", "--skill", "flip", "--run", str(run)],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "Traceback" not in r.stderr and "learning_curve.csv: not a learning_curve.csv" in r.stderr, r.stderr
     (run / "learning_curve.csv").write_text(",".join(COLUMNS) + "\n1000,0.1,20.0,16,16,300.0,90.0\n2000,0.2,3")  # cut
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "ship_policy.py"), "--skill", "flip", "--run", str(run)],
+    r = subprocess.run([sys.executable, "-m", "deepmimic.tools.ship_policy", "--skill", "flip", "--run", str(run)],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and r.stderr.strip().splitlines() == [
         f"error: {run / 'learning_curve.csv'}: line 3 is cut short or is not numbers (2000,0.2,3); "

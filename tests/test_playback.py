@@ -256,16 +256,16 @@ def test_where_it_falls_reports_each_test_episode():
     ("pretrained_policies.py", ["--skills", "nope", "--envs", "ours"], "no shipped policy named 'nope'"),
     ("pretrained_policies.py", ["--skills", "walk", "--episodes", "0"], "--episodes must be from 1 to 10000, got 0"),
     ("where_it_falls.py", ["--policy", "walk", "--skill", "walk", "--train_episodes", "-1"], "--train_episodes must be from 0 to 10000, got -1"),
-    ("ship_policy.py", ["--skill", "wak"], "wak_recipe/learning_curve.csv: no learning curve here"),
-    ("ship_policy.py", ["--skill", "run", "--max_falls", "-1"], "--max_falls must be from 0 to 10000, got -1"),
+    ("deepmimic.tools.ship_policy", ["--skill", "wak"], "wak_recipe/learning_curve.csv: no learning curve here"),
+    ("deepmimic.tools.ship_policy", ["--skill", "run", "--max_falls", "-1"], "--max_falls must be from 0 to 10000, got -1"),
     ("learning_curve.py", ["--skill", "wak", "--stop_at_bar"], "--skill wak: there is no args/train_humanoid3d_wak_args.txt"),
     ("throughput.py", ["--train_samples", "0"], "--train_samples must be from 1 to 1000000000, got 0"),
 ])
 def test_evaluation_scripts_refuse_bad_input_in_one_line(script, args, words):
     """The scripts that evaluate and ship policies: a misspelt skill or policy, or an impossible count, is one
     error line and exit code 2, not a traceback (nor a table of nan for zero episodes)."""
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", script), *args],
-                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+    cmd = [sys.executable, os.path.join(ROOT, "benchmarks", script)] if script.endswith(".py") else [sys.executable, "-m", script]
+    r = subprocess.run([*cmd, *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and words in r.stderr.strip().splitlines()[-1] and "Traceback" not in r.stderr, r.stderr
 
 

@@ -1,33 +1,35 @@
 """Ship the best policy of a recipe run: the curve point with the highest mean test return (among those
 with at most --max_falls falls of 16), whose model the trainer kept (intermediate/agent0_curve_model_<samples>).
 
-    python benchmarks/ship_policy.py --skill run                  # show the best points
-    python benchmarks/ship_policy.py --skill run --ship           # copy the best to data/policies/humanoid3d/
+    deepmimic-ship-policy --skill run                  # show the best points of output/curves/run_recipe
+    deepmimic-ship-policy --skill run --ship           # copy the best to data/policies/humanoid3d/
+    python -m deepmimic.tools.ship_policy --skill kick --run output/skills/kick --ship   # any run folder
 
 Every curve point is the policy of that moment played on the same 16 seeded 20 s starts, so the curve
 itself is the evaluation that picks the policy (not its sample count: points swing by +-100). The files
-shipped are humanoid3d_<skill>_{anet,cnet}.pth; an existing file is replaced only with --overwrite.
+shipped are humanoid3d_<skill>_{anet,cnet}.pth; an existing file is replaced only with --overwrite. Then name it
+in args/run_humanoid3d_<skill>_args.txt and draw it (deepmimic-skill-gifs) before it counts as shipped.
 """
 import math
 import os
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from deepmimic import PACKAGE_ROOT
 from deepmimic.learning.learning_curve import read_curve
 from deepmimic.util.arg_keys import KEYS
 from deepmimic.util.errors import DeepMimicError, ToolArgumentParser, check_ranges, run_cli
 from deepmimic.util.file_io import atomic_copy_all, check_new_file
 
 
-def main():
-    p = ToolArgumentParser(prog="ship_policy", description=__doc__.splitlines()[0])
+def main(argv=None):
+    p = ToolArgumentParser(prog="deepmimic-ship-policy", description=__doc__.splitlines()[0])
     p.add_argument("--skill", required=True)
     p.add_argument("--run", help="run folder (default output/curves/<skill>_recipe)")
     p.add_argument("--max_falls", type=int, default=2)
     p.add_argument("--ship", action="store_true", help="copy the best point's model to data/policies/humanoid3d/")
     p.add_argument("--overwrite", action="store_true", help="replace an already shipped policy of this skill")
-    a = p.parse_args()
-    run = a.run or os.path.join(ROOT, "output", "curves", f"{a.skill}_recipe")
+    a = p.parse_args(argv)
+    run = a.run or os.path.join(PACKAGE_ROOT, "output", "curves", f"{a.skill}_recipe")
     check_ranges(p, a, {"max_falls": (0, KEYS["curve_episodes"].bounds[1])})  # falls of a curve point's episodes
     curve = os.path.join(run, "learning_curve.csv")
     if not os.path.isfile(curve):
@@ -44,7 +46,7 @@ def main():
                              "falls", run)
     best = max(kept, key=lambda r: r["test_return_mean"])
     if a.ship:
-        dest = os.path.join(ROOT, "data", "policies", "humanoid3d", f"humanoid3d_{a.skill}")
+        dest = os.path.join(PACKAGE_ROOT, "data", "policies", "humanoid3d", f"humanoid3d_{a.skill}")
         for part in ("anet", "cnet"):  # before any copy: writable, and replaced only when asked
             check_new_file(f"{dest}_{part}.pth", "ship", a.overwrite, how="--overwrite")
         atomic_copy_all([(snapshot(run, best, part), f"{dest}_{part}.pth") for part in ("anet", "cnet")])
@@ -56,5 +58,9 @@ def snapshot(run, row, part):
     return os.path.join(run, "intermediate", f"agent0_curve_model_{int(row['samples']):012d}_{part}.pth")
 
 
+def cli():
+    return run_cli(main)
+
+
 if __name__ == "__main__":
-    sys.exit(run_cli(main))
+    sys.exit(cli())
