@@ -30,6 +30,11 @@ DEFAULT_FALL_BODIES = (0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 12, 13, 14)
 REF_POSE_SIZE = 36
 
 
+def shipped_names():
+    """Short names of the shipped policies, ours and the converted ones (``walk``, ``walk_upstream``)."""
+    return sorted(f[len("humanoid3d_"):-len("_anet.pth")] for f in os.listdir(SHIPPED) if f.endswith("_anet.pth"))
+
+
 def shipped_path(name):
     """``name`` as a file: a path (it ends in .pth, names a folder or exists) as it is, else the shipped
     ``humanoid3d_<name>_anet.pth``; an unknown short name is refused with the names that exist."""
@@ -37,8 +42,8 @@ def shipped_path(name):
         return name
     path = os.path.join(SHIPPED, f"humanoid3d_{name}_anet.pth")
     if not os.path.isfile(path):
-        names = sorted(f[len("humanoid3d_"):-len("_anet.pth")] for f in os.listdir(SHIPPED) if f.endswith("_anet.pth"))
-        raise DeepMimicError(f"no shipped policy named {name!r} (shipped: {', '.join(names)}; or give a _anet.pth path)")
+        raise DeepMimicError(f"no shipped policy named {name!r} (shipped: {', '.join(shipped_names())}; or give a "
+                             "_anet.pth path)")
     return path
 
 

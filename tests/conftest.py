@@ -4,11 +4,9 @@ import sys
 
 import pytest
 
-from deepmimic.policy import DEFAULT_FALL_BODIES
+from deepmimic.tools.upstream_env import FALL  # noqa: F401 (tests import it from here)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-#: Bodies whose ground contact ends an episode for most skills (args/train_humanoid3d_walk_args.txt).
-FALL = list(DEFAULT_FALL_BODIES)
 
 
 def benchmark(name):

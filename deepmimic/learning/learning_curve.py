@@ -24,6 +24,12 @@ OLD_COLUMNS = COLUMNS[:5]
 START_SEED = 20180801  # the start phases never change between runs or configurations
 
 
+def curve_model_prefix(int_output_path, samples):
+    """Where the trainer keeps the model behind a curve point (``<prefix>_anet.pth`` / ``_cnet.pth``), so the best
+    point can be shipped later (``deepmimic-ship-policy``)."""
+    return os.path.join(int_output_path, f"agent0_curve_model_{int(samples):012d}")
+
+
 def start_times(cycle_time, num_episodes):
     """The seeded start times (s) of the curve's test episodes: the same for every run."""
     return np.random.default_rng(START_SEED).uniform(0.0, cycle_time, size=num_episodes)

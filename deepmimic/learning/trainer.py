@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from deepmimic.learning.learning_curve import CurveWriter, start_times
+from deepmimic.learning.learning_curve import CurveWriter, curve_model_prefix, start_times
 from deepmimic.learning.path_buffer import Batch, PathRecorder
 from deepmimic.learning.ppo_agent import NonFiniteError
 from deepmimic.learning.rollout import run_episodes, step_envs, summarize
@@ -175,7 +175,7 @@ class Trainer:
                             f"({row['body_err_rel_mm']:.0f} mm root-relative)")
             best, at_bar = self.curve_verdict()
         if self.int_output_path:  # the policy behind each point, so the best one can be shipped
-            self.save(os.path.join(self.int_output_path, f"agent0_curve_model_{self.agent.total_samples:012d}"))
+            self.save(curve_model_prefix(self.int_output_path, self.agent.total_samples))
         if best:
             self.save(os.path.join(self.output_path, "agent0_best"))
         if mpi_util.bcast_object(at_bar):

@@ -15,7 +15,7 @@ import os
 import sys
 
 from deepmimic import PACKAGE_ROOT
-from deepmimic.learning.learning_curve import read_curve
+from deepmimic.learning.learning_curve import curve_model_prefix, read_curve
 from deepmimic.util.arg_keys import KEYS
 from deepmimic.util.errors import DeepMimicError, ToolArgumentParser, check_ranges, run_cli
 from deepmimic.util.file_io import atomic_copy_all, check_new_file
@@ -55,7 +55,7 @@ def main(argv=None):
 
 
 def snapshot(run, row, part):
-    return os.path.join(run, "intermediate", f"agent0_curve_model_{int(row['samples']):012d}_{part}.pth")
+    return f"{curve_model_prefix(os.path.join(run, 'intermediate'), row['samples'])}_{part}.pth"
 
 
 def cli():

@@ -17,15 +17,14 @@ from deepmimic import PACKAGE_ROOT
 from deepmimic.util.errors import DeepMimicError, ToolArgumentParser, check_ranges, run_cli
 from deepmimic.util.file_io import check_new_file, check_writable_dir
 
-POLICIES = os.path.join(PACKAGE_ROOT, "data", "policies", "humanoid3d")
 DEFAULT_OUT = os.path.join("benchmarks", "results", "skills")
 FRAME_EVERY = 2  # control steps (30 Hz) per frame: 15 frames/s
 
 
 def shipped_skills():
     """Skills with a policy of ours in data/policies/humanoid3d (the converted upstream ones end in _upstream)."""
-    names = sorted(f[len("humanoid3d_"):-len("_anet.pth")] for f in os.listdir(POLICIES) if f.endswith("_anet.pth"))
-    return [n for n in names if "_upstream" not in n]
+    from deepmimic.policy import shipped_names
+    return [n for n in shipped_names() if "_upstream" not in n]
 
 
 def run_file(skill):
