@@ -24,6 +24,7 @@ import tempfile
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from deepmimic.util.errors import DeepMimicError, ToolArgumentParser, run_cli
 from deepmimic.util.logger import read_log
 
 GOLDEN = os.path.join(ROOT, "tests", "data", "seeded_walk_log.tsv")
@@ -63,7 +64,10 @@ def golden_run(workdir, name, agent=None, env=None):
            "args/train_humanoid3d_walk_deepmimic_args.txt", "--agent_files", agent_file, "--output_path", out,
            "--int_output_path", os.path.join(out, "int"), "--num_envs_per_proc", "2", "--rand_seed", "5",
            "--max_iters", "3"]
-    subprocess.run(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, check=True, capture_output=True)
+    done = subprocess.run(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+        raise DeepMimicError(f"golden_log_spread: the seeded run '{name}' failed (exit {done.returncode}): {last}")
     return read_log(os.path.join(out, "agent0_log.txt"))
 
 
@@ -73,6 +77,7 @@ def max_rel(a, b):
 
 
 def main():
+    ToolArgumentParser(prog="golden_log_spread", description=__doc__.splitlines()[0]).parse_args()
     golden = read_log(GOLDEN)
     columns = list(golden)
     with tempfile.TemporaryDirectory() as tmp:
@@ -89,4 +94,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_cli(main))

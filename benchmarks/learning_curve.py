@@ -42,6 +42,8 @@ RESULTS = os.path.join(ROOT, "benchmarks", "results")
 # 4,096-sample batch), pinned so its curves stay reproducible; the "fast*" names are earlier variants.
 RECIPE_AGENT = "data/agents/ct_agent_humanoid_ppo_fast.txt"  # the agent file the train_ arg files name
 V1 = {"BatchSize": 4096}  # the recipe's first version; the variants measured against it keep it
+#: DeepMimic's exploration at the end of its anneal (ct_agent_humanoid_ppo_fast.txt's ExpParamsEnd), held
+FINE_EXP = {"Rate": 0.2, "InitActionRate": 0.01, "Noise": 0.05, "NoiseInternal": 0, "Temp": 0.001}
 FIXED_20S = ["--time_lim_min", "20", "--time_lim_max", "20", "--time_lim_exp", "0"]
 CONFIGS = {
     "deepmimic": (["--agent_files", "data/agents/ct_agent_humanoid_ppo_deepmimic.txt",
@@ -71,6 +73,13 @@ CONFIGS = {
     "recipe_b2_qfix": (["--agent_files", RECIPE_AGENT], {"BatchSize": 2048},
                        "recipe_b2 (the train_ files as they are) after the reward's parity fix (97d4dc8): a joint whose "
                        "simulated and reference quaternions differ in sign no longer zeroes the pose term"),
+    "recipe_b2_qfix_drift2": (["--agent_files", RECIPE_AGENT, "--drift_term_dist", "2.0"], {"BatchSize": 2048},
+                              "recipe_b2_qfix with drift termination at 2 m instead of 1 m: forked from punch, whose "
+                              "falls come 1.4 m from the reference root, states a 1 m threshold never lets training see"),
+    "recipe_b2_fine": (["--agent_files", RECIPE_AGENT], {"BatchSize": 2048, "ActorStepsize": 1e-5,
+                                                          "ExpParamsBeg": FINE_EXP, "ExpParamsEnd": FINE_EXP},
+                       "recipe_b2 in a fine phase, forked past the bar: the actor step at 1e-5 (a third) and DeepMimic's "
+                       "final exploration (noise on 0.2 of the steps, not ~0.9): closer tracking once the skill is learnt?"),
     "recipe_fine": (["--agent_files", RECIPE_AGENT], {**V1, "ActorStepsize": 1e-5},
                     "the recipe with the actor step at 1e-5 (a third): forked from a skill's recipe run past its bar, to "
                     "measure whether smaller steps track the clip closer (tracking error) once the skill is learnt"),

@@ -84,7 +84,7 @@ def main(argv=None):
     p.add_argument("--overwrite", action="store_true", help="replace GIFs already in --out_dir")
     a = p.parse_args(argv)
     check_ranges(p, a, {"size": (64, 1024), "min_seconds": (0.5, 30.0), "max_seconds": (a.min_seconds, 30.0)})
-    skills = a.skills or shipped_skills()
+    skills = list(dict.fromkeys(a.skills or shipped_skills()))  # a skill named twice is drawn once
     for skill in skills:
         run_file(skill)
     check_writable_dir(a.out_dir, "out_dir")

@@ -39,6 +39,7 @@ def parse(argv):
     check_ranges(p, a, {"num_workers": KEYS["num_workers"].bounds, "rand_seed": KEYS["rand_seed"].bounds,
                         "curve_every": (1, MAX_INT), "bar": (1e-9, 600), "max_falls": KEYS["curve_episodes"].bounds,
                         "max_samples": (1, MAX_INT)})
+    a.skills = list(dict.fromkeys(a.skills))  # a skill named twice trains once
     for skill in a.skills:  # every skill's arg file and clip read before any training
         if not os.path.isfile(skill_bars.recipe_arg_file(skill)):
             raise DeepMimicError(f"--skills {skill}: there is no args/train_humanoid3d_{skill}_args.txt")
