@@ -37,13 +37,13 @@ def episode_steps(skill):
     """The most control steps each of the curve's test episodes of ``skill`` can run: 600, or, for a clip that
     does not loop, up to the clip's end, where the env ends the episode as DeepMimic does. Read once per skill."""
     from deepmimic.env.character import load_character
-    from deepmimic.env.motion_data import MotionData
+    from deepmimic.env.motion_set import shared_clip
     from deepmimic.learning.learning_curve import start_times
     from deepmimic.settings import env_config
     from deepmimic.util.arg_keys import KEYS
     from deepmimic.util.arg_parser import ArgParser
     cfg = env_config(ArgParser.from_argv(["--arg_file", recipe_arg_file(skill)]))
-    motion = MotionData(cfg.motion_file, load_character(cfg.char_file))
+    motion = shared_clip(cfg.motion_file, load_character(cfg.char_file))  # the env's copy, read once
     starts = start_times(motion.cycle_time, KEYS["curve_episodes"].default)
     if motion.loop:
         return (CURVE_STEPS,) * len(starts)
