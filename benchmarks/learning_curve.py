@@ -130,7 +130,8 @@ def train_command(a, out):
            "--curve_every", str(int(a.every)), "--curve_episodes", str(a.episodes)]
     if a.stop_at_bar:  # the skill's bar (deepmimic.tools.skill_bars), judged by the optimizer on the curve
         bar = skill_bars.skill_bar(a.skill)
-        cmd += ["--stop_at_return", repr(float(bar.ret)), "--stop_max_falls", str(bar.max_falls)]
+        cmd += ["--stop_at_return", repr(float(bar.ret)), "--stop_max_falls", str(bar.max_falls),
+                "--fine_samples", str(int(a.fine_samples))]
     model = os.path.join(out, "agent0_model_anet.pth")
     if os.path.isfile(model):
         cmd += ["--model_files", model]  # resume: the run and its curve continue
@@ -218,7 +219,9 @@ def check_args(p, a):
     if not os.path.isfile(path):
         p.error(f"--skill {a.skill}: there is no {os.path.relpath(path, ROOT)}")
     check_ranges(p, a, {"samples": (1, MAX_INT), "procs": KEYS["num_workers"].bounds, "seed": KEYS["rand_seed"].bounds,
-                        "every": (1, MAX_INT), "episodes": KEYS["curve_episodes"].bounds})
+                        "every": (1, MAX_INT), "episodes": KEYS["curve_episodes"].bounds, "fine_samples": (0, MAX_INT)})
+    if a.fine_samples > 0 and not a.stop_at_bar:
+        p.error("--fine_samples is a phase after the bar: give --stop_at_bar too")
     if a.resume_from and a.fork_from:
         p.error("--resume_from and --fork_from: give one (continue this configuration's run, or fork another's)")
     if a.fork_from == a.config:
@@ -271,6 +274,9 @@ def main():
     p.add_argument("--stop_at_bar", action="store_true",
                    help="end the run once two curve points in a row pass the skill's bar (walk 450 with <= 1 fall of 16, "
                         "the others 360 with <= 2, a clip that does not loop 0.6 a step; deepmimic.tools.skill_bars)")
+    p.add_argument("--fine_samples", type=float, default=0,
+                   help="with --stop_at_bar: train this many samples past the bar in the fine phase (the recipe: 1M), "
+                        "then stop (default 0: stop at the bar, to measure samples to the bar)")
     p.add_argument("--keep_checkpoint", action="store_true",
                    help="after training, copy the run's model to benchmarks/results/checkpoints/<skill>_<config>_*.pth, "
                         "where --resume_from continues it on another machine")

@@ -10,7 +10,7 @@ import torch
 
 from deepmimic.env.imitation_env import ImitationEnv
 from deepmimic.learning.ppo_agent import PPOAgent
-from deepmimic.learning.trainer import Trainer, check_outputs
+from deepmimic.learning.trainer import Trainer, check_outputs, check_run
 from deepmimic.settings import Settings
 from deepmimic.util import mpi_util
 from deepmimic.util.file_io import FolderLock, check_writable_dir
@@ -50,6 +50,7 @@ def make_trainer(args):
         torch.set_num_threads(1)
     settings = Settings.from_args(args)
     run = settings.run
+    check_run(run)
     lock = None
     if mpi_util.is_root() and run.output_path and run.train:  # the folder is this run's until it ends
         check_writable_dir(run.output_path, "output_path")

@@ -73,7 +73,7 @@ def run_config(args):
     """The run's own settings (outputs, limits, curve, warm start); the files it reads are never replaced."""
     given = [args.get("arg_file") or ""] + (list(args.get("agent_files")) if args.has_key("agent_files") else [])
     keys = ("max_samples", "max_iters", "overwrite", "tensorboard", "curve_every", "curve_episodes", "stop_at_return",
-            "stop_max_falls", "warm_start_samples", "int_output_iters", "int_save_iters")
+            "stop_max_falls", "fine_samples", "warm_start_samples", "int_output_iters", "int_save_iters")
     return RunConfig(*output_paths(args), resume_from=model_file(args), train=args.get("train_agents"),
                      inputs=tuple(resolve_path(f) for f in given if f), **{key: args.get(key) for key in keys})
 

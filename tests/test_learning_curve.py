@@ -11,7 +11,7 @@ import pytest
 import torch
 from conftest import ROOT, benchmark, make_env
 
-from deepmimic.learning.learning_curve import COLUMNS, CurveWriter, read_curve, start_times
+from deepmimic.learning.learning_curve import COLUMNS, CurveWriter, bar_reached_at, read_curve, start_times
 from deepmimic.learning.rollout import EpisodeResult as E
 
 
@@ -403,9 +403,9 @@ def test_skill_bars_hold_walk_to_its_own_bar():
     walk, flip = skill_bars.skill_bar("walk"), skill_bars.skill_bar("backflip")
     assert (walk.ret, walk.max_falls, walk.max_samples) == (450.0, 1, 10e6)
     assert (flip.ret, flip.max_falls, flip.max_samples) == (360.0, 2, 15e6)
-    rows = [{"test_return_mean": 400.0, "test_falls": 2}, {"test_return_mean": 420.0, "test_falls": 1}]
-    assert skill_bars.passed(rows, flip.ret, flip.max_falls, confirm=2)
-    assert not skill_bars.passed(rows, walk.ret, walk.max_falls, confirm=2)
+    rows = [{"samples": 1, "test_return_mean": 400.0, "test_falls": 2}, {"samples": 2, "test_return_mean": 420.0, "test_falls": 1}]
+    assert bar_reached_at(rows, flip.ret, flip.max_falls) == 2
+    assert bar_reached_at(rows, walk.ret, walk.max_falls) is None
     given = skill_bars.skill_bar("walk", ret=300.0, max_samples=5e6)
     assert (given.ret, given.max_falls, given.max_samples) == (300.0, 1, 5e6)
 
@@ -434,7 +434,7 @@ def test_skill_bar_of_a_clip_that_does_not_loop_fits_its_episodes():
 
 
 def test_a_skill_past_its_bar_or_budget_says_why_it_is_done():
-    """deepmimic-train-skills skips a skill for one of two reasons, and says which: past its bar, or its own budget
+    """deepmimic-train-skills skips a skill for one of two reasons, and says which: past its bar and its fine phase, or its own budget
     spent (walk's budget is 10M, the others' 15M), below the bar or with single points past it (named);
     an unfinished curve is trained on."""
     from deepmimic.tools import skill_bars
@@ -450,7 +450,11 @@ def test_a_skill_past_its_bar_or_budget_says_why_it_is_done():
     curve("walk", (10.5e6, 440.0, 0))
     curve("jump", (8.0e6, 380.0, 1), (9.0e6, 300.0, 3), (14.0e6, 362.0, 2), (15.0e6, 200.0, 9), (15.5e6, 500.0, 0))
     curve("spinkick", (5e6, 30.0, 16))
-    assert why("run").startswith("past its bar (360 with <= 2 falls)")
+    assert why("run") is None  # at its bar: the fine phase (1M samples) is still to train
+    assert skill_bars.why_done(curves["run"], skill_bars.skill_bar("run", fine_samples=0)) == (
+        "past its bar (360 with <= 2 falls) at 9,250,000 samples")
+    curve("run", (9e6, 370.0, 1), (9.25e6, 380.0, 2), (10.25e6, 300.0, 5))
+    assert why("run") == "past its bar (360 with <= 2 falls) at 9,250,000 samples and its fine phase of 1,000,000"
     assert why("backflip").endswith("budget of 15,000,000 samples spent (15,000,000) below the bar")
     assert why("walk").endswith("budget of 10,000,000 samples spent (10,500,000) below the bar")
     # single points past the bar within the budget (not the 500 after it) are named, not called "below the bar"
@@ -516,11 +520,12 @@ def test_learning_curve_stop_at_bar_hands_the_skills_bar_to_the_optimizer(tmp_pa
     learning_curve = benchmark("learning_curve")
     from deepmimic.tools import skill_bars
     a = argparse.Namespace(skill="kick", config="recipe_b2", procs=2, samples=15e6, seed=1, every=250000, episodes=16,
-                           stop_at_bar=True)
+                           stop_at_bar=True, fine_samples=1e6)
     cmd = learning_curve.train_command(a, str(tmp_path))
     bar = skill_bars.skill_bar("kick")
     i = cmd.index("--stop_at_return")
     assert float(cmd[i + 1]) == bar.ret and cmd[cmd.index("--stop_max_falls") + 1] == str(bar.max_falls) == "2"
+    assert cmd[cmd.index("--fine_samples") + 1] == "1000000"
     assert "--stop_at_return" not in learning_curve.train_command(argparse.Namespace(**dict(vars(a), stop_at_bar=False)),
                                                                   str(tmp_path))
 
@@ -531,6 +536,8 @@ def test_learning_curve_stop_at_bar_hands_the_skills_bar_to_the_optimizer(tmp_pa
     (["--samples", "nan"], "--samples must be from 1 to"),
     (["--samples", "3e9"], "--samples must be from 1 to 2147483647, got 3000000000"),
     (["--procs", "0"], "--procs must be from 1 to 256"),
+    (["--fine_samples", "1e6"], "--fine_samples is a phase after the bar: give --stop_at_bar too"),
+    (["--stop_at_bar", "--fine_samples", "-1"], "--fine_samples must be from 0 to"),
     (["--episodes", "20000"], "--episodes must be from 1 to 10000"),  # the trainer's --curve_episodes range
     (["--resume_from", "no/such/prefix"], "--resume_from no/such/prefix: no/such/prefix_anet.pth not found"),
     (["--config", "fast_lr3", "--resume_from", "benchmarks/results/checkpoints/walk_recipe"],
@@ -663,6 +670,47 @@ def test_stop_at_return_ends_after_two_points_at_the_bar_and_keeps_the_best(tmp_
         assert torch.equal(value, saved["state_dict"][key]), key
 
 
+def test_fine_samples_train_past_the_bar_with_the_fine_step_and_final_exploration_and_resume_in_it(tmp_path, small_agent_file):
+    """--fine_samples N: once two curve points in a row reach --stop_at_return, training goes on N more samples with
+    the actor step at FineActorStepsize and the exploration at ExpParamsEnd (the "closer" phase), then ends; a run
+    resumed past its bar continues in the fine phase from its first iteration."""
+    from deepmimic.util.logger import read_log
+    agent = tmp_path / "agent_fine.txt"
+    data = json.loads(open(small_agent_file).read())
+    data["FineActorStepsize"] = 7e-7
+    agent.write_text(json.dumps(data))
+    out = tmp_path / "run"
+    stdout = _train(out, str(agent), "--max_iters", "50", "--stop_at_return", "0.5", "--stop_max_falls", "3",
+                    "--fine_samples", "1200")
+    rows = read_curve(str(out / "learning_curve.csv"))
+    bar = bar_reached_at(rows, 0.5, 3)
+    assert bar == rows[1]["samples"] and rows[-1]["samples"] >= bar + 1200 and len(rows) == 4, rows
+    assert f"fine phase: the bar was reached at {bar:,} samples" in stdout and "fine phase done (1,200 samples" in stdout
+    log = read_log(str(out / "agent0_log.txt"))
+    before = [i for i, n in enumerate(log["Samples"]) if n <= bar]
+    after = [i for i, n in enumerate(log["Samples"]) if n > bar]
+    assert before and after
+    assert all(log["Actor_Stepsize"][i] == pytest.approx(2.5e-6) for i in before)
+    assert all(log["Actor_Stepsize"][i] == pytest.approx(7e-7) for i in after)
+    assert all(log["Exp_Rate"][i] > 0.99 for i in before) and all(log["Exp_Rate"][i] == pytest.approx(0.2) for i in after)
+    # resumed with a longer fine phase: in it from the start, and it ends at the new length
+    more = _train(out, str(agent), "--max_iters", "50", "--stop_at_return", "0.5", "--stop_max_falls", "3",
+                  "--fine_samples", "2400", "--model_files", str(out / "agent0_model_anet.pth"))
+    assert more.index(f"fine phase: the bar was reached at {bar:,} samples") < more.index("iter ")
+    log = read_log(str(out / "agent0_log.txt"))
+    assert log["Actor_Stepsize"][-1] == pytest.approx(7e-7) and read_curve(str(out / "learning_curve.csv"))[-1]["samples"] >= bar + 2400
+
+
+def test_fine_samples_need_a_bar(tmp_path, small_agent_file):
+    cmd = [sys.executable, os.path.join(ROOT, "deepmimic", "DeepMimic_Optimizer.py"), "--arg_file",
+           "args/train_humanoid3d_walk_deepmimic_args.txt", "--agent_files", small_agent_file, "--output_path",
+           str(tmp_path / "run"), "--curve_every", "600", "--fine_samples", "1000"]
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2 and r.stderr.strip().splitlines()[-1] == (
+        "error: --fine_samples is a phase after the bar: give --stop_at_return (and --curve_every) too"), r.stderr
+    assert not (tmp_path / "run").exists()
+
+
 def test_stop_at_return_needs_the_curve(tmp_path, small_agent_file):
     cmd = [sys.executable, os.path.join(ROOT, "deepmimic", "DeepMimic_Optimizer.py"), "--arg_file",
            "args/train_humanoid3d_walk_deepmimic_args.txt", "--agent_files", small_agent_file, "--output_path",
@@ -681,7 +729,7 @@ def test_train_skills_trains_each_to_its_bar_and_continues_where_it_stopped(tmp_
     assert r.returncode == 0, r.stderr[-3000:]
     assert f"[skills] kick: training into {tmp_path}/kick to 0.0 with <= 16 falls" in r.stdout
     run_args = (tmp_path / "kick" / "run_args.txt").read_text()
-    assert "--stop_at_return 0.001" in run_args and "--stop_max_falls 16" in run_args
+    assert "--stop_at_return 0.001" in run_args and "--stop_max_falls 16" in run_args and "--fine_samples 1000000" in run_args
     assert (tmp_path / "kick" / "agent0_best_anet.pth").is_file() and read_curve(str(tmp_path / "kick" / "learning_curve.csv"))
     again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0 and "[skills] kick: done, " in again.stdout, again.stdout + again.stderr[-2000:]

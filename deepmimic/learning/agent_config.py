@@ -50,6 +50,9 @@ class AgentConfig:
     actor_stepsize_end: Optional[float] = None
     critic_stepsize_end: Optional[float] = None
     stepsize_anneal_samples: float = math.inf
+    #: The actor's step in the fine phase after the bar (--fine_samples); a third of the recipe's 3e-5 tracked
+    #: run's clip 105.7 -> 54.8 mm root-relative in 1M samples (benchmarks/results/README.md, "Closer").
+    fine_actor_stepsize: float = 1e-5
     exp_beg: ExpParams = field(default_factory=ExpParams)
     exp_end: ExpParams = field(default_factory=ExpParams)
     path: str = ""
@@ -71,6 +74,7 @@ AGENT_KEYS = {
     "ExpAnnealSamples": ("exp_anneal_samples", 1, math.inf, False),
     "ActorStepsizeEnd": ("actor_stepsize_end", 1e-12, 10, False), "CriticStepsizeEnd": ("critic_stepsize_end", 1e-12, 10, False),
     "StepsizeAnnealSamples": ("stepsize_anneal_samples", 1, math.inf, False),
+    "FineActorStepsize": ("fine_actor_stepsize", 1e-12, 10, False),
 }
 
 

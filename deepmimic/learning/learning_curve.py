@@ -30,6 +30,20 @@ def curve_model_prefix(int_output_path, samples):
     return os.path.join(int_output_path, f"agent0_curve_model_{int(samples):012d}")
 
 
+def at_bar(row, bar, max_falls):
+    """One curve point at or above the bar (a finite mean return) with at most ``max_falls`` falls."""
+    return math.isfinite(row["test_return_mean"]) and row["test_return_mean"] >= bar and row["test_falls"] <= max_falls
+
+
+def bar_reached_at(rows, bar, max_falls, confirm=2):
+    """Samples of the first point that made ``confirm`` points in a row at the bar, or None: where a run
+    stops at its bar (``--stop_at_return``) or begins its fine phase (``--fine_samples``)."""
+    for i in range(confirm - 1, len(rows)):
+        if all(at_bar(r, bar, max_falls) for r in rows[i - confirm + 1:i + 1]):
+            return rows[i]["samples"]
+    return None
+
+
 def start_times(cycle_time, num_episodes):
     """The seeded start times (s) of the curve's test episodes: the same for every run."""
     return np.random.default_rng(START_SEED).uniform(0.0, cycle_time, size=num_episodes)

@@ -58,6 +58,7 @@ class PPOAgent:
         self.nan_skips = 0  # updates rolled back for NaN/inf
         self.provenance = {}  # what the saved files say about the run (env settings, agent file); see factory
         self.normalizer_samples = cfg.normalizer_samples
+        self.fine = False  # in the fine phase after the bar (``enter_fine_phase``)
         self._update_exp_params()
 
     # ----- acting ------------------------------------------------------------------------------
@@ -95,6 +96,15 @@ class PPOAgent:
                               (self.critic_opt, self.cfg.critic_stepsize, self.cfg.critic_stepsize_end)):
             for group in opt.param_groups:
                 group["lr"] = beg if end is None else lerp(beg, end, t)
+        if self.fine:  # past the bar: the small step and the final exploration, held
+            self.exp_params = self.cfg.exp_end
+            for group in self.actor_opt.param_groups:
+                group["lr"] = self.cfg.fine_actor_stepsize
+
+    def enter_fine_phase(self):
+        """From now on: the actor step at FineActorStepsize and the exploration at ExpParamsEnd (``--fine_samples``)."""
+        self.fine = True
+        self._update_exp_params()
 
     def set_total_samples(self, count):
         self.total_samples = int(count)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from deepmimic.learning.learning_curve import CurveWriter, curve_model_prefix, start_times
+from deepmimic.learning.learning_curve import CurveWriter, at_bar, bar_reached_at, curve_model_prefix, start_times
 from deepmimic.learning.path_buffer import Batch, PathRecorder
 from deepmimic.learning.ppo_agent import NonFiniteError
 from deepmimic.learning.rollout import run_episodes, step_envs, summarize
@@ -38,6 +38,7 @@ class RunConfig:
     curve_episodes: int = KEYS["curve_episodes"].default
     stop_at_return: float = KEYS["stop_at_return"].default  # two curve points in a row at it: training ends
     stop_max_falls: int = KEYS["stop_max_falls"].default    # ... with at most this many falls (and the best point's)
+    fine_samples: float = KEYS["fine_samples"].default      # ... or, past it, this many more in the fine phase
     warm_start_samples: int = KEYS["warm_start_samples"].default  # per rank
     int_output_iters: int = KEYS["int_output_iters"].default  # tests every this many iterations (0: IntOutputIters)
     int_save_iters: int = KEYS["int_save_iters"].default      # intermediate models every this many (0: as tests)
@@ -48,12 +49,19 @@ class RunConfig:
 RUN_FILES = ("agent0_model_anet.pth", "agent0_log.txt", "learning_curve.csv", "run_args.txt", "run_agent.txt")
 
 
+def check_run(run):
+    """The run's settings agree with each other (before any folder is made)."""
+    if run.stop_at_return > 0 and run.curve_every <= 0:
+        raise DeepMimicError("--stop_at_return is judged on learning-curve points: give --curve_every too")
+    if run.fine_samples > 0 and run.stop_at_return <= 0:
+        raise DeepMimicError("--fine_samples is a phase after the bar: give --stop_at_return (and --curve_every) too")
+
+
 def check_outputs(run):
     """Before any work: the folders are writable, and a run already there is never silently replaced.
     A fresh run needs a folder without one; a resume writes only into the folder of the run it continues
     (its model is that folder's model) or into one without a run; --overwrite true allows either."""
-    if run.stop_at_return > 0 and run.curve_every <= 0:
-        raise DeepMimicError("--stop_at_return is judged on learning-curve points: give --curve_every too")
+    check_run(run)
     for key, path in (("output_path", run.output_path), ("int_output_path", run.int_output_path)):
         if path:
             check_writable_dir(path, key)
@@ -86,7 +94,8 @@ class Trainer:
         self.int_save_iters = run.int_save_iters or self.test_iters
         self.stop = StopRequest()  # installed by the caller (DeepMimic_Optimizer) around train()
         self.lock = None  # the output folder's FolderLock (rank 0; factory.make_trainer takes it)
-        self.reached_bar = False  # two curve points in a row at --stop_at_return
+        self.reached_bar = False  # two curve points in a row at --stop_at_return, no fine phase: training ends
+        self.bar_samples = None   # the samples where the curve reached the bar (the fine phase starts there)
         self.timer = PhaseTimer()
         self.stopped = False
         self.folder_lost = False  # the output folder was deleted under the run (rank 0 sees it; agreed in collect)
@@ -160,6 +169,20 @@ class Trainer:
         if self.curve is not None and self.curve.rows:  # a run resumed from its model and curve alone
             self.wall_offset = max(self.wall_offset, self.curve.rows[-1]["wall_hours"])
         self.wall_offset = mpi_util.bcast_object(self.wall_offset)
+        reached = mpi_util.bcast_object(self.curve_verdict()[1] if self.curve is not None and self.curve.rows else None)
+        if reached is not None and self.run.fine_samples > 0:  # a run resumed in its fine phase
+            self.begin_fine_phase(reached)
+
+    def begin_fine_phase(self, bar_samples):
+        """``--fine_samples``: past the bar, the agent's fine settings until ``bar_samples + fine_samples``."""
+        self.bar_samples = bar_samples
+        self.agent.enter_fine_phase()
+        self.print_root(f"fine phase: the bar was reached at {bar_samples:,} samples; until "
+                        f"{int(bar_samples + self.run.fine_samples):,} the actor step is {self.cfg.fine_actor_stepsize:g} "
+                        f"and exploration {self.cfg.exp_end.rate:g} of the steps")
+
+    def fine_done(self):
+        return self.bar_samples is not None and self.agent.total_samples >= self.bar_samples + self.run.fine_samples
 
     def evaluate_curve(self, wall_hours):
         """One point of the learning curve; the seeded starts are split over ranks."""
@@ -167,32 +190,39 @@ class Trainer:
         mine = starts[mpi_util.rank()::mpi_util.num_procs()]
         results = mpi_util.gather_list(run_episodes(self.agent, self.envs, len(mine), start_times=mine) if len(mine) else [])
         self.next_curve = self.agent.total_samples + self.curve_every
-        best = at_bar = False
+        best, reached = False, None
         if self.curve is not None and not self.output_lost():
             row = self.curve.add(self.agent.total_samples, wall_hours, results)
             self.print_root(f"Curve at {row['samples']} samples: mean test return {row['test_return_mean']:.2f}, "
                             f"falls {row['test_falls']}/{row['test_episodes']}, tracking error {row['body_err_mm']:.0f} mm "
                             f"({row['body_err_rel_mm']:.0f} mm root-relative)")
-            best, at_bar = self.curve_verdict()
+            best, reached = self.curve_verdict()
         if self.int_output_path:  # the policy behind each point, so the best one can be shipped
             self.save(curve_model_prefix(self.int_output_path, self.agent.total_samples))
         if best:
             self.save(os.path.join(self.output_path, "agent0_best"))
-        if mpi_util.bcast_object(at_bar):
+        reached = mpi_util.bcast_object(reached)
+        if reached is None or self.bar_samples is not None:
+            return
+        best_file = f"the best point is {self.output_path}/agent0_best_anet.pth"
+        self.print_root(f"two curve points in a row at --stop_at_return {self.run.stop_at_return:g} with at most "
+                        f"{self.run.stop_max_falls} falls: " + ("the fine phase follows" if self.run.fine_samples > 0
+                                                                 else f"training ends; {best_file}"))
+        if self.run.fine_samples > 0:
+            self.begin_fine_phase(reached)
+        else:
             self.reached_bar = True
-            self.print_root(f"two curve points in a row at --stop_at_return {self.run.stop_at_return:g} with at most "
-                            f"{self.run.stop_max_falls} falls: training ends; the best point is {self.output_path}/agent0_best_anet.pth")
 
     def curve_verdict(self):
-        """(Is the newest curve point the best so far, are the last two at the bar?) Points count with at most
-        --stop_max_falls falls; the best has the highest mean return among them (rank 0: the curve's rows)."""
-        ok = [r for r in self.curve.rows if r["test_falls"] <= self.run.stop_max_falls and math.isfinite(r["test_return_mean"])]
-        newest = self.curve.rows[-1]
+        """(Is the newest curve point the best so far, the samples where the curve reached --stop_at_return or
+        None.) Points count with at most --stop_max_falls falls; the best has the highest mean return among them
+        (rank 0: the curve's rows)."""
+        rows, falls = self.curve.rows, self.run.stop_max_falls
+        ok = [r for r in rows if at_bar(r, -math.inf, falls)]
+        newest = rows[-1]
         best = bool(ok) and ok[-1] is newest and newest["test_return_mean"] >= max(r["test_return_mean"] for r in ok)
         bar = self.run.stop_at_return
-        last_two = self.curve.rows[-2:]
-        at_bar = bar > 0 and len(last_two) == 2 and all(r in ok and r["test_return_mean"] >= bar for r in last_two)
-        return best, at_bar
+        return best, (bar_reached_at(rows, bar, falls) if bar > 0 else None)
 
     def curve_due(self):
         return self.curve_every > 0 and self.agent.total_samples >= self.next_curve
@@ -238,7 +268,8 @@ class Trainer:
         if self.curve_due():
             self.evaluate_curve(self.wall_hours(at_start=True))
         self.begin_episodes()
-        while agent.total_samples < self.max_samples and agent.iter < self.max_iters and not self.reached_bar:
+        while (agent.total_samples < self.max_samples and agent.iter < self.max_iters and not self.reached_bar
+               and not self.fine_done()):
             batch, global_samples, train_return = self.collect()
             if batch is None:
                 break
@@ -260,6 +291,9 @@ class Trainer:
         if (self.curve_every > 0 and self.next_curve != agent.total_samples + self.curve_every and not self.stopped
                 and not self.reached_bar):
             self.evaluate_curve(self.wall_hours())  # the final point
+        if self.fine_done() and not self.stopped:
+            self.print_root(f"fine phase done ({int(self.run.fine_samples):,} samples past the bar): training ends; the "
+                            f"best point is {self.output_path}/agent0_best_anet.pth")
         return self.finish()
 
     def finish(self):

@@ -11,12 +11,16 @@ from typing import NamedTuple
 
 import numpy as np
 
+from deepmimic.learning.learning_curve import at_bar, bar_reached_at
+
 
 class Bar(NamedTuple):
-    """What a skill must reach on the 16 curve episodes, and within how many samples."""
+    """What a skill must reach on the 16 curve episodes, within how many samples, and how many it trains on past
+    the bar in the fine phase (``--fine_samples``: run's tracking error 105.7 -> 54.8 mm root-relative in 1M)."""
     ret: float
     max_falls: int
     max_samples: float
+    fine_samples: float = 1e6
 
 
 BARS = {"walk": Bar(450.0, 1, 10e6)}
@@ -51,30 +55,23 @@ def episode_steps(skill):
     return tuple(int(n) for n in np.clip(left, 1, CURVE_STEPS))
 
 
-def skill_bar(skill, ret=None, max_falls=None, max_samples=None):
-    """The skill's bar; any of ``ret`` / ``max_falls`` / ``max_samples`` given replaces its own."""
+def skill_bar(skill, ret=None, max_falls=None, max_samples=None, fine_samples=None):
+    """The skill's bar; any of ``ret`` / ``max_falls`` / ``max_samples`` / ``fine_samples`` given replaces its own."""
     bar = BARS.get(skill, DEFAULT_BAR)
     steps = episode_steps(skill)
     own = bar.ret * sum(steps) / len(steps) / CURVE_STEPS
     pick = lambda given, own: own if given is None else given  # noqa: E731
-    return Bar(pick(ret, own), pick(max_falls, bar.max_falls), pick(max_samples, bar.max_samples))
-
-
-def at_bar(row, bar, max_falls):
-    """One curve point at or above the bar with few falls."""
-    return row["test_return_mean"] >= bar and row["test_falls"] <= max_falls
-
-
-def passed(rows, bar, max_falls, confirm=CONFIRM):
-    """The last ``confirm`` points all at or above the bar with few falls."""
-    tail = rows[-confirm:]
-    return len(tail) == confirm and all(at_bar(r, bar, max_falls) for r in tail)
+    return Bar(pick(ret, own), pick(max_falls, bar.max_falls), pick(max_samples, bar.max_samples),
+               pick(fine_samples, bar.fine_samples))
 
 
 def why_done(rows, bar, confirm=CONFIRM):
-    """Why a skill whose curve is ``rows`` needs no more training (past its bar, or its budget spent), else None."""
-    if rows and passed(rows, bar.ret, bar.max_falls, confirm):
-        return f"past its bar ({bar.ret:g} with <= {bar.max_falls} falls)"
+    """Why a skill whose curve is ``rows`` needs no more training (past its bar and its fine phase, or its budget
+    spent), else None."""
+    reached = bar_reached_at(rows, bar.ret, bar.max_falls, confirm)
+    if reached is not None and rows[-1]["samples"] >= reached + bar.fine_samples:
+        return (f"past its bar ({bar.ret:g} with <= {bar.max_falls} falls) at {int(reached):,} samples"
+                + (f" and its fine phase of {int(bar.fine_samples):,}" if bar.fine_samples > 0 else ""))
     if rows and rows[-1]["samples"] >= bar.max_samples:
         spent = f"its budget of {int(bar.max_samples):,} samples spent ({int(rows[-1]['samples']):,})"
         reached = [r for r in rows if r["samples"] <= bar.max_samples and at_bar(r, bar.ret, bar.max_falls)]
