@@ -364,17 +364,17 @@ def test_ship_policy_ships_the_best_kept_point_with_few_falls_and_never_replaces
             (run / "intermediate" / f"agent0_curve_model_{samples:012d}_{part}.pth").write_bytes(f"{samples} {part}".encode())
 
     def ship(*extra):
-        return ship_policy.main(["--skill", "flip", "--run", str(run), "--ship", *extra])
-    shipped = tmp_path / "data" / "policies" / "humanoid3d" / "humanoid3d_flip"
+        return ship_policy.main(["--skill", "walk", "--run", str(run), "--ship", *extra])
+    shipped = tmp_path / "data" / "policies" / "humanoid3d" / "humanoid3d_walk"
     shipped.parent.mkdir(parents=True)
     assert ship() == 0
-    assert [(shipped.parent / f"humanoid3d_flip_{part}.pth").read_bytes() for part in ("anet", "cnet")] == [b"3000 anet", b"3000 cnet"]
+    assert [(shipped.parent / f"humanoid3d_walk_{part}.pth").read_bytes() for part in ("anet", "cnet")] == [b"3000 anet", b"3000 cnet"]
     from deepmimic.util.errors import DeepMimicError
     with pytest.raises(DeepMimicError, match="--ship already exists: .* pass --overwrite"):  # 2000 would win now
         ship("--max_falls", "3")
-    assert (shipped.parent / "humanoid3d_flip_anet.pth").read_bytes() == b"3000 anet"
+    assert (shipped.parent / "humanoid3d_walk_anet.pth").read_bytes() == b"3000 anet"
     assert ship("--max_falls", "3", "--overwrite") == 0
-    assert (shipped.parent / "humanoid3d_flip_anet.pth").read_bytes() == b"2000 anet"
+    assert (shipped.parent / "humanoid3d_walk_anet.pth").read_bytes() == b"2000 anet"
     # a point whose critic was not kept is not shippable (its actor would land beside another run's critic),
     # and a NaN return is no best: both files stay the 2000 point's
     (run / "intermediate" / f"agent0_curve_model_{2000:012d}_cnet.pth").unlink()
@@ -383,17 +383,37 @@ def test_ship_policy_ships_the_best_kept_point_with_few_falls_and_never_replaces
     for part in ("anet", "cnet"):
         (run / "intermediate" / f"agent0_curve_model_{5000:012d}_{part}.pth").write_bytes(b"5000")
     assert ship("--max_falls", "3", "--overwrite") == 0
-    assert [(shipped.parent / f"humanoid3d_flip_{part}.pth").read_bytes() for part in ("anet", "cnet")] == [b"3000 anet", b"3000 cnet"]
+    assert [(shipped.parent / f"humanoid3d_walk_{part}.pth").read_bytes() for part in ("anet", "cnet")] == [b"3000 anet", b"3000 cnet"]
     (run / "learning_curve.csv").write_text("samples,return\n1,2\n")
-    r = subprocess.run([sys.executable, "-m", "deepmimic.tools.ship_policy", "--skill", "flip", "--run", str(run)],
+    r = subprocess.run([sys.executable, "-m", "deepmimic.tools.ship_policy", "--skill", "walk", "--run", str(run)],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "Traceback" not in r.stderr and "learning_curve.csv: not a learning_curve.csv" in r.stderr, r.stderr
     (run / "learning_curve.csv").write_text(",".join(COLUMNS) + "\n1000,0.1,20.0,16,16,300.0,90.0\n2000,0.2,3")  # cut
-    r = subprocess.run([sys.executable, "-m", "deepmimic.tools.ship_policy", "--skill", "flip", "--run", str(run)],
+    r = subprocess.run([sys.executable, "-m", "deepmimic.tools.ship_policy", "--skill", "walk", "--run", str(run)],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and r.stderr.strip().splitlines() == [
         f"error: {run / 'learning_curve.csv'}: line 3 is cut short or is not numbers (2000,0.2,3); "
         "a run stopped mid-write: delete that line"], r.stderr
+
+
+def test_ship_policy_refuses_a_run_of_another_clip_and_an_unknown_skill(tmp_path, monkeypatch):
+    """A run folder names its clip in run_args.txt: a roll run shipped as walk would play the wrong motion, so it is
+    one error line naming that file; a misspelt skill is refused before any curve is read."""
+    from deepmimic.tools import ship_policy
+    from deepmimic.util.errors import DeepMimicError
+    monkeypatch.setattr(ship_policy, "PACKAGE_ROOT", str(tmp_path))
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "learning_curve.csv").write_text(",".join(COLUMNS) + "\n1000,0.1,400.0,0,16,300.0,90.0\n")
+    (run / "run_args.txt").write_text("--motion_file data/motions/humanoid3d_roll.txt\n")
+    with pytest.raises(DeepMimicError, match="the run trained humanoid3d_roll.txt, not walk's clip humanoid3d_walk.txt") as e:
+        ship_policy.main(["--skill", "walk", "--run", str(run), "--ship"])
+    assert str(run / "run_args.txt") in str(e.value)
+    with pytest.raises(DeepMimicError, match="--skill wlak: there is no args/train_humanoid3d_wlak_args.txt"):
+        ship_policy.main(["--skill", "wlak", "--run", str(run)])
+    with pytest.raises(DeepMimicError, match="no curve point with a finite return, a kept actor"):  # roll's own run
+        ship_policy.main(["--skill", "roll", "--run", str(run)])  # passes the clip check (no model kept here)
+    assert not (tmp_path / "data").exists()  # nothing shipped by a refused run
 
 
 def test_skill_bars_hold_walk_to_its_own_bar():

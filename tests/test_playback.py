@@ -256,7 +256,7 @@ def test_where_it_falls_reports_each_test_episode():
     ("pretrained_policies.py", ["--skills", "nope", "--envs", "ours"], "no shipped policy named 'nope'"),
     ("pretrained_policies.py", ["--skills", "walk", "--episodes", "0"], "--episodes must be from 1 to 10000, got 0"),
     ("where_it_falls.py", ["--policy", "walk", "--skill", "walk", "--train_episodes", "-1"], "--train_episodes must be from 0 to 10000, got -1"),
-    ("deepmimic.tools.ship_policy", ["--skill", "wak"], "wak_recipe/learning_curve.csv: no learning curve here"),
+    ("deepmimic.tools.ship_policy", ["--skill", "wak"], "--skill wak: there is no args/train_humanoid3d_wak_args.txt"),
     ("deepmimic.tools.ship_policy", ["--skill", "run", "--max_falls", "-1"], "--max_falls must be from 0 to 10000, got -1"),
     ("learning_curve.py", ["--skill", "wak", "--stop_at_bar"], "--skill wak: there is no args/train_humanoid3d_wak_args.txt"),
     ("throughput.py", ["--train_samples", "0"], "--train_samples must be from 1 to 1000000000, got 0"),

@@ -16,6 +16,7 @@ import sys
 
 from deepmimic import PACKAGE_ROOT
 from deepmimic.learning.learning_curve import curve_model_prefix, read_curve
+from deepmimic.tools import skill_bars
 from deepmimic.util.arg_keys import KEYS
 from deepmimic.util.errors import DeepMimicError, ToolArgumentParser, check_ranges, run_cli
 from deepmimic.util.file_io import atomic_copy_all, check_new_file
@@ -31,6 +32,7 @@ def main(argv=None):
     a = p.parse_args(argv)
     run = a.run or os.path.join(PACKAGE_ROOT, "output", "curves", f"{a.skill}_recipe")
     check_ranges(p, a, {"max_falls": (0, KEYS["curve_episodes"].bounds[1])})  # falls of a curve point's episodes
+    check_run_is_skill(a.skill, run)
     curve = os.path.join(run, "learning_curve.csv")
     if not os.path.isfile(curve):
         raise DeepMimicError("no learning curve here: train the skill first (benchmarks/learning_curve.py) or name --run", curve)
@@ -52,6 +54,22 @@ def main(argv=None):
         atomic_copy_all([(snapshot(run, best, part), f"{dest}_{part}.pth") for part in ("anet", "cnet")])
         print(f"shipped the model at {best['samples']:,} samples as {dest}_{{anet,cnet}}.pth")
     return 0
+
+
+def check_run_is_skill(skill, run):
+    """The skill is one the project trains, and the run trained its clip: a run of another clip shipped under
+    this name would play the wrong motion. Its run_args.txt (every run the trainer writes has one) names the clip."""
+    from deepmimic.settings import env_config
+    from deepmimic.util.arg_parser import ArgParser
+    recipe = skill_bars.recipe_arg_file(skill)
+    if not os.path.isfile(recipe):
+        raise DeepMimicError(f"--skill {skill}: there is no args/train_humanoid3d_{skill}_args.txt")
+    run_args = os.path.join(run, "run_args.txt")
+    if not os.path.isfile(run_args):
+        return
+    want, got = (os.path.basename(env_config(ArgParser.from_argv(["--arg_file", f])).motion_file) for f in (recipe, run_args))
+    if want != got:
+        raise DeepMimicError(f"the run trained {got}, not {skill}'s clip {want}: name the skill it trained", run_args)
 
 
 def snapshot(run, row, part):
