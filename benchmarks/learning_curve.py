@@ -290,6 +290,8 @@ def main():
     check_args(p, a)
     name = f"{a.skill}_{a.config}"
     out = os.path.abspath(a.out or os.path.join(ROOT, "output", "curves", name))
+    if a.publish and not os.path.isfile(os.path.join(out, "learning_curve.csv")):
+        raise DeepMimicError("--publish: no learning curve here to publish; train the run first", out)
     check_writable_dir(out, "out")
     if a.resume_from or a.fork_from:
         seed_run(out, *seed_source(a))

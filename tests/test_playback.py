@@ -259,6 +259,8 @@ def test_where_it_falls_reports_each_test_episode():
     ("deepmimic.tools.ship_policy", ["--skill", "wak"], "--skill wak: there is no args/train_humanoid3d_wak_args.txt"),
     ("deepmimic.tools.ship_policy", ["--skill", "run", "--max_falls", "-1"], "--max_falls must be from 0 to 10000, got -1"),
     ("learning_curve.py", ["--skill", "wak", "--stop_at_bar"], "--skill wak: there is no args/train_humanoid3d_wak_args.txt"),
+    ("learning_curve.py", ["--skill", "walk", "--config", "recipe", "--publish", "--out", "/nonexistent/run"],
+     "/nonexistent/run: --publish: no learning curve here to publish"),
     ("throughput.py", ["--train_samples", "0"], "--train_samples must be from 1 to 1000000000, got 0"),
 ])
 def test_evaluation_scripts_refuse_bad_input_in_one_line(script, args, words):
