@@ -94,8 +94,7 @@ class Trainer:
         self.int_save_iters = run.int_save_iters or self.test_iters
         self.stop = StopRequest()  # installed by the caller (DeepMimic_Optimizer) around train()
         self.lock = None  # the output folder's FolderLock (rank 0; factory.make_trainer takes it)
-        self.reached_bar = False  # two curve points in a row at --stop_at_return, no fine phase: training ends
-        self.bar_samples = None   # the samples where the curve reached the bar (the fine phase starts there)
+        self.bar_samples = None  # the samples where the curve reached --stop_at_return: the fine phase, if any, starts there
         self.timer = PhaseTimer()
         self.stopped = False
         self.folder_lost = False  # the output folder was deleted under the run (rank 0 sees it; agreed in collect)
@@ -181,7 +180,8 @@ class Trainer:
                         f"{int(bar_samples + self.run.fine_samples):,} the actor step is {self.cfg.fine_actor_stepsize:g} "
                         f"and exploration {self.cfg.exp_end.rate:g} of the steps")
 
-    def fine_done(self):
+    def done_past_bar(self):
+        """Past the bar and its fine phase (at once, without one): training ends."""
         return self.bar_samples is not None and self.agent.total_samples >= self.bar_samples + self.run.fine_samples
 
     def evaluate_curve(self, wall_hours):
@@ -211,7 +211,7 @@ class Trainer:
         if self.run.fine_samples > 0:
             self.begin_fine_phase(reached)
         else:
-            self.reached_bar = True
+            self.bar_samples = reached
 
     def curve_verdict(self):
         """(Is the newest curve point the best so far, the samples where the curve reached --stop_at_return or
@@ -268,8 +268,7 @@ class Trainer:
         if self.curve_due():
             self.evaluate_curve(self.wall_hours(at_start=True))
         self.begin_episodes()
-        while (agent.total_samples < self.max_samples and agent.iter < self.max_iters and not self.reached_bar
-               and not self.fine_done()):
+        while agent.total_samples < self.max_samples and agent.iter < self.max_iters and not self.done_past_bar():
             batch, global_samples, train_return = self.collect()
             if batch is None:
                 break
@@ -288,10 +287,9 @@ class Trainer:
                     self.evaluate_curve(self.wall_hours())
                 if tests_due or curve_due:
                     self.begin_episodes()  # test episodes used the envs: start fresh training episodes
-        if (self.curve_every > 0 and self.next_curve != agent.total_samples + self.curve_every and not self.stopped
-                and not self.reached_bar):
-            self.evaluate_curve(self.wall_hours())  # the final point
-        if self.fine_done() and not self.stopped:
+        if self.curve_every > 0 and self.next_curve != agent.total_samples + self.curve_every and not self.stopped:
+            self.evaluate_curve(self.wall_hours())  # the final point (none when the bar's point was the last)
+        if self.done_past_bar() and self.run.fine_samples > 0 and not self.stopped:
             self.print_root(f"fine phase done ({int(self.run.fine_samples):,} samples past the bar): training ends; the "
                             f"best point is {self.output_path}/agent0_best_anet.pth")
         return self.finish()

@@ -61,9 +61,8 @@ def check_run_is_skill(skill, run):
     this name would play the wrong motion. Its run_args.txt (every run the trainer writes has one) names the clip."""
     from deepmimic.settings import env_config
     from deepmimic.util.arg_parser import ArgParser
+    skill_bars.check_skill(skill)
     recipe = skill_bars.recipe_arg_file(skill)
-    if not os.path.isfile(recipe):
-        raise DeepMimicError(f"--skill {skill}: there is no args/train_humanoid3d_{skill}_args.txt")
     run_args = os.path.join(run, "run_args.txt")
     if not os.path.isfile(run_args):
         return

@@ -7,6 +7,7 @@ asks the same reward per step of the steps those episodes can run (360 of 600 is
 can run 19.6 steps on average, so 11.7). Training judges two points in a row (``--stop_at_return``).
 """
 import functools
+import os
 from typing import NamedTuple
 
 import numpy as np
@@ -31,9 +32,15 @@ CONFIRM = 2  # curve points in a row at the bar
 
 def recipe_arg_file(skill):
     """The recipe's training arg file of ``skill`` (``args/train_humanoid3d_<skill>_args.txt``)."""
-    import os
     from deepmimic import PACKAGE_ROOT
     return os.path.join(PACKAGE_ROOT, "args", f"train_humanoid3d_{skill}_args.txt")
+
+
+def check_skill(skill, flag="--skill"):
+    """A skill the project trains has its recipe arg file; else one line naming the flag that gave it."""
+    from deepmimic.util.errors import DeepMimicError
+    if not os.path.isfile(recipe_arg_file(skill)):
+        raise DeepMimicError(f"{flag} {skill}: there is no args/train_humanoid3d_{skill}_args.txt")
 
 
 @functools.lru_cache(maxsize=None)
@@ -74,10 +81,10 @@ def why_done(rows, bar, confirm=CONFIRM):
                 + (f" and its fine phase of {int(bar.fine_samples):,}" if bar.fine_samples > 0 else ""))
     if rows and rows[-1]["samples"] >= bar.max_samples:
         spent = f"its budget of {int(bar.max_samples):,} samples spent ({int(rows[-1]['samples']):,})"
-        reached = [r for r in rows if r["samples"] <= bar.max_samples and at_bar(r, bar.ret, bar.max_falls)]
-        if not reached:
+        passing = [r for r in rows if r["samples"] <= bar.max_samples and at_bar(r, bar.ret, bar.max_falls)]
+        if not passing:
             return f"{spent} below the bar"
-        best = max(reached, key=lambda r: r["test_return_mean"])
+        best = max(passing, key=lambda r: r["test_return_mean"])
         return (f"{spent}; points past its bar ({bar.ret:g} with <= {bar.max_falls} falls), not {confirm} in a row: "
                 f"the best {best['test_return_mean']:.1f} with {best['test_falls']} falls at {int(best['samples']):,}")
     return None

@@ -20,7 +20,7 @@ from deepmimic.tools import skill_bars
 from deepmimic.learning.learning_curve import read_curve
 from deepmimic.util import mpi_util
 from deepmimic.util.arg_keys import KEYS, MAX_INT
-from deepmimic.util.errors import DeepMimicError, ToolArgumentParser, check_ranges, run_cli
+from deepmimic.util.errors import ToolArgumentParser, check_ranges, run_cli
 from deepmimic.util.file_io import check_writable_dir
 
 OPTIMIZER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "DeepMimic_Optimizer.py")
@@ -43,8 +43,7 @@ def parse(argv):
                         "max_samples": (1, MAX_INT), "fine_samples": (0, MAX_INT)})
     a.skills = list(dict.fromkeys(a.skills))  # a skill named twice trains once
     for skill in a.skills:  # every skill's arg file and clip read before any training
-        if not os.path.isfile(skill_bars.recipe_arg_file(skill)):
-            raise DeepMimicError(f"--skills {skill}: there is no args/train_humanoid3d_{skill}_args.txt")
+        skill_bars.check_skill(skill, "--skills")
         skill_bars.skill_bar(skill)
     check_writable_dir(a.out, "out")
     return a
