@@ -76,6 +76,10 @@ CONFIGS = {
     "recipe_b2_qfix_drift2": (["--agent_files", RECIPE_AGENT, "--drift_term_dist", "2.0"], {"BatchSize": 2048},
                               "recipe_b2_qfix with drift termination at 2 m instead of 1 m: forked from punch, whose "
                               "falls come 1.4 m from the reference root, states a 1 m threshold never lets training see"),
+    "recipe_b2_qfix_hold1": (["--agent_files", RECIPE_AGENT, "--clip_end_hold", "1.0"], {"BatchSize": 2048},
+                             "recipe_b2_qfix with training episodes of a clip that does not loop played 1 s past its end "
+                             "(last frame held): forked from punch, which topples in the clip's last frames, where a "
+                             "fall cost almost nothing"),
     "recipe_b2_fine": (["--agent_files", RECIPE_AGENT], {"BatchSize": 2048, "ActorStepsize": 1e-5,
                                                           "ExpParamsBeg": FINE_EXP, "ExpParamsEnd": FINE_EXP},
                        "recipe_b2 in a fine phase, forked past the bar: the actor step at 1e-5 (a third) and DeepMimic's "

@@ -328,6 +328,29 @@ def test_an_episode_of_a_clip_that_does_not_loop_ends_with_the_clip():
         assert not walk.step(walk.reference_action(walk.t + walk.control_step()))[2]
 
 
+def test_clip_end_hold_plays_training_episodes_past_the_clip():
+    """--clip_end_hold S: a training episode of a clip that does not loop goes on S seconds past the clip's
+    end, against its last frame held; a test episode still ends with the clip."""
+    from deepmimic.env.base_env import Mode, Terminate
+    env = make_env("kick", fall=[])
+    env.cfg.clip_end_hold = 0.5
+
+    def steps_from(start):
+        env.reset(start_time=start)
+        steps, done = 0, False
+        while not done:
+            _, _, done, term = env.step(env.reference_action(env.t + env.control_step()))
+            steps += 1
+        return steps, term
+
+    assert steps_from(1.0) == (round((env.motion.cycle_time - 1.0 + 0.5) * 30), Terminate.NULL)
+    last = env.motion.reference(env.motion.cycle_time)
+    held = env.motion.reference(env.t)
+    assert env.t > env.motion.cycle_time + 0.4 and np.array_equal(held.sph_rot, last.sph_rot)
+    env.set_mode(Mode.TEST)
+    assert steps_from(1.0) == (round((env.motion.cycle_time - 1.0) * 30), Terminate.NULL)
+
+
 def test_pose_termination_ends_training_episodes_only():
     """--pose_term_dist D: a training episode fails once any body is farther than D from the reference
     body; test episodes end only by falls, time and the clip's end."""

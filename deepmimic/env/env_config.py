@@ -50,6 +50,11 @@ class EnvConfig:
     #: the reference pose (0: off). MimicKit ends at 1 m, ProtoMotions at 0.25-0.5 m: a character that
     #: slowly topples is stopped before the fall, where the samples still teach.
     pose_term_dist: float = _default("pose_term_dist")
+    #: A clip that does not loop ends its episodes, as in DeepMimic, so a fall in its last frames costs the
+    #: policy only those frames' reward and the critic's guess past the end; punch learnt to topple there.
+    #: In training, play on this long (s) past the end against the last frame held (0: off); tests end
+    #: with the clip either way, so returns compare across settings.
+    clip_end_hold: float = _default("clip_end_hold")
     #: Append the reference root to the state: its position relative to the character's root and
     #: the heading difference (cos, sin), in the character's heading frame. DeepMimic's state is
     #: root-relative, so a policy cannot see (or correct) global drift, which the reward punishes.

@@ -253,7 +253,8 @@ class ImitationEnv:
 
     def check_terminate(self):
         """Terminate.FAIL on a fall (or, in training, drift beyond ``drift_term_dist``), Terminate.NULL
-        at the time limit or at the end of a clip that does not loop, else None. Drift is read from the
+        at the time limit or at the end of a clip that does not loop (in training, ``clip_end_hold`` past
+        it), else None. Drift is read from the
         last reward computation. Test episodes end only by falls, time and the clip's end, so test
         returns compare across configurations."""
         drifted = self.mode == Mode.TRAIN and (self.root_drift_sq > self.cfg.drift_term_dist ** 2 > 0
@@ -262,7 +263,8 @@ class ImitationEnv:
             return Terminate.FAIL
         if self.t - self.start_time >= self.time_limit - 0.5 * self.timestep:  # t accumulates rounding
             return Terminate.NULL
-        if not self.motion.loop and self.t >= self.motion.cycle_time - 0.5 * self.timestep:
+        hold = self.cfg.clip_end_hold if self.mode == Mode.TRAIN else 0.0
+        if not self.motion.loop and self.t >= self.motion.cycle_time + hold - 0.5 * self.timestep:
             return Terminate.NULL  # a clip that does not loop (kick, getup) ends its episode, as in DeepMimic
         return None
 

@@ -73,6 +73,7 @@ KEYS = {
     "ref_pose_state": Key("env", "bool", False, "append the reference pose one control step ahead to the state (MimicKit's target observation)"),
     "pose_term_dist": Key("env", "float", 0.0, "end a training episode as a failure when any body is this far (m) from its place in the reference pose (MimicKit's pose termination); 0: off", 0),
     "drift_term_dist": Key("env", "float", 0.0, "end a training episode as a failure when the root is this far (m) from the reference; 0: off", 0),
+    "clip_end_hold": Key("env", "float", 0.0, "a clip that does not loop (kick, punch, getups): training episodes play on this many seconds past its end, against its last frame held, so a fall at the end costs what it costs elsewhere; 0: they end with the clip, as DeepMimic (test episodes always do)", 0, 60),
     # training
     "agent_files": Key("training", "strs", (DEFAULT_AGENT_FILE,), "PPO hyperparameters (DeepMimic agent JSON); the default is the recipe's"),
     "num_workers": Key("training", "int", 1, "MPI processes: the training relaunches itself under the bundled mpiexec -n N, as DeepMimic's mpi_run.py (or run mpiexec -n N yourself)", 1, 256),
