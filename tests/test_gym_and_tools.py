@@ -186,13 +186,32 @@ def test_skill_gifs_draws_a_shipped_skill_and_refuses_bad_input(tmp_path):
         assert r.returncode == 2 and problem in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
 
 
+def test_skill_gifs_draws_a_policy_that_is_not_shipped(tmp_path):
+    """--model_files draws a run's policy (look before shipping): that file is read, for one skill only."""
+    import shutil
+    run = tmp_path / "run"
+    run.mkdir()
+    for part in ("anet", "cnet"):
+        shutil.copy(os.path.join(ROOT, "data", "policies", "humanoid3d", f"humanoid3d_walk_{part}.pth"),
+                    run / f"agent0_model_{part}.pth")
+    cmd = [sys.executable, "-m", "deepmimic.tools.skill_gifs", "--out_dir", str(tmp_path / "gifs"), "--size", "64",
+           "--min_seconds", "0.5", "--max_seconds", "0.5", "--skills", "walk", "--model_files"]
+    r = subprocess.run(cmd + [str(run)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and (tmp_path / "gifs" / "walk.gif").is_file(), r.stderr[-2000:]
+    (run / "agent0_model_anet.pth").write_bytes(b"not a model")
+    for extra, problem in (([str(run)], str(run / "agent0_model_anet.pth")), ([str(tmp_path / "none_anet.pth")], "no actor model"),
+                           ([str(run), "--skills", "walk", "run"], "one skill")):
+        r = subprocess.run(cmd + extra + ["--overwrite"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 2 and problem in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
 def test_skill_gifs_checks_every_skills_policy_before_drawing_any(tmp_path, monkeypatch):
     """A skill whose run file names no policy yet (it plays output/..., not trained) is refused before the
     first GIF is drawn, not after the skills before it."""
     from deepmimic.tools import skill_gifs
     from deepmimic.util.errors import DeepMimicError
     (tmp_path / "args").mkdir()
-    (tmp_path / "args" / "run_humanoid3d_walk_args.txt").write_text(open(skill_gifs.run_file("walk")).read())
+    (tmp_path / "args" / "run_humanoid3d_walk_args.txt").write_text(open(skill_gifs.run_args("walk")[1]).read())
     (tmp_path / "args" / "run_humanoid3d_untrained_args.txt").write_text(
         f"--model_files {tmp_path / 'output' / 'agent0_model_anet.pth'}\n")
     monkeypatch.setattr(skill_gifs, "PACKAGE_ROOT", str(tmp_path))
