@@ -80,6 +80,10 @@ CONFIGS = {
                              "recipe_b2_qfix with training episodes of a clip that does not loop played 1 s past its end "
                              "(last frame held): forked from punch, which topples in the clip's last frames, where a "
                              "fall cost almost nothing"),
+    "recipe_b2_qfix_adapt": (["--agent_files", RECIPE_AGENT, "--adaptive_starts", "0.5"], {"BatchSize": 2048},
+                             "recipe_b2_qfix with half the training episodes started where the rank's recent episodes "
+                             "failed most (--adaptive_starts 0.5): forked from punch, whose falls all start in the "
+                             "clip's first 15%"),
     "recipe_b2_fine": (["--agent_files", RECIPE_AGENT], {"BatchSize": 2048, "ActorStepsize": 1e-5,
                                                           "ExpParamsBeg": FINE_EXP, "ExpParamsEnd": FINE_EXP},
                        "recipe_b2 in a fine phase, forked past the bar: the actor step at 1e-5 (a third) and DeepMimic's "

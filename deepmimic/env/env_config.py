@@ -50,6 +50,9 @@ class EnvConfig:
     #: the reference pose (0: off). MimicKit ends at 1 m, ProtoMotions at 0.25-0.5 m: a character that
     #: slowly topples is stopped before the fall, where the samples still teach.
     pose_term_dist: float = _default("pose_term_dist")
+    #: Share of training episodes started toward the parts of the clip whose episodes fail
+    #: (``start_sampler``); 0: every start uniform, DeepMimic's reference state initialisation.
+    adaptive_starts: float = _default("adaptive_starts")
     #: A clip that does not loop ends its episodes, as in DeepMimic, so a fall in its last frames costs the
     #: policy only those frames' reward and the critic's guess past the end; punch learnt to topple there.
     #: In training, play on this long (s) past the end against the last frame held (0: off); tests end

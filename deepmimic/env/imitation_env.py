@@ -20,6 +20,7 @@ from deepmimic.env.kinematics import Skeleton, bullet_quaternion
 from deepmimic.env.urdf_writer import write_urdf
 from deepmimic.env.motion_set import MotionSet
 from deepmimic.env.pd_controller import StablePD, load_pd_gains
+from deepmimic.env.start_sampler import StartSampler
 from deepmimic.env.observation import build_state, ref_pose_features, state_size
 from deepmimic.env.reward import JointWeights, TrackingState, heading_frame_offsets, sq_dist, imitation_reward
 from deepmimic.env.env_config import EnvConfig  # noqa: F401 (re-exported: the env and its settings)
@@ -29,8 +30,9 @@ from deepmimic.util.errors import DeepMimicError
 
 
 class ImitationEnv:
-    def __init__(self, config, seed=None, enable_draw=False, show_reference=None):
-        """``show_reference`` draws the reference character beside the simulated one (default: GUI only)."""
+    def __init__(self, config, seed=None, enable_draw=False, show_reference=None, starts=None):
+        """``show_reference`` draws the reference character beside the simulated one (default: GUI only);
+        ``starts``, a ``StartSampler`` shared by a rank's envs (default: one of its own)."""
         self.cfg = config
         self.char = load_character(config.char_file)
         self.kp, self.kd = load_pd_gains(config.ctrl_file, self.char)
@@ -42,6 +44,7 @@ class ImitationEnv:
             raise DeepMimicError(f"fall_contact_bodies {bad} are not body ids of {config.char_file} "
                                  f"(0..{self.char.num_joints - 1})")
         self.rng = np.random.default_rng(seed)
+        self.starts = starts or StartSampler([c.cycle_time for c in self.motions.clips], config.adaptive_starts)
         self.enable_draw = enable_draw
         self.show_reference = enable_draw if show_reference is None else show_reference
         self.timestep = 1.0 / config.sim_freq
@@ -161,7 +164,7 @@ class ImitationEnv:
         self.clip = self.motions.sample(self.rng) if clip is None else self.motions.index(clip)
         self.motion = self.motions.clips[self.clip]
         if start_time is None:
-            start_time = self.rng.uniform(0.0, self.motion.cycle_time)
+            start_time = self.starts.sample(self.clip, self.rng)
         self.t = self.start_time = float(start_time)
         self.time_limit = self.timer.sample(self.rng, self.mode)
         self.root_drift_sq = 0.0  # squared root distance to the reference, updated by the reward
@@ -249,6 +252,8 @@ class ImitationEnv:
         state = self.record_state()
         reward = self.calc_reward()
         term = self.check_terminate()
+        if term is not None and self.mode == Mode.TRAIN:
+            self.starts.record(self.clip, self.start_time, term == Terminate.FAIL)
         return state, reward, term is not None, term
 
     def check_terminate(self):
