@@ -259,9 +259,8 @@ class ImitationEnv:
     def check_terminate(self):
         """Terminate.FAIL on a fall (or, in training, drift beyond ``drift_term_dist``), Terminate.NULL
         at the time limit or at the end of a clip that does not loop (in training, ``clip_end_hold`` past
-        it), else None. Drift is read from the
-        last reward computation. Test episodes end only by falls, time and the clip's end, so test
-        returns compare across configurations."""
+        it), else None. Drift is read from the last reward computation. Test episodes end only by falls,
+        time and the clip's end, so test returns compare across configurations."""
         drifted = self.mode == Mode.TRAIN and (self.root_drift_sq > self.cfg.drift_term_dist ** 2 > 0
                                                or self.pose_dev_sq > self.cfg.pose_term_dist ** 2 > 0)
         if self.has_fallen() or drifted:

@@ -5,8 +5,9 @@ Uniform starts spend most samples where the policy already succeeds: punch's fal
 the first 15% of the clip (the opening lunge), which uniform starts visit 15% of the time. With a share
 ``s`` > 0, each start is drawn uniformly with probability 1 - s and otherwise from the clip's bins in
 proportion to the failure rate of the episodes that started there (a fall or a drift termination), kept
-as decaying counts over the rank's recent episodes — adaptive sampling as BeyondMimic and ProtoMotions
-use it, by start rather than by failure time, since a failure is caused by what the policy met on the way.
+as decaying counts over the rank's recent episodes: adaptive start sampling in the spirit of recent motion
+trackers (BeyondMimic bins its clips by where episodes fail), here by where they start, since a failure is
+caused by what the policy met on the way to it.
 With ``s`` = 0 the draw is exactly DeepMimic's (one uniform number per reset), so seeded runs are unchanged.
 """
 import numpy as np
