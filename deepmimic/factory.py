@@ -29,9 +29,10 @@ def make_seed(args):
 def build_envs(env_cfg, num_envs, seed, enable_draw=False, show_reference=None):
     """``num_envs`` envs of ``env_cfg`` (an ``EnvConfig``), the first one drawn in the GUI if asked; they share
     one ``StartSampler``, so adaptive starts learn from all of the rank's episodes."""
-    envs = [ImitationEnv(env_cfg, seed=seed * 1000, enable_draw=enable_draw, show_reference=show_reference)]
-    envs += [ImitationEnv(env_cfg, seed=seed * 1000 + i, show_reference=show_reference, starts=envs[0].starts)
-             for i in range(1, num_envs)]
+    envs = []
+    for i in range(num_envs):
+        envs.append(ImitationEnv(env_cfg, seed=seed * 1000 + i, enable_draw=enable_draw and i == 0,
+                                 show_reference=show_reference, starts=envs[0].starts if envs else None))
     return envs
 
 
