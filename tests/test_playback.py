@@ -61,7 +61,7 @@ def _play_run_file(skill, *args):
     return models, r
 
 
-OURS_SHIPPED = ["walk", "run", "jump", "spinkick", "cartwheel", "backflip", "kick", "getup_faceup", "getup_facedown"]
+OURS_SHIPPED = ["walk", "run", "jump", "spinkick", "cartwheel", "backflip", "kick", "getup_faceup", "getup_facedown", "crawl"]
 
 
 def test_every_policy_of_ours_that_ships_is_played_below():
@@ -70,6 +70,33 @@ def test_every_policy_of_ours_that_ships_is_played_below():
     shipped = {f[len("humanoid3d_"):-len("_anet.pth")] for f in os.listdir(folder)
                if f.endswith("_anet.pth") and "_upstream" not in f}
     assert shipped == set(OURS_SHIPPED)
+
+
+def test_the_readme_shows_and_measures_every_policy_of_ours():
+    """Each shipped skill is in the README's picture grid (its GIF exists) and has a measured row in its table."""
+    readme = open(os.path.join(ROOT, "README.md")).read()
+    grid = readme.split("<!-- skills -->")[1].split("<!-- /skills -->")[0]
+    table = readme.split("<!-- policies -->")[1].split("<!-- /policies -->")[0]
+    for skill in OURS_SHIPPED:
+        gif = f"benchmarks/results/skills/{skill}.gif"
+        assert f"![{skill}]({gif})" in grid and os.path.exists(os.path.join(ROOT, gif)), skill
+        row = [line.split("|")[1:-1] for line in table.splitlines() if line.startswith(f"| {skill} |")][0]
+        float(row[4].strip().rstrip(" *"))   # reward per step, a number
+
+
+@pytest.mark.parametrize("skill", OURS_SHIPPED)
+def test_every_policy_of_ours_names_the_curve_point_it_came_from(skill):
+    """data/README.md names, for each policy we ship, its curve in benchmarks/results/ and the sample count, and
+    that count is both the one the policy file carries and a point of that curve: a shipped policy can be traced."""
+    readme = open(os.path.join(ROOT, "data", "README.md")).read()
+    m = re.search(rf"\b{skill} ([\d,]+) \(`({skill}_[a-z0-9_]+)\.csv`\)", readme)
+    assert m, f"data/README.md does not name the curve point of {skill}"
+    samples = int(m.group(1).replace(",", ""))
+    carried = torch.load(os.path.join(ROOT, f"data/policies/humanoid3d/humanoid3d_{skill}_anet.pth"),
+                         weights_only=True)["samples"]
+    assert int(carried) == samples
+    with open(os.path.join(ROOT, "benchmarks", "results", m.group(2) + ".csv")) as f:
+        assert samples in {int(line.split(",")[0]) for line in list(f)[1:]}
 
 
 @pytest.mark.parametrize("skill", ["backflip", "jump", "spinkick", "walk"])
