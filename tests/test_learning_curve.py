@@ -763,6 +763,21 @@ def test_stop_at_return_needs_the_curve(tmp_path, small_agent_file):
         "error: --stop_at_return is judged on learning-curve points: give --curve_every too"), r.stderr
 
 
+def test_stop_max_falls_cannot_exceed_the_curve_episodes(tmp_path, small_agent_file):
+    cmd = [sys.executable, os.path.join(ROOT, "deepmimic", "DeepMimic_Optimizer.py"), "--arg_file",
+           "args/train_humanoid3d_walk_deepmimic_args.txt", "--agent_files", small_agent_file, "--output_path",
+           str(tmp_path / "run"), "--curve_every", "600", "--curve_episodes", "4", "--stop_at_return", "300",
+           "--stop_max_falls", "5"]
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2 and r.stderr.strip().splitlines()[-1] == (
+        "error: --stop_max_falls 5 is more falls than a curve point has episodes (--curve_episodes 4)"), r.stderr
+    assert not (tmp_path / "run").exists()
+    r = subprocess.run([sys.executable, "-m", "deepmimic.tools.train_skills", "--skills", "kick", "--out",
+                        str(tmp_path / "skills"), "--max_falls", "17"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "--max_falls must be from 0 to 16, got 17" in r.stderr.strip().splitlines()[-1], r.stderr
+    assert not (tmp_path / "skills" / "kick").exists()
+
+
 def test_train_skills_trains_each_to_its_bar_and_continues_where_it_stopped(tmp_path):
     """deepmimic-train-skills: one training per skill into <out>/<skill> (the optimizer with --stop_at_return at
     the skill's bar), in one process tree; run again, a skill past its bar or budget is skipped and says why."""

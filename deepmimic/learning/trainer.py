@@ -55,6 +55,10 @@ def check_run(run):
         raise DeepMimicError("--stop_at_return is judged on learning-curve points: give --curve_every too")
     if run.fine_samples > 0 and run.stop_at_return <= 0:
         raise DeepMimicError("--fine_samples is a phase after the bar: give --stop_at_return (and --curve_every) too")
+    # a cap above the episodes can never bind: a typo (the default 2 stays valid with 1 curve episode)
+    if run.stop_max_falls > max(run.curve_episodes, KEYS["stop_max_falls"].default):
+        raise DeepMimicError(f"--stop_max_falls {run.stop_max_falls} is more falls than a curve point has episodes "
+                             f"(--curve_episodes {run.curve_episodes})")
 
 
 def check_outputs(run):

@@ -39,7 +39,7 @@ def parse(argv):
     p.add_argument("--fine_samples", type=float, help="samples of the fine phase after the bar (default 1M; 0: stop at the bar)")
     a = p.parse_args(argv)
     check_ranges(p, a, {"num_workers": KEYS["num_workers"].bounds, "rand_seed": KEYS["rand_seed"].bounds,
-                        "curve_every": (1, MAX_INT), "bar": (1e-9, 600), "max_falls": KEYS["curve_episodes"].bounds,
+                        "curve_every": (1, MAX_INT), "bar": (1e-9, 600), "max_falls": (0, KEYS["curve_episodes"].default),
                         "max_samples": (1, MAX_INT), "fine_samples": (0, MAX_INT)})
     a.skills = list(dict.fromkeys(a.skills))  # a skill named twice trains once
     for skill in a.skills:  # every skill's arg file and clip read before any training
