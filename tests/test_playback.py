@@ -11,8 +11,10 @@ import torch
 from conftest import FALL, ROOT, make_env
 from PIL import Image
 
+from deepmimic.learning.learning_curve import read_curve
 from deepmimic.tools.tf_checkpoint import convert, read_tf_checkpoint
 from deepmimic.tools.upstream_env import make_upstream_env, upstream_root
+from deepmimic.util.policy_file import read_policy_file
 
 
 def test_render_shows_the_character():
@@ -92,11 +94,10 @@ def test_every_policy_of_ours_names_the_curve_point_it_came_from(skill):
     m = re.search(rf"\b{skill} ([\d,]+) \(`({skill}_[a-z0-9_]+)\.csv`\)", readme)
     assert m, f"data/README.md does not name the curve point of {skill}"
     samples = int(m.group(1).replace(",", ""))
-    carried = torch.load(os.path.join(ROOT, f"data/policies/humanoid3d/humanoid3d_{skill}_anet.pth"),
-                         weights_only=True)["samples"]
-    assert int(carried) == samples
-    with open(os.path.join(ROOT, "benchmarks", "results", m.group(2) + ".csv")) as f:
-        assert samples in {int(line.split(",")[0]) for line in list(f)[1:]}
+    carried = read_policy_file(os.path.join(ROOT, f"data/policies/humanoid3d/humanoid3d_{skill}_anet.pth"), "actor")
+    assert int(carried["samples"]) == samples
+    curve = read_curve(os.path.join(ROOT, "benchmarks", "results", m.group(2) + ".csv"))
+    assert samples in {int(row["samples"]) for row in curve}
 
 
 @pytest.mark.parametrize("skill", ["backflip", "jump", "spinkick", "walk"])
