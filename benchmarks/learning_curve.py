@@ -84,6 +84,11 @@ CONFIGS = {
                              "recipe_b2_qfix with half the training episodes started where the rank's recent episodes "
                              "failed most (--adaptive_starts 0.5): forked from punch, whose falls all start in the "
                              "clip's first 15%"),
+    "recipe_b2_qfix_exp02": (["--agent_files", RECIPE_AGENT], {"BatchSize": 2048, "ExpParamsBeg": FINE_EXP,
+                                                                 "ExpParamsEnd": FINE_EXP},
+                             "recipe_b2_qfix with DeepMimic's final exploration held from the start (noise on 0.2 of "
+                             "the steps, not ~0.9), the actor step kept at 3e-5: forked from a creeping clip whose "
+                             "noisy training return is a quarter of its test return"),
     "recipe_b2_fine": (["--agent_files", RECIPE_AGENT], {"BatchSize": 2048, "ActorStepsize": 1e-5,
                                                           "ExpParamsBeg": FINE_EXP, "ExpParamsEnd": FINE_EXP},
                        "recipe_b2 in a fine phase, forked past the bar: the actor step at 1e-5 (a third) and DeepMimic's "
