@@ -44,6 +44,8 @@ RECIPE_AGENT = "data/agents/ct_agent_humanoid_ppo_fast.txt"  # the agent file th
 V1 = {"BatchSize": 4096}  # the recipe's first version; the variants measured against it keep it
 #: DeepMimic's exploration at the end of its anneal (ct_agent_humanoid_ppo_fast.txt's ExpParamsEnd), held
 FINE_EXP = {"Rate": 0.2, "InitActionRate": 0.01, "Noise": 0.05, "NoiseInternal": 0, "Temp": 0.001}
+B2 = {"BatchSize": 2048}  # the recipe's second version (the agent file's own value, pinned as V1 pins the first)
+HELD_FINE_EXP = {"ExpParamsBeg": FINE_EXP, "ExpParamsEnd": FINE_EXP}  # no anneal: FINE_EXP from the first sample
 FIXED_20S = ["--time_lim_min", "20", "--time_lim_max", "20", "--time_lim_exp", "0"]
 CONFIGS = {
     "deepmimic": (["--agent_files", "data/agents/ct_agent_humanoid_ppo_deepmimic.txt",
@@ -65,32 +67,30 @@ CONFIGS = {
     "recipe_g99": (["--agent_files", RECIPE_AGENT], {**V1, "Discount": 0.99}, "the recipe with discount 0.99 (MimicKit's) instead of 0.95: a failure 60 steps ahead weighs 0.55, not 0.05"),
     "recipe_drift2": (["--agent_files", RECIPE_AGENT, "--drift_term_dist", "2.0"], V1, "the recipe with drift termination at 2 m instead of 1 m (a backflip lands 1.06 m back per flip)"),
     "recipe_smoothvel": (["--agent_files", RECIPE_AGENT, "--smooth_ref_vel", "true"], V1, "the recipe with DeepMimic's reference velocities (low-passed, blended between frames) for start states and reward, instead of upstream's held frame-pair difference"),
-    "recipe_b2": (["--agent_files", RECIPE_AGENT], {"BatchSize": 2048},
+    "recipe_b2": (["--agent_files", RECIPE_AGENT], B2,
                   "the recipe's second version, the train_ files' default: half the batch per PPO iteration (2048 "
                   "samples, not 4096): PPO clips ~0.6 of the "
                   "samples, so each iteration's step is bounded by the clip, and twice the iterations per sample take "
                   "twice the bounded steps at the same update cost per sample"),
-    "recipe_b2_qfix": (["--agent_files", RECIPE_AGENT], {"BatchSize": 2048},
+    "recipe_b2_qfix": (["--agent_files", RECIPE_AGENT], B2,
                        "recipe_b2 (the train_ files as they are) after the reward's parity fix (97d4dc8): a joint whose "
                        "simulated and reference quaternions differ in sign no longer zeroes the pose term"),
-    "recipe_b2_qfix_drift2": (["--agent_files", RECIPE_AGENT, "--drift_term_dist", "2.0"], {"BatchSize": 2048},
+    "recipe_b2_qfix_drift2": (["--agent_files", RECIPE_AGENT, "--drift_term_dist", "2.0"], B2,
                               "recipe_b2_qfix with drift termination at 2 m instead of 1 m: forked from punch, whose "
                               "falls come 1.4 m from the reference root, states a 1 m threshold never lets training see"),
-    "recipe_b2_qfix_hold1": (["--agent_files", RECIPE_AGENT, "--clip_end_hold", "1.0"], {"BatchSize": 2048},
+    "recipe_b2_qfix_hold1": (["--agent_files", RECIPE_AGENT, "--clip_end_hold", "1.0"], B2,
                              "recipe_b2_qfix with training episodes of a clip that does not loop played 1 s past its end "
                              "(last frame held): forked from punch, which topples in the clip's last frames, where a "
                              "fall cost almost nothing"),
-    "recipe_b2_qfix_adapt": (["--agent_files", RECIPE_AGENT, "--adaptive_starts", "0.5"], {"BatchSize": 2048},
+    "recipe_b2_qfix_adapt": (["--agent_files", RECIPE_AGENT, "--adaptive_starts", "0.5"], B2,
                              "recipe_b2_qfix with half the training episodes started where the rank's recent episodes "
                              "failed most (--adaptive_starts 0.5): forked from punch, whose falls all start in the "
                              "clip's first 15%"),
-    "recipe_b2_qfix_exp02": (["--agent_files", RECIPE_AGENT], {"BatchSize": 2048, "ExpParamsBeg": FINE_EXP,
-                                                                 "ExpParamsEnd": FINE_EXP},
+    "recipe_b2_qfix_exp02": (["--agent_files", RECIPE_AGENT], {**B2, **HELD_FINE_EXP},
                              "recipe_b2_qfix with DeepMimic's final exploration held from the start (noise on 0.2 of "
                              "the steps, not ~0.9), the actor step kept at 3e-5: forked from a creeping clip whose "
                              "noisy training return is a quarter of its test return"),
-    "recipe_b2_fine": (["--agent_files", RECIPE_AGENT], {"BatchSize": 2048, "ActorStepsize": 1e-5,
-                                                          "ExpParamsBeg": FINE_EXP, "ExpParamsEnd": FINE_EXP},
+    "recipe_b2_fine": (["--agent_files", RECIPE_AGENT], {**B2, "ActorStepsize": 1e-5, **HELD_FINE_EXP},
                        "recipe_b2 in a fine phase, forked past the bar: the actor step at 1e-5 (a third) and DeepMimic's "
                        "final exploration (noise on 0.2 of the steps, not ~0.9): closer tracking once the skill is learnt?"),
     "recipe_fine": (["--agent_files", RECIPE_AGENT], {**V1, "ActorStepsize": 1e-5},
