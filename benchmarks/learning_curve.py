@@ -7,8 +7,9 @@ Trains with DeepMimic_Optimizer under ``mpiexec -n PROCS`` with ``--curve_every`
 samples the policy plays ``--episodes`` deterministic 20 s episodes from the same seeded start phases.
 The run lives in ``--out`` (default ``output/curves/<skill>_<config>``); calling the same command again
 resumes it from its last model and the curve continues. ``--resume_from PREFIX`` starts the run folder from a
-committed checkpoint (a run continued on another machine); ``--fork_from CONFIG`` from another configuration's
-committed checkpoint and curve, to measure a lever from that point on:
+committed checkpoint (a run continued on another machine; where the folder already holds that run, it resumes
+there); ``--fork_from CONFIG`` from another configuration's committed checkpoint and curve, to measure a lever
+from that point on:
 
     python benchmarks/learning_curve.py --skill backflip --config recipe_drift2 --fork_from recipe --samples 19000000
 
@@ -177,9 +178,17 @@ def seed_source(a):
 
 
 def seed_run(out, prefix, curve, option):
-    """Copy a committed checkpoint and its curve into an empty run folder, so the run resumes there."""
+    """Copy a committed checkpoint and its curve into an empty run folder, so the run resumes there. A folder that
+    already holds this run, at or past the checkpoint (its curve continues the committed one), is resumed as it
+    is, so the resume command written for a fresh machine also works where the run was trained."""
     if os.path.isfile(os.path.join(out, "agent0_model_anet.pth")):
-        raise DeepMimicError(f"already holds a model: resume it without {option}", out)
+        from deepmimic.learning.learning_curve import read_curve
+        local = os.path.join(out, "learning_curve.csv")
+        if os.path.isfile(local) and continues(read_curve(local), read_curve(curve)):
+            print(f"{out} already holds this run, at or past {option}'s checkpoint: resuming it there", flush=True)
+            return
+        raise DeepMimicError(f"already holds a model of another run: resume it without {option}, or give another --out",
+                             out)
     for part in ("anet", "cnet"):
         atomic_copy(f"{prefix}_{part}.pth", os.path.join(out, f"agent0_model_{part}.pth"))
     atomic_copy(curve, os.path.join(out, "learning_curve.csv"))

@@ -620,7 +620,17 @@ def test_learning_curve_forks_a_committed_run_under_another_configuration(tmp_pa
     assert cmd[cmd.index("--model_files") + 1] == os.path.join(out, "agent0_model_anet.pth")
     assert cmd[cmd.index("--arg_file") + 1].endswith("train_humanoid3d_backflip_args.txt")
     from deepmimic.util.errors import DeepMimicError
-    with pytest.raises(DeepMimicError, match="already holds a model: resume it without --fork_from"):
+    # The same command again, where the fork already ran one more point: resumed in place, nothing replaced.
+    with open(os.path.join(out, "learning_curve.csv"), "a") as f:
+        f.write(f"{read_curve(curve)[-1]['samples'] + 250000},30.0,111.0,5,16\n")
+    model = (tmp_path / "fork" / "agent0_model_anet.pth").read_bytes()
+    grown = (tmp_path / "fork" / "learning_curve.csv").read_text()
+    learning_curve.seed_run(out, prefix, curve, option)
+    assert (tmp_path / "fork" / "learning_curve.csv").read_text() == grown
+    assert (tmp_path / "fork" / "agent0_model_anet.pth").read_bytes() == model
+    # A folder holding another run (its curve does not begin with the committed points) is refused.
+    (tmp_path / "fork" / "learning_curve.csv").write_text(grown.splitlines()[0] + "\n0,0.0,8.0,16,16\n")
+    with pytest.raises(DeepMimicError, match="already holds a model of another run: resume it without --fork_from"):
         learning_curve.seed_run(out, prefix, curve, option)
 
 
