@@ -4,6 +4,7 @@ The learner (``deepmimic.learning``) sees envs only through ``deepmimic.env.base
 one place that knows which env class and agent class go together. The arg set is read by
 ``deepmimic.settings`` alone.
 """
+import math
 import time
 
 import torch
@@ -13,6 +14,7 @@ from deepmimic.learning.ppo_agent import PPOAgent
 from deepmimic.learning.trainer import Trainer, check_outputs, check_run
 from deepmimic.settings import Settings
 from deepmimic.util import mpi_util
+from deepmimic.util.errors import DeepMimicError
 from deepmimic.util.file_io import FolderLock, check_writable_dir
 from deepmimic.util.run_settings import write_run_folder
 
@@ -46,6 +48,15 @@ def build_agent(settings, env, seed):
     return agent
 
 
+def check_bar_reachable(run, env_cfg):
+    """A ``--stop_at_return`` above what a curve point can score never binds (a typo such as 3600 for 360): a
+    test episode lasts at most ``--time_end_lim_max`` at reward <= 1 a step."""
+    steps = math.ceil(env_cfg.time_end_lim.time_max * env_cfg.ctrl_freq - 1e-9)
+    if run.stop_at_return > steps:  # the imitation reward is at most 1 a step
+        raise DeepMimicError(f"--stop_at_return {run.stop_at_return:g} is more than a curve point can score ({steps} "
+                             f"steps of a {env_cfg.time_end_lim.time_max:g} s test episode at reward <= 1 a step)")
+
+
 def make_trainer(args):
     """Seed, envs (``--num_envs_per_proc`` per rank), agent (resumed with ``--model_files``) and trainer."""
     seed = make_seed(args)
@@ -55,6 +66,7 @@ def make_trainer(args):
     settings = Settings.from_args(args)
     run = settings.run
     check_run(run)
+    check_bar_reachable(run, settings.env)
     lock = None
     if mpi_util.is_root() and run.output_path and run.train:  # the folder is this run's until it ends
         check_writable_dir(run.output_path, "output_path")

@@ -773,7 +773,7 @@ def test_stop_at_return_needs_the_curve(tmp_path, small_agent_file):
         "error: --stop_at_return is judged on learning-curve points: give --curve_every too"), r.stderr
 
 
-def test_stop_max_falls_cannot_exceed_the_curve_episodes(tmp_path, small_agent_file):
+def test_stop_max_falls_and_stop_at_return_cannot_exceed_what_a_curve_point_has(tmp_path, small_agent_file):
     cmd = [sys.executable, os.path.join(ROOT, "deepmimic", "DeepMimic_Optimizer.py"), "--arg_file",
            "args/train_humanoid3d_walk_deepmimic_args.txt", "--agent_files", small_agent_file, "--output_path",
            str(tmp_path / "run"), "--curve_every", "600", "--curve_episodes", "4", "--stop_at_return", "300",
@@ -781,6 +781,11 @@ def test_stop_max_falls_cannot_exceed_the_curve_episodes(tmp_path, small_agent_f
     r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 2 and r.stderr.strip().splitlines()[-1] == (
         "error: --stop_max_falls 5 is more falls than a curve point has episodes (--curve_episodes 4)"), r.stderr
+    assert not (tmp_path / "run").exists()
+    r = subprocess.run(cmd[:-4] + ["--stop_at_return", "3600"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2 and r.stderr.strip().splitlines()[-1] == (
+        "error: --stop_at_return 3600 is more than a curve point can score (600 steps of a 20 s test episode at "
+        "reward <= 1 a step)"), r.stderr
     assert not (tmp_path / "run").exists()
     r = subprocess.run([sys.executable, "-m", "deepmimic.tools.train_skills", "--skills", "kick", "--out",
                         str(tmp_path / "skills"), "--max_falls", "17"], cwd=ROOT, capture_output=True, text=True, timeout=60)
