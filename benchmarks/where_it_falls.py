@@ -10,7 +10,8 @@ the root was from the reference root, and where the reference root was in the ch
 (ahead, to the side); the highest root height against the reference's; and the mean of each reward term. A summary line follows, then how
 training-mode episodes end under the run's own termination (fall, drift or pose distance, time). Meant for
 the question a stuck learning curve raises: does the policy fall at one place in the clip, and how (drift,
-height, contact)?
+height, contact)? A last line says where its tracking error sits (the bodies farthest from the reference, the
+error by tenth of the clip), for a policy that stands but tracks loosely.
 """
 import contextlib
 import io
@@ -32,11 +33,13 @@ TERMS = ("pose_reward", "vel_reward", "end_eff_reward", "root_reward")
 def episode(env, act, start, max_steps):
     """One test episode: a dict of what the row shows."""
     s, ret, terms, height, ref_height = env.reset(start_time=start), 0.0, [], 0.0, 0.0
-    start_phase = env.phase()
+    start_phase, body_rel, phases = env.phase(), [], []
     for _ in range(max_steps):
         s, r, done, _ = env.step(act(s))
         ret += r
         terms.append([env.last_reward_terms[k] for k in TERMS])  # the step's reward, term by term
+        body_rel.append(env.body_errors[1])  # each body's root-relative distance from the reference's
+        phases.append(env.phase())
         height = max(height, env.pb.getBasePositionAndOrientation(env.body)[0][1])
         ref_height = max(ref_height, float(env.motion.reference(env.t).root_pos[1]))
         if done:  # a fall, the time limit, the end of a clip that does not loop: as the learning curve ends it
@@ -46,7 +49,21 @@ def episode(env, act, start, max_steps):
     ahead = heading_frame_offsets([env.motion.reference(env.t).root_pos], base_pos, base_rot)[0]
     touching = sorted({c[3] for c in env.pb.getContactPoints(bodyA=env.body, bodyB=env.plane)} - {-1}) if fell else []
     return dict(ret=ret, fell=fell, time=env.t - start, start_phase=start_phase, phase=env.phase(), bodies=[env.char.names[b] for b in touching],
-                drift=env.root_drift_sq ** 0.5, fwd=ahead[0], lat=ahead[2], height=height, ref_height=ref_height, terms=np.mean(terms, axis=0))
+                drift=env.root_drift_sq ** 0.5, fwd=ahead[0], lat=ahead[2], height=height, ref_height=ref_height, terms=np.mean(terms, axis=0),
+                body_rel=np.array(body_rel), phases=np.array(phases))
+
+
+def where_tracking_errs(env, rows, top=5):
+    """Where the root-relative tracking error sits over every step of ``rows``: the bodies farthest from the
+    reference on average, and the error by tenth of the clip's phase (what limits a policy that does not fall)."""
+    rel, phases = np.concatenate([r["body_rel"] for r in rows]), np.concatenate([r["phases"] for r in rows])
+    by_body = rel.mean(axis=0)
+    worst = np.argsort(by_body)[::-1][:top]
+    tenth = np.minimum((phases * 10).astype(int), 9)
+    by_phase = [rel[tenth == k].mean() * 1000 if np.any(tenth == k) else float("nan") for k in range(10)]
+    return (f"tracking error root-relative {rel.mean() * 1000:.0f} mm; the farthest bodies: "
+            + ", ".join(f"{env.char.names[b]} {by_body[b] * 1000:.0f}" for b in worst)
+            + " mm; by tenth of the clip's phase: " + " ".join(f"{x:.0f}" for x in by_phase) + " mm")
 
 
 def training_ends(env, act, episodes, seed=0):
@@ -100,6 +117,7 @@ def main():
                     f"{np.median([r['fwd'] for r in falls]):+.2f} m ahead, {np.median([r['lat'] for r in falls]):+.2f} m "
                     f"to the side, in the character's heading frame)")
     print(summary)
+    print(where_tracking_errs(env, rows))
     if a.train_episodes:
         ends = training_ends(env, act, a.train_episodes)
         print(f"training episodes (drift termination {env.cfg.drift_term_dist:g} m, pose {env.cfg.pose_term_dist:g} m; "

@@ -268,13 +268,19 @@ def test_where_it_falls_reports_each_test_episode():
                        cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     lines = r.stdout.strip().splitlines()
-    assert lines[0].split()[:4] == ["return", "fell", "after", "s"] and len(lines) == 6
+    assert lines[0].split()[:4] == ["return", "fell", "after", "s"] and len(lines) == 7
     fallen = [l for l in lines[1:4] if l.split()[1] == "yes"]
     assert fallen and all(len(l.split()) > 15 for l in fallen)  # the bodies that touched are named
     assert lines[4].startswith(f"{len(fallen)}/3 falls, mean return") and "m ahead" in lines[4]
+    # Where its tracking error sits: five bodies by name, the error by tenth of the clip's phase.
+    m = re.fullmatch(r"tracking error root-relative (\d+) mm; the farthest bodies: (.*) mm; by tenth of the clip's "
+                     r"phase: (.*) mm", lines[5])
+    assert m and len(m.group(2).split(", ")) == 5 and len(m.group(3).split()) == 10
+    worst = [int(b.split()[1]) for b in m.group(2).split(", ")]
+    assert worst == sorted(worst, reverse=True) and worst[0] > int(m.group(1)) > 0  # ranked, the worst above the mean
     # How training episodes end: the converted policy's env has no drift termination, so only falls and time.
-    counts = re.findall(r"(fall|drift or pose distance|time) (\d+)/4", lines[5])
-    assert lines[5].startswith("training episodes (drift termination 0 m") and len(counts) == 3
+    counts = re.findall(r"(fall|drift or pose distance|time) (\d+)/4", lines[6])
+    assert lines[6].startswith("training episodes (drift termination 0 m") and len(counts) == 3
     assert sum(int(n) for _, n in counts) == 4 and dict(counts)["drift or pose distance"] == "0"
 
 

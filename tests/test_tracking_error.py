@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from conftest import make_env
 
-from deepmimic.env.tracking_error import body_pos_error
+from deepmimic.env.tracking_error import body_pos_error, body_pos_errors
 
 
 def test_known_displacements():
@@ -22,6 +22,20 @@ def test_known_displacements():
     sim = ref.copy()
     sim[0] += [0.0, 0.15, 0.0]
     assert body_pos_error(sim, ref) == pytest.approx((0.01, 0.14))
+
+
+
+def test_per_body_distances_name_the_body_that_is_off():
+    """``body_pos_errors``: each body's own distance (what ``where_it_falls.py`` ranks), whose means are the error."""
+    ref = np.random.default_rng(1).normal(size=(15, 3))
+    sim = ref.copy()
+    sim[7] += [0.09, 0.12, 0.0]
+    dist, rel = body_pos_errors(sim, ref)
+    assert dist == pytest.approx(np.eye(15)[7] * 0.15) and rel == pytest.approx(np.eye(15)[7] * 0.15)
+    sim[0] += [0.0, 0.15, 0.0]  # the root off too: every other body root-relative
+    dist, rel = body_pos_errors(sim, ref)
+    assert (dist[0], rel[0], rel[3]) == pytest.approx((0.15, 0.0, 0.15))
+    assert (dist.mean(), rel.mean()) == pytest.approx(tuple(body_pos_error(sim, ref)))
 
 
 def _posed_reference_links(env):
@@ -60,6 +74,8 @@ def test_env_matches_an_independent_computation_on_the_pybullet_body():
         rel = np.linalg.norm((sim - sim[0]) - (ref - ref[0]), axis=1).mean()
         assert env.body_error.global_m == pytest.approx(dist, abs=1e-6)
         assert env.body_error.root_rel_m == pytest.approx(rel, abs=1e-6)
+        per_body = np.linalg.norm((sim - sim[0]) - (ref - ref[0]), axis=1)
+        assert env.body_errors[1] == pytest.approx(per_body, abs=1e-6)
     assert env.body_error.root_rel_m > 0.01  # the noise moved the limbs off the clip: a real comparison
     env.close()
 

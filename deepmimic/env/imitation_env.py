@@ -25,7 +25,7 @@ from deepmimic.env.observation import build_state, ref_pose_features, state_size
 from deepmimic.env.reward import JointWeights, TrackingState, heading_frame_offsets, sq_dist, imitation_reward
 from deepmimic.env.env_config import EnvConfig  # noqa: F401 (re-exported: the env and its settings)
 from deepmimic.env.timer import EpisodeTimer
-from deepmimic.env.tracking_error import BodyError, body_pos_error
+from deepmimic.env.tracking_error import BodyError, body_pos_error, body_pos_errors
 from deepmimic.util.errors import DeepMimicError
 
 
@@ -319,6 +319,12 @@ class ImitationEnv:
         """The last step's tracking error (``BodyError``, m; zero before the first step). Computed when read:
         training never reads it, and it would cost ~1.5% of a step."""
         return BodyError(0.0, 0.0) if self._body_pair is None else body_pos_error(*self._body_pair)
+
+    @property
+    def body_errors(self):
+        """The last step's distance (m) of each body from the reference's, as it is and root-relative (two arrays
+        in the character's body order; ``body_error`` is their means). None before the first step."""
+        return None if self._body_pair is None else body_pos_errors(*self._body_pair)
 
     def _sim_arrays(self):
         """The simulated body's side of the reward: (base position, base velocity, base angular velocity,

@@ -18,10 +18,18 @@ class BodyError(NamedTuple):
     root_rel_m: float
 
 
-def body_pos_error(sim_pos, ref_pos):
-    """``BodyError`` of simulated body positions ``sim_pos`` against the reference's ``ref_pos`` (both
-    (bodies, 3), the same body order, the root body first)."""
+def body_pos_errors(sim_pos, ref_pos):
+    """Each body's distance (m) from the same reference body, as it is and root-relative: two (bodies,) arrays.
+    ``sim_pos`` and ``ref_pos`` are (bodies, 3), the same body order, the root body first. Which bodies carry the
+    error says what limits a policy's tracking (its hands, its feet, its height)."""
     sim_pos, ref_pos = np.asarray(sim_pos, dtype=np.float64), np.asarray(ref_pos, dtype=np.float64)
     diff = sim_pos - ref_pos
     rel = diff - diff[0]  # (sim - sim_root) - (ref - ref_root)
-    return BodyError(float(np.mean(np.linalg.norm(diff, axis=1))), float(np.mean(np.linalg.norm(rel, axis=1))))
+    return np.linalg.norm(diff, axis=1), np.linalg.norm(rel, axis=1)
+
+
+def body_pos_error(sim_pos, ref_pos):
+    """``BodyError`` of simulated body positions ``sim_pos`` against the reference's ``ref_pos``: the means over
+    the bodies of ``body_pos_errors``."""
+    dist, rel = body_pos_errors(sim_pos, ref_pos)
+    return BodyError(float(np.mean(dist)), float(np.mean(rel)))
