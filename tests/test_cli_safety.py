@@ -438,6 +438,15 @@ def test_a_second_ctrl_c_says_what_it_did(capsys, monkeypatch):
         run_cli(saving_when_stopped_twice)
     assert e.value.code == 130
     assert capsys.readouterr().err.startswith("stopped at once by a second Ctrl-C; a file being saved was left as it was")
+    # Started ignoring Ctrl-C (`nohup cmd &` from a script): the first still asks to stop, the second still stops.
+    monkeypatch.setitem(stop_signal.stop_seen, "any", False)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with pytest.raises(SystemExit) as e:
+            run_cli(saving_when_stopped_twice)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert e.value.code == 130 and capsys.readouterr().err.startswith("stopped at once by a second Ctrl-C")
 
 
 def test_a_full_disk_anywhere_is_one_line(capsys):

@@ -10,6 +10,14 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 stop_seen = {"any": False}
 
 
+def at_once(sig, handler):
+    """What a second signal does: the handler before the first, unless the process was started ignoring the
+    signal (``nohup cmd &`` from a script ignores SIGINT), where it would do nothing: then the default stop."""
+    if handler != signal.SIG_IGN:
+        return handler
+    return signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL
+
+
 class StopRequest:
     def __init__(self):
         self.signum = None
@@ -19,7 +27,7 @@ class StopRequest:
         self.signum = signum
         stop_seen["any"] = True
         for sig, handler in self._previous.items():  # a second Ctrl-C stops at once
-            signal.signal(sig, handler)
+            signal.signal(sig, at_once(sig, handler))
 
     def __enter__(self):
         for sig in STOP_SIGNALS:
