@@ -94,6 +94,11 @@ CONFIGS = {
     "recipe_b2_fine": (["--agent_files", RECIPE_AGENT], {**B2, "ActorStepsize": 1e-5, **HELD_FINE_EXP},
                        "recipe_b2 in a fine phase, forked past the bar: the actor step at 1e-5 (a third) and DeepMimic's "
                        "final exploration (noise on 0.2 of the steps, not ~0.9): closer tracking once the skill is learnt?"),
+    "recipe_b2_fine_ee3": (["--agent_files", RECIPE_AGENT, "--reward_end_eff_w", "0.45"],
+                           {**B2, "ActorStepsize": 1e-5, **HELD_FINE_EXP},
+                           "recipe_b2_fine with the end-effector term weighted 0.45 instead of 0.15 (its share of the "
+                           "reward 37%, not 17%): hands and feet are the bodies farthest from the reference in every "
+                           "shipped policy; forked past the bar, does it bring them closer?"),
     "recipe_fine": (["--agent_files", RECIPE_AGENT], {**V1, "ActorStepsize": 1e-5},
                     "the recipe with the actor step at 1e-5 (a third): forked from a skill's recipe run past its bar, to "
                     "measure whether smaller steps track the clip closer (tracking error) once the skill is learnt"),

@@ -9,7 +9,7 @@ import dataclasses
 import os
 from dataclasses import dataclass
 
-from deepmimic.env.env_config import DEFAULT_TIME_LIM, EnvConfig, TimerParams
+from deepmimic.env.env_config import DEFAULT_TIME_LIM, EnvConfig, RewardWeights, TimerParams
 from deepmimic.learning.agent_config import AgentConfig, agent_config_from_data, load_agent_file
 from deepmimic.learning.model_io import load_checkpoint, model_paths
 from deepmimic.learning.trainer import RunConfig
@@ -48,7 +48,17 @@ def env_config(args):
              "drift_term_dist", "pose_term_dist", "clip_end_hold", "adaptive_starts", "ref_root_state", "ref_pose_state", "fall_contact_bodies")
     return EnvConfig(motion_file=resolve_path(motion), char_file=resolve_path(args.get("character_files")[0]),
                      ctrl_file=resolve_path(args.get("char_ctrl_files")[0]), time_lim=beg, time_end_lim=end,
-                     **{key: args.get(key) for key in flags})
+                     reward=reward_weights(args), **{key: args.get(key) for key in flags})
+
+
+def reward_weights(args):
+    """The reward's ``--reward_*`` weights; all four zero would leave the reward undefined (0/0)."""
+    w = RewardWeights(pose=args.get("reward_pose_w"), vel=args.get("reward_vel_w"), end_eff=args.get("reward_end_eff_w"),
+                      root=args.get("reward_root_w"), end_eff_scale=args.get("reward_end_eff_scale"))
+    if w.pose + w.vel + w.end_eff + w.root <= 0:
+        raise DeepMimicError("--reward_pose_w, --reward_vel_w, --reward_end_eff_w and --reward_root_w are all 0: "
+                             "give at least one term a weight", _where(args))
+    return w
 
 
 def model_file(args):

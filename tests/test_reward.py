@@ -91,3 +91,30 @@ def test_heading_frame_offsets_match_deepmimic():
     points = np.array([root + 0.3 * forward + [0.0, 0.4, 0.0], [root[0], 0.05, root[2]]])
     out = heading_frame_offsets(points, root, rot)
     assert np.allclose(out, [[0.3, 1.3, 0.0], [0.0, 0.05, 0.0]])  # 0.3 ahead, heights above ground
+
+
+def test_the_reward_keys_reach_the_env_and_all_zero_weights_are_refused(root):
+    """``--reward_*`` weights a user types are the env's: with the end-effector term alone the step's reward is that
+    term, its scale as given; the defaults stay DeepMimic's (upstream parity rests on them)."""
+    from deepmimic.env.imitation_env import ImitationEnv
+    from deepmimic.settings import env_config
+    from deepmimic.util.arg_parser import ArgParser
+    from deepmimic.util.errors import DeepMimicError
+    base = ["--motion_file", "data/motions/humanoid3d_walk.txt"]
+    assert env_config(ArgParser.from_argv(base)).reward == RewardWeights() == RewardWeights(0.5, 0.05, 0.15, 0.2)
+    only_ee = ["--reward_pose_w", "0", "--reward_vel_w", "0", "--reward_root_w", "0", "--reward_end_eff_w", "2"]
+    rewards = {}
+    for scale in ("40", "5"):
+        env = ImitationEnv(env_config(ArgParser.from_argv(base + only_ee + ["--reward_end_eff_scale", scale])), seed=0)
+        env.reset(start_time=0.4)
+        for _ in range(20):  # zero actions: the body sags away from the reference
+            _, r, _, _ = env.step(np.zeros(env.action_size))
+        terms = env.last_reward_terms
+        assert r == pytest.approx(terms["end_eff_reward"]) and r != pytest.approx(terms["pose_reward"])
+        rewards[scale] = r
+        env.close()
+    err40 = -math.log(rewards["40"]) / 40  # the same mean squared distance behind both scales
+    assert 0 < err40 and rewards["5"] == pytest.approx(math.exp(-5 * err40), rel=0.02)
+    zero = ["--reward_pose_w", "0", "--reward_vel_w", "0", "--reward_root_w", "0", "--reward_end_eff_w", "0"]
+    with pytest.raises(DeepMimicError, match="all 0"):
+        env_config(ArgParser.from_argv(base + zero))

@@ -17,6 +17,25 @@ def _default(key):
 DEFAULT_TIME_LIM = TimerParams(_default("time_end_lim_min"), _default("time_end_lim_min"), _default("time_end_lim_exp"))
 
 
+@dataclass(frozen=True)
+class RewardWeights:
+    """The imitation reward's weights and scales (``env/reward.py``). The four term weights and the end-effector
+    scale are keys a user sets (``--reward_*``); the rest are DeepMimic's released values, fixed."""
+    pose: float = _default("reward_pose_w")
+    vel: float = _default("reward_vel_w")
+    end_eff: float = _default("reward_end_eff_w")
+    root: float = _default("reward_root_w")
+    pose_scale: float = 2.0
+    vel_scale: float = 0.1
+    end_eff_scale: float = _default("reward_end_eff_scale")
+    root_scale: float = 5.0
+    # the root error mixes position, rotation and velocities with these sub-weights
+    root_pos: float = 1.0
+    root_rot: float = 0.1
+    root_vel: float = 0.01
+    root_ang_vel: float = 0.001
+
+
 @dataclass
 class EnvConfig:
     """The env's settings. Defaults come from the key table; ``deepmimic.settings.env_config`` reads an arg set."""
@@ -66,3 +85,5 @@ class EnvConfig:
     #: state, as MimicKit's target observations: the policy reads the pose to reach instead of
     #: recalling it from the phase.
     ref_pose_state: bool = _default("ref_pose_state")
+    #: The reward's term weights and end-effector scale (``--reward_*`` keys); DeepMimic's released values by default.
+    reward: RewardWeights = field(default_factory=RewardWeights)

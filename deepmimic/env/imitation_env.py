@@ -305,10 +305,10 @@ class ImitationEnv:
         terms, and the drift is measured from that clip's root. The simulated body is read once."""
         sim = self._sim_arrays()
         if len(self.motions) == 1:
-            return imitation_reward(self.tracking_state(sim=sim), self.joint_weights)
+            return imitation_reward(self.tracking_state(sim=sim), self.joint_weights, self.cfg.reward)
         best, drift, dev, pair = None, 0.0, 0.0, self._body_pair
         for motion in self.motions.clips:
-            terms = imitation_reward(self.tracking_state(motion, sim), self.joint_weights)
+            terms = imitation_reward(self.tracking_state(motion, sim), self.joint_weights, self.cfg.reward)
             if best is None or terms["reward"] > best["reward"]:
                 best, drift, dev, pair = terms, self.root_drift_sq, self.pose_dev_sq, self._body_pair
         self.root_drift_sq, self.pose_dev_sq, self._body_pair = drift, dev, pair

@@ -14,24 +14,8 @@ from typing import Optional
 import numpy as np
 from numba import njit
 
+from deepmimic.env.env_config import RewardWeights
 from deepmimic.env.observation import heading, turn_about_y
-
-
-@dataclass(frozen=True)
-class RewardWeights:
-    pose: float = 0.5
-    vel: float = 0.05
-    end_eff: float = 0.15
-    root: float = 0.2
-    pose_scale: float = 2.0
-    vel_scale: float = 0.1
-    end_eff_scale: float = 40.0
-    root_scale: float = 5.0
-    # the root error mixes position, rotation and velocities with these sub-weights
-    root_pos: float = 1.0
-    root_rot: float = 0.1
-    root_vel: float = 0.01
-    root_ang_vel: float = 0.001
 
 
 @dataclass(frozen=True)

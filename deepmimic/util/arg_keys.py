@@ -75,6 +75,11 @@ KEYS = {
     "drift_term_dist": Key("env", "float", 0.0, "end a training episode as a failure when the root is this far (m) from the reference; 0: off", 0),
     "adaptive_starts": Key("env", "float", 0.0, "share of training episodes that start where the rank's recent episodes failed most (by 5% bins of the clip, in proportion to their failure rate); the rest start uniformly, as DeepMimic (0)", 0, 1),
     "clip_end_hold": Key("env", "float", 0.0, "a clip that does not loop (kick, punch, getups): training episodes play on this many seconds past its end, against its last frame held, so a fall at the end costs what it costs elsewhere; 0: they end with the clip, as DeepMimic (test episodes always do)", 0, 60),
+    "reward_pose_w": Key("env", "float", 0.5, "weight of the reward's pose term (joint rotations); the four weights are normalised by their sum. Defaults: DeepMimic's released code", 0, 1e6),
+    "reward_vel_w": Key("env", "float", 0.05, "... of its velocity term (joint angular velocities)", 0, 1e6),
+    "reward_end_eff_w": Key("env", "float", 0.15, "... of its end-effector term (hands and feet; MimicKit's key_pos)", 0, 1e6),
+    "reward_root_w": Key("env", "float", 0.2, "... of its root term (the root's position, rotation and velocities)", 0, 1e6),
+    "reward_end_eff_scale": Key("env", "float", 40.0, "the end-effector term is exp(-scale * mean squared distance, m^2): larger, the term falls faster with the distance", _POS, 1e6),
     # training
     "agent_files": Key("training", "strs", (DEFAULT_AGENT_FILE,), "PPO hyperparameters (DeepMimic agent JSON); the default is the recipe's"),
     "num_workers": Key("training", "int", 1, "MPI processes: the training relaunches itself under the bundled mpiexec -n N, as DeepMimic's mpi_run.py (or run mpiexec -n N yourself)", 1, 256),
