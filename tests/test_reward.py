@@ -93,7 +93,7 @@ def test_heading_frame_offsets_match_deepmimic():
     assert np.allclose(out, [[0.3, 1.3, 0.0], [0.0, 0.05, 0.0]])  # 0.3 ahead, heights above ground
 
 
-def test_the_reward_keys_reach_the_env_and_all_zero_weights_are_refused(root):
+def test_the_reward_keys_reach_the_env_and_all_zero_weights_are_refused():
     """``--reward_*`` weights a user types are the env's: with the end-effector term alone the step's reward is that
     term, its scale as given; the defaults stay DeepMimic's (upstream parity rests on them)."""
     from deepmimic.env.imitation_env import ImitationEnv
