@@ -167,6 +167,28 @@ def bench_update(agent_file, env, procs=2, repeats=3):
     return rows, float(np.median(times)), mm_us / total_us, sum(e.flops for e in events) / mm_us / 1e3
 
 
+def bench_subnormals(policy, rows=128, repeats=50):
+    """A trained actor's forward on a minibatch of ``rows`` with subnormal numbers flushed to zero (as every
+    process runs, ``deepmimic.learning.nets``) and without: weight decay leaves thousands of the actor's
+    weights subnormal, and on Intel CPUs each product with one takes a microcode assist.
+    Returns (subnormal weights, ms flushed, ms not flushed)."""
+    actor = policy.actor
+    with torch.no_grad():  # subnormal: exponent bits 0, mantissa not (read from the bits: flushed, they compare as 0)
+        bits = [p.view(torch.int32) for p in actor.parameters()]
+        count = sum(int((((b & 0x7F800000) == 0) & ((b & 0x007FFFFF) != 0)).sum()) for b in bits)
+        x = torch.randn(rows, policy.state_size)
+        times = {}
+        for flush in (False, True):
+            torch.set_flush_denormal(flush)
+            actor.forward_norm(x)
+            t = time.perf_counter()
+            for _ in range(repeats):
+                actor.forward_norm(x)
+            times[flush] = (time.perf_counter() - t) / repeats * 1e3
+    torch.set_flush_denormal(True)
+    return count, times[True], times[False]
+
+
 def bench_training(arg_file, samples, procs=2, extra=()):
     """(samples/s between the first and last log rows, rank 0's time-per-phase line); ``extra``: more options."""
     from deepmimic.util.logger import read_log
@@ -239,6 +261,7 @@ def main():
         env = ImitationEnv(skill_env_config(a.skill, ref_root_state=True), seed=0)
         updates = {name: bench_update(f, env) for name, f in (("recipe", "ct_agent_humanoid_ppo_fast.txt"),
                                                               ("deepmimic", "ct_agent_humanoid_ppo.txt"))}
+        subnormals = bench_subnormals(Policy.load(a.skill))
     print(f"env control steps/s (1 process, skill {a.skill}):")
     print(f"  upstream env, its training loop:        {up:8.1f}")
     print(f"  ours, {a.num_envs:2d} envs + batched policy:         {ours:8.1f}   ratio vs upstream {ours / up:.2f}x")
@@ -262,6 +285,9 @@ def main():
         # its physics, end to end cannot pass physics / (physics + update) of the floor.
         print(f"  {'':10s} ceiling: with this update and nothing else beyond the physics, end to end reaches at "
               f"most {100 * physics / (physics + secs):.0f}% of 2 x the floor")
+    count, flushed, kept = subnormals
+    print(f"the shipped {a.skill} actor ({count} subnormal weights), one 128-row forward: {flushed:.2f} ms with subnormals "
+          f"flushed to zero (every process), {kept:.2f} ms without ({kept / flushed:.1f}x)")
     if a.train_samples > 0:
         print(f"end-to-end training, mpiexec -n 2 (PPO updates included), vs 2 x the physics floor ({2 * raw:.0f}/s):")
         for name, arg_file in (("recipe", f"train_humanoid3d_{a.skill}_args.txt"),
