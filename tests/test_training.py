@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import ROOT
+from deepmimic.util import machine
 
 MPIEXEC = shutil.which("mpiexec", path=os.path.dirname(sys.executable)) or shutil.which("mpiexec")
 
@@ -58,6 +59,8 @@ def test_training_launches_from_a_hostfile(tmp_path, small_agent_file):
     r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     assert "(2 workers)" in r.stdout and (out / "agent0_model_anet.pth").is_file(), r.stdout[-2000:]
+    # the machine is said once, so a run's wall hours can be read against its CPU
+    assert r.stdout.count(f"machine: {machine.cpu_model()}, {os.cpu_count()} logical cores, 2 ranks") == 1, r.stdout[:2000]
 
 
 @pytest.mark.skipif(MPIEXEC is None, reason="mpiexec not installed")

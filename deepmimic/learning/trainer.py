@@ -14,7 +14,7 @@ from deepmimic.learning.path_buffer import Batch, PathRecorder
 from deepmimic.learning.ppo_agent import NonFiniteError
 from deepmimic.learning.rollout import run_episodes, step_envs, summarize
 from deepmimic.learning.warm_start import warm_start
-from deepmimic.util import mpi_util
+from deepmimic.util import machine, mpi_util
 from deepmimic.util.arg_keys import KEYS
 from deepmimic.util.errors import DeepMimicError
 from deepmimic.util.file_io import check_writable_dir
@@ -109,6 +109,7 @@ class Trainer:
         self.logger = TabularLogger(os.path.join(self.output_path, "agent0_log.txt")
                                     if self.output_path and mpi_util.is_root() else None)
         self.wall_offset = 0.0  # hours already spent by the run being resumed
+        self.print_root(machine.describe(mpi_util.num_procs()))
         if not self.output_path:  # said before the work, not only when it ends
             self.print_root("no --output_path: this run saves nothing (no model, log or curve)")
         if run.resume_from:
