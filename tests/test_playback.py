@@ -63,7 +63,7 @@ def _play_run_file(skill, *args):
     return models, r
 
 
-OURS_SHIPPED = ["walk", "run", "jump", "spinkick", "cartwheel", "backflip", "kick", "getup_faceup", "getup_facedown", "crawl", "dance_a", "roll"]
+OURS_SHIPPED = ["walk", "run", "jump", "spinkick", "cartwheel", "backflip", "kick", "getup_faceup", "getup_facedown", "crawl", "dance_a", "roll", "dance_b"]
 
 
 def test_every_policy_of_ours_that_ships_is_played_below():
