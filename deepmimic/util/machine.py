@@ -1,5 +1,5 @@
 """What machine a run ran on, said once in its output: wall hours compare only between runs on the same CPU
-(a Xeon and an EPYC differed 2x on the same run, see benchmarks/results/throughput.md)."""
+(subnormal weights cost an Intel Xeon 2.2x of a long run and an AMD EPYC far less: benchmarks/results/throughput.md)."""
 import os
 import platform
 
