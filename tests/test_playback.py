@@ -63,7 +63,12 @@ def _play_run_file(skill, *args):
     return models, r
 
 
-OURS_SHIPPED = ["walk", "run", "jump", "spinkick", "cartwheel", "backflip", "kick", "getup_faceup", "getup_facedown", "crawl", "dance_a", "roll", "dance_b"]
+OURS_AT_BAR = ["walk", "run", "jump", "spinkick", "cartwheel", "backflip", "kick", "getup_faceup", "getup_facedown",
+               "crawl", "dance_a", "roll", "dance_b"]
+# shipped at the "fifteen skills" issue's 25M limit without reaching the bar, as the issue asks ("ship the best point
+# either way"): the README's row says so, and the results README says what limits it
+OURS_BELOW_BAR = ["spin"]
+OURS_SHIPPED = OURS_AT_BAR + OURS_BELOW_BAR
 
 
 def test_every_policy_of_ours_that_ships_is_played_below():
@@ -84,6 +89,7 @@ def test_the_readme_shows_and_measures_every_policy_of_ours():
         assert f"![{skill}]({gif})" in grid and os.path.exists(os.path.join(ROOT, gif)), skill
         row = [line.split("|")[1:-1] for line in table.splitlines() if line.startswith(f"| {skill} |")][0]
         float(row[4].strip().rstrip(" *"))   # reward per step, a number
+        assert ("below its bar" in row[3]) == (skill in OURS_BELOW_BAR), (skill, row[3])
 
 
 @pytest.mark.parametrize("skill", OURS_SHIPPED)
@@ -112,7 +118,22 @@ def test_run_args_play_the_converted_upstream_policy_as_their_comment_says(skill
     assert r.returncode == 0 and "episodes: 1  mean return:" in r.stdout, r.stderr[-2000:]
 
 
-@pytest.mark.parametrize("skill", OURS_SHIPPED)
+@pytest.mark.parametrize("skill", OURS_BELOW_BAR)
+def test_a_policy_shipped_below_its_bar_plays_and_its_curve_never_reached_the_bar(skill):
+    """The label is true: the policy's own curve never had two points in a row at the skill's bar (a policy that
+    reaches it moves to OURS_AT_BAR and must then pass the play test below), and its run file still plays it."""
+    from deepmimic.learning.learning_curve import bar_reached_at
+    from deepmimic.tools.skill_bars import CONFIRM, skill_bar
+    m = re.search(rf"\b{skill} [\d,]+ \(`({skill}_[a-z0-9_]+)\.csv`\)", open(os.path.join(ROOT, "data", "README.md")).read())
+    bar = skill_bar(skill)
+    assert bar_reached_at(read_curve(os.path.join(ROOT, "benchmarks", "results", m.group(1) + ".csv")),
+                          bar.ret, bar.max_falls, CONFIRM) is None
+    models, r = _play_run_file(skill, "--num_episodes", "1", "--max_steps", "30", "--rand_seed", "2")
+    assert models == [f"data/policies/humanoid3d/humanoid3d_{skill}_anet.pth"]
+    assert r.returncode == 0 and "episodes: 1  mean return:" in r.stdout, r.stderr[-2000:]
+
+
+@pytest.mark.parametrize("skill", OURS_AT_BAR)
 def test_run_args_play_our_policy_out_of_the_box(skill):
     """The run arg file plays our shipped policy (the skill's own name; converted ones end in _upstream)
     without a fall, at more than 0.6 reward per step (of the steps played: a clip that does not loop, kick, ends
