@@ -96,6 +96,8 @@ def main():
                         "train_episodes": (0, KEYS["curve_episodes"].bounds[1])})
     from deepmimic.env.imitation_env import Mode
     from deepmimic.learning.learning_curve import start_times
+    from deepmimic.tools.skill_bars import check_skill
+    check_skill(a.skill)  # a misspelt clip names the flag, not the motion file it would have read
     act = Policy.load(a.policy)
     with contextlib.redirect_stderr(io.StringIO()):
         env = act.make_env(a.skill)

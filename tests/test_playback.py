@@ -306,7 +306,7 @@ def test_where_it_falls_reports_each_test_episode():
 
 
 @pytest.mark.parametrize("script, args, words", [
-    ("where_it_falls.py", ["--policy", "walk", "--skill", "wak"], "humanoid3d_wak.txt: motion file not found"),
+    ("where_it_falls.py", ["--policy", "walk", "--skill", "wak"], "--skill wak: there is no args/train_humanoid3d_wak_args.txt"),
     ("where_it_falls.py", ["--policy", "nope", "--skill", "walk"], "no shipped policy named 'nope' (shipped: backflip,"),
     ("pretrained_policies.py", ["--skills", "nope", "--envs", "ours"], "no shipped policy named 'nope'"),
     ("pretrained_policies.py", ["--skills", "walk", "--episodes", "0"], "--episodes must be from 1 to 10000, got 0"),
