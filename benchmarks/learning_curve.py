@@ -172,6 +172,12 @@ def run_training(cmd, log_path):
     return rc, stop["asked"]
 
 
+def run_name(skill, config, seed=1):
+    """A run's name in benchmarks/results: ``<skill>_<config>``, with ``_seed<N>`` for a seed other than 1 (the
+    default): another seed of a configuration is a curve of its own, never a continuation of the first one's."""
+    return f"{skill}_{config}" + (f"_seed{seed}" if seed != 1 else "")
+
+
 def seed_source(a):
     """The committed checkpoint prefix and curve a new run folder starts from, and the option that named them:
     --resume_from continues this configuration's curve; --fork_from continues another configuration's model and
@@ -179,7 +185,7 @@ def seed_source(a):
     if a.fork_from:
         name = f"{a.skill}_{a.fork_from}"
         return os.path.join(RESULTS, "checkpoints", name), os.path.join(RESULTS, name + ".csv"), "--fork_from"
-    return a.resume_from, os.path.join(RESULTS, f"{a.skill}_{a.config}.csv"), "--resume_from"
+    return a.resume_from, os.path.join(RESULTS, run_name(a.skill, a.config, a.seed) + ".csv"), "--resume_from"
 
 
 def seed_run(out, prefix, curve, option):
@@ -206,13 +212,13 @@ def continues(new_rows, old_rows):
     return len(new_rows) >= len(old_rows) and all(key(n) == key(o) for n, o in zip(new_rows, old_rows))
 
 
-def publish(curve, skill, config):
+def publish(curve, skill, config, seed=1):
     """Copy a run's curve to benchmarks/results with its plot, and redraw the skill's comparison plot. A committed
     curve is replaced only by one that continues it: a short test run into another folder never overwrites it."""
     import glob
     from deepmimic.learning.learning_curve import read_curve
     from deepmimic.plot_log import plot_curves
-    name = f"{skill}_{config}"
+    name = run_name(skill, config, seed)
     os.makedirs(RESULTS, exist_ok=True)
     target = os.path.join(RESULTS, name + ".csv")
     if os.path.isfile(target):
@@ -222,7 +228,8 @@ def publish(curve, skill, config):
                                  f"samples, in {curve}) does not continue the committed one ({len(old)} points); keep it "
                                  "under another --config or move the committed one first", target)
     atomic_copy(curve, target)
-    plot_curves([curve], os.path.join(RESULTS, name + ".png"), f"{skill}: {CONFIGS[config][2]}")
+    seed_note = f" (seed {seed})" if seed != 1 else ""
+    plot_curves([curve], os.path.join(RESULTS, name + ".png"), f"{skill}{seed_note}: {CONFIGS[config][2]}")
     every = sorted(glob.glob(os.path.join(RESULTS, f"{skill}_*.csv")))
     plot_curves(every, os.path.join(RESULTS, f"{skill}_all_configs.png"), f"{skill}: every configuration measured")
 
@@ -289,7 +296,8 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--every", type=float, default=250000, help="samples between curve points")
     p.add_argument("--episodes", type=int, default=KEYS["curve_episodes"].default, help="test episodes per curve point")
-    p.add_argument("--out", help="run folder (default output/curves/<skill>_<config>)")
+    p.add_argument("--out", help="run folder (default output/curves/<skill>_<config>, with _seed<N> for --seed N "
+                                 "other than 1)")
     p.add_argument("--list", action="store_true", help="list the configurations and exit")
     p.add_argument("--resume_from", metavar="PREFIX",
                    help="start a new --out from a committed checkpoint PREFIX_anet.pth/_cnet.pth and its curve "
@@ -315,7 +323,7 @@ def main():
             print(f"{name:12s} {what}")
         return
     check_args(p, a)
-    name = f"{a.skill}_{a.config}"
+    name = run_name(a.skill, a.config, a.seed)
     out = os.path.abspath(a.out or os.path.join(ROOT, "output", "curves", name))
     if a.publish and not os.path.isfile(os.path.join(out, "learning_curve.csv")):
         raise DeepMimicError("--publish: no learning curve here to publish; train the run first", out)
@@ -331,7 +339,7 @@ def main():
     if a.keep_checkpoint and not a.publish:
         keep_checkpoint(out, name)
     if os.path.isfile(curve):
-        publish(curve, a.skill, a.config)
+        publish(curve, a.skill, a.config, a.seed)
         print(open(curve).read().splitlines()[-1])
     if stopped:
         print(f"stopped (training exit code {rc}); the same command resumes the run in {out}")

@@ -660,6 +660,25 @@ def test_publish_replaces_a_committed_curve_only_with_one_that_continues_it(tmp_
     assert (tmp_path / "results" / "walk_recipe.png").is_file()
 
 
+def test_a_second_seed_is_published_and_resumed_under_its_own_name(tmp_path, monkeypatch):
+    """--seed 2 of a configuration is its own curve (<skill>_<config>_seed2): publishing it leaves the seed-1
+    curve as it is (it would otherwise be refused as not continuing it), and --resume_from continues the seed-2 curve."""
+    import argparse
+    lc = benchmark("learning_curve")
+    monkeypatch.setattr(lc, "RESULTS", str(tmp_path / "results"))
+    committed = tmp_path / "results" / "punch_recipe_b2_qfix.csv"
+    committed.parent.mkdir()
+    committed.write_text("samples,wall_hours,test_return_mean,test_falls,test_episodes\n0,0.0,8.3,16,16\n")
+    other = tmp_path / "other.csv"
+    CurveWriter(str(other)).add(0, 0.0, [E(9.0, 30, True)])
+    lc.publish(str(other), "punch", "recipe_b2_qfix", seed=2)
+    assert committed.read_text().endswith("0,0.0,8.3,16,16\n")
+    assert read_curve(str(tmp_path / "results" / "punch_recipe_b2_qfix_seed2.csv"))[0]["test_return_mean"] == 9.0
+    a = argparse.Namespace(skill="punch", config="recipe_b2_qfix", fork_from=None, resume_from="ck/punch", seed=2)
+    assert lc.seed_source(a)[1] == str(tmp_path / "results" / "punch_recipe_b2_qfix_seed2.csv")
+    assert lc.run_name("punch", "recipe_b2_qfix") == "punch_recipe_b2_qfix"
+
+
 def test_learning_curve_out_naming_a_file_is_one_line(tmp_path):
     f = tmp_path / "a_file"
     f.write_text("x")
