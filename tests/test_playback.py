@@ -64,7 +64,9 @@ def _play_run_file(skill, *args):
 
 
 OURS_AT_BAR = ["walk", "run", "jump", "spinkick", "cartwheel", "backflip", "kick", "getup_faceup", "getup_facedown",
-               "crawl", "dance_a", "roll", "dance_b"]
+               "crawl", "dance_a", "roll", "dance_b", "punch"]
+# at its bar on the curve, yet falling in its picture: the README's row marks it (‖) and its footnote says why
+FALLS_IN_ITS_PICTURE = ["punch"]
 # shipped at the "fifteen skills" issue's 25M limit without reaching the bar, as the issue asks ("ship the best point
 # either way"): the README's row says so, and the results README says what limits it
 OURS_BELOW_BAR = ["spin"]
@@ -90,6 +92,7 @@ def test_the_readme_shows_and_measures_every_policy_of_ours():
         row = [line.split("|")[1:-1] for line in table.splitlines() if line.startswith(f"| {skill} |")][0]
         float(row[4].strip().rstrip(" *"))   # reward per step, a number
         assert ("below its bar" in row[3]) == (skill in OURS_BELOW_BAR), (skill, row[3])
+        assert ("‖" in row[3]) == (skill in FALLS_IN_ITS_PICTURE), (skill, row[3])
 
 
 @pytest.mark.parametrize("skill", OURS_SHIPPED)
