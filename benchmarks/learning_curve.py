@@ -313,8 +313,8 @@ def main():
                    help="with --stop_at_bar: train this many samples past the bar in the fine phase (the recipe: 1M), "
                         "then stop (default 0: stop at the bar, to measure samples to the bar)")
     p.add_argument("--keep_checkpoint", action="store_true",
-                   help="after training, copy the run's model to benchmarks/results/checkpoints/<skill>_<config>[_seed<N>]_*.pth, "
-                        "where --resume_from continues it on another machine")
+                   help="after training, copy the run's model to benchmarks/results/checkpoints/"
+                        "<skill>_<config>[_seed<N>]_*.pth, where --resume_from continues it on another machine")
     p.add_argument("--publish", action="store_true",
                    help="do not train: copy the run's curve to benchmarks/results and redraw the plots")
     a = p.parse_args()
