@@ -95,17 +95,21 @@ def test_the_readme_shows_and_measures_every_policy_of_ours():
         assert ("‖" in row[3]) == (skill in FALLS_IN_ITS_PICTURE), (skill, row[3])
 
 
+def _shipped_curve_point(skill):
+    """(samples, curve rows) that data/README.md names for our shipped ``skill``: ``<skill> N (`<curve>.csv`)``."""
+    readme = open(os.path.join(ROOT, "data", "README.md")).read()
+    m = re.search(rf"\b{skill} ([\d,]+) \(`({skill}_[a-z0-9_]+)\.csv`\)", readme)
+    assert m, f"data/README.md does not name the curve point of {skill}"
+    return int(m.group(1).replace(",", "")), read_curve(os.path.join(ROOT, "benchmarks", "results", m.group(2) + ".csv"))
+
+
 @pytest.mark.parametrize("skill", OURS_SHIPPED)
 def test_every_policy_of_ours_names_the_curve_point_it_came_from(skill):
     """data/README.md names, for each policy we ship, its curve in benchmarks/results/ and the sample count, and
     that count is both the one the policy file carries and a point of that curve: a shipped policy can be traced."""
-    readme = open(os.path.join(ROOT, "data", "README.md")).read()
-    m = re.search(rf"\b{skill} ([\d,]+) \(`({skill}_[a-z0-9_]+)\.csv`\)", readme)
-    assert m, f"data/README.md does not name the curve point of {skill}"
-    samples = int(m.group(1).replace(",", ""))
+    samples, curve = _shipped_curve_point(skill)
     carried = read_policy_file(os.path.join(ROOT, f"data/policies/humanoid3d/humanoid3d_{skill}_anet.pth"), "actor")
     assert int(carried["samples"]) == samples
-    curve = read_curve(os.path.join(ROOT, "benchmarks", "results", m.group(2) + ".csv"))
     assert samples in {int(row["samples"]) for row in curve}
 
 
@@ -127,10 +131,8 @@ def test_a_policy_shipped_below_its_bar_plays_and_its_curve_never_reached_the_ba
     reaches it moves to OURS_AT_BAR and must then pass the play test below), and its run file still plays it."""
     from deepmimic.learning.learning_curve import bar_reached_at
     from deepmimic.tools.skill_bars import CONFIRM, skill_bar
-    m = re.search(rf"\b{skill} [\d,]+ \(`({skill}_[a-z0-9_]+)\.csv`\)", open(os.path.join(ROOT, "data", "README.md")).read())
     bar = skill_bar(skill)
-    assert bar_reached_at(read_curve(os.path.join(ROOT, "benchmarks", "results", m.group(1) + ".csv")),
-                          bar.ret, bar.max_falls, CONFIRM) is None
+    assert bar_reached_at(_shipped_curve_point(skill)[1], bar.ret, bar.max_falls, CONFIRM) is None
     models, r = _play_run_file(skill, "--num_episodes", "1", "--max_steps", "30", "--rand_seed", "2")
     assert models == [f"data/policies/humanoid3d/humanoid3d_{skill}_anet.pth"]
     assert r.returncode == 0 and "episodes: 1  mean return:" in r.stdout, r.stderr[-2000:]
