@@ -439,6 +439,52 @@ def test_ship_policy_refuses_a_run_of_another_clip_and_an_unknown_skill(tmp_path
     assert not (tmp_path / "data").exists()  # nothing shipped by a refused run
 
 
+def test_ship_policy_ships_a_committed_checkpoint_at_its_curve_point_without_adams_state(tmp_path, monkeypatch):
+    """--checkpoint ships a committed run's last model (checkpoints/<name>_{anet,cnet}.pth beside <name>.csv): its
+    curve point must pass --max_falls, its clip must be the skill's, and the shipped critic has the same weights
+    without the optimizers' state (only a resume reads it)."""
+    from deepmimic.learning.model_io import save_actor_critic
+    from deepmimic.learning.nets import Actor, Critic
+    from deepmimic.learning.normalizer import Normalizer
+    from deepmimic.tools import ship_policy
+    from deepmimic.util.errors import DeepMimicError
+    monkeypatch.setattr(ship_policy, "PACKAGE_ROOT", str(tmp_path))
+    results = tmp_path / "results"
+    (results / "checkpoints").mkdir(parents=True)
+    prefix = str(results / "checkpoints" / "walk_recipe_x")
+    actor = Actor("fc_2layers_256units", Normalizer(4), Normalizer(2))
+    critic = Critic("fc_2layers_256units", Normalizer(4), Normalizer(1))
+    walk = {"motion_file": ["data/motions/humanoid3d_walk.txt"]}
+    save_actor_critic(prefix, actor, critic, 4, 2, 0.05, 0.95, optimizers={"actor": {"step": 7}}, samples=3000,
+                      env_args=walk)
+    (results / "walk_recipe_x.csv").write_text(",".join(COLUMNS) + "\n1000,0.1,400.0,0,16,300.0,90.0\n"
+                                                "3000,0.3,350.0,3,16,300.0,90.0\n")
+    shipped = tmp_path / "data" / "policies" / "humanoid3d"
+    shipped.mkdir(parents=True)
+    with pytest.raises(DeepMimicError, match="its curve point has 3 falls .more than --max_falls 2."):
+        ship_policy.main(["--skill", "walk", "--checkpoint", prefix, "--ship"])
+    assert not list(shipped.iterdir())
+    with pytest.raises(DeepMimicError, match="the run trained humanoid3d_walk.txt, not roll's clip"):
+        ship_policy.main(["--skill", "roll", "--checkpoint", prefix, "--max_falls", "3", "--ship"])
+    assert ship_policy.main(["--skill", "walk", "--checkpoint", prefix + "_anet.pth", "--max_falls", "3", "--ship"]) == 0
+    a, c = (torch.load(shipped / f"humanoid3d_walk_{part}.pth", weights_only=True) for part in ("anet", "cnet"))
+    assert a["samples"] == c["samples"] == 3000 and "optimizers" not in c
+    assert all(torch.equal(c["state_dict"][k], v) for k, v in critic.state_dict().items())
+    assert all(torch.equal(a["state_dict"][k], v) for k, v in actor.state_dict().items())
+    assert "optimizers" in torch.load(prefix + "_cnet.pth", weights_only=True)  # the checkpoint itself is untouched
+    with pytest.raises(DeepMimicError, match="--ship already exists"):
+        ship_policy.main(["--skill", "walk", "--checkpoint", prefix, "--max_falls", "3", "--ship"])
+    (results / "walk_recipe_x.csv").write_text(",".join(COLUMNS) + "\n1000,0.1,400.0,0,16,300.0,90.0\n")
+    with pytest.raises(DeepMimicError, match="no curve point at the checkpoint's 3,000 samples"):
+        ship_policy.main(["--skill", "walk", "--checkpoint", prefix])
+    with pytest.raises(DeepMimicError, match="no learning curve for this checkpoint here: name it with --curve"):
+        ship_policy.main(["--skill", "walk", "--checkpoint", prefix, "--curve", str(tmp_path / "none.csv")])
+    save_actor_critic(str(tmp_path / "other"), actor, critic, 4, 2, 0.05, 0.95, samples=2000, env_args=walk)
+    os.replace(tmp_path / "other_cnet.pth", prefix + "_cnet.pth")
+    with pytest.raises(DeepMimicError, match="its critic was saved at 2000 samples, its actor at 3000: not one checkpoint"):
+        ship_policy.main(["--skill", "walk", "--checkpoint", prefix])
+
+
 def test_skill_bars_hold_walk_to_its_own_bar():
     """Training stops a skill at the issue's bar: walk from scratch at >= 450 with <= 1 fall within 10M samples,
     the other skills at >= 360 with <= 2 falls within 15M; a command-line bar replaces the skill's own."""
