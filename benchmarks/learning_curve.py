@@ -45,6 +45,8 @@ RECIPE_AGENT = "data/agents/ct_agent_humanoid_ppo_fast.txt"  # the agent file th
 V1 = {"BatchSize": 4096}  # the recipe's first version; the variants measured against it keep it
 #: DeepMimic's exploration at the end of its anneal (ct_agent_humanoid_ppo_fast.txt's ExpParamsEnd), held
 FINE_EXP = {"Rate": 0.2, "InitActionRate": 0.01, "Noise": 0.05, "NoiseInternal": 0, "Temp": 0.001}
+#: the agent file's ExpParamsBeg (the exploration it anneals from)
+BEG_EXP = {"Rate": 1, "InitActionRate": 1, "Noise": 0.05, "NoiseInternal": 0, "Temp": 0.1}
 B2 = {"BatchSize": 2048}  # the recipe's second version (the agent file's own value, pinned as V1 pins the first)
 HELD_FINE_EXP = {"ExpParamsBeg": FINE_EXP, "ExpParamsEnd": FINE_EXP}  # no anneal: FINE_EXP from the first sample
 FIXED_20S = ["--time_lim_min", "20", "--time_lim_max", "20", "--time_lim_exp", "0"]
@@ -76,6 +78,14 @@ CONFIGS = {
     "recipe_b2_qfix": (["--agent_files", RECIPE_AGENT], B2,
                        "recipe_b2 (the train_ files as they are) after the reward's parity fix (97d4dc8): a joint whose "
                        "simulated and reference quaternions differ in sign no longer zeroes the pose term"),
+    "recipe_b1_qfix": (["--agent_files", RECIPE_AGENT], {"BatchSize": 1024},
+                       "recipe_b2_qfix with a quarter of the first version's batch (1024 samples per PPO iteration, not "
+                       "2048): the half batch lifted sooner at the same update cost per sample; does halving it again?"),
+    "recipe_b2_qfix_noise10": (["--agent_files", RECIPE_AGENT],
+                               {**B2, "ExpParamsBeg": {**BEG_EXP, "Noise": 0.1}, "ExpParamsEnd": {**FINE_EXP, "Noise": 0.1}},
+                               "recipe_b2_qfix with twice the exploration noise (0.1, not 0.05, in normalised action "
+                               "space): PPO's clip bounds each iteration's step of the mean to ~0.2 of the noise, so twice "
+                               "the noise allows twice the step, and explores twice as far"),
     "recipe_b2_qfix_drift2": (["--agent_files", RECIPE_AGENT, "--drift_term_dist", "2.0"], B2,
                               "recipe_b2_qfix with drift termination at 2 m instead of 1 m: forked from punch, whose "
                               "falls come 1.4 m from the reference root, states a 1 m threshold never lets training see"),

@@ -30,8 +30,9 @@ def _finish(fig, axes, ylabel, out_path, title=None):
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    if title:
-        fig.suptitle(title)
+    if title:  # a curve's title is its config's whole description: wrapped, not cut at the figure's edge
+        import textwrap
+        fig.suptitle("\n".join(textwrap.wrap(title, 140)), fontsize=10)
     fig.tight_layout()
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
     fig.savefig(out_path, dpi=100)

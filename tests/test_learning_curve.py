@@ -876,6 +876,15 @@ def test_train_skills_trains_each_to_its_bar_and_continues_where_it_stopped(tmp_
                                                           "args/train_humanoid3d_moonwalk_args.txt")
 
 
+def test_the_exploration_the_curve_configs_start_from_is_the_recipe_agents_own():
+    """learning_curve's BEG_EXP / FINE_EXP are the recipe agent file's ExpParamsBeg / ExpParamsEnd: a config that
+    changes one value of them (the noise, the rate) must change only that value."""
+    lc = benchmark("learning_curve")
+    with open(os.path.join(ROOT, lc.RECIPE_AGENT)) as f:
+        agent = json.load(f)
+    assert (agent["ExpParamsBeg"], agent["ExpParamsEnd"]) == (lc.BEG_EXP, lc.FINE_EXP)
+
+
 @pytest.mark.parametrize("skill", ["backflip", "cartwheel", "crawl", "dance_a", "dance_b", "getup_facedown", "getup_faceup",
                                    "jump", "kick", "punch", "roll", "run", "spin", "spinkick", "walk"])
 def test_every_train_file_trains_with_the_recipes_second_version(skill, tmp_path):
