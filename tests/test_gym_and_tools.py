@@ -117,12 +117,13 @@ def test_tensorboard_scalars_mirror_the_log(tmp_path, small_agent_file):
 
 @pytest.mark.parametrize("kind", ["train", "run", "deepmimic"])
 def test_every_skill_arg_file_builds_and_steps(kind):
-    """All 45 arg files point at loadable data, every clip drives the character, the train_ files run the
-    recipe and the _deepmimic_ files DeepMimic's configuration, with the same fall bodies."""
+    """All 48 arg files (the 15 clips and the five-clip walker set) point at loadable data, every clip drives the
+    character, the train_ files run the recipe and the _deepmimic_ files DeepMimic's configuration, with the same
+    fall bodies."""
     from deepmimic.env.imitation_env import ImitationEnv
     from deepmimic.settings import env_config
     from deepmimic.util.arg_parser import ArgParser
-    for skill in SKILLS:
+    for skill in (*SKILLS, "walker"):
         name = f"train_humanoid3d_{skill}_deepmimic_args.txt" if kind == "deepmimic" else f"{kind}_humanoid3d_{skill}_args.txt"
         args = ArgParser.from_argv(["--arg_file", os.path.join(ROOT, "args", name)])
         if kind == "train":

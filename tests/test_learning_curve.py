@@ -21,6 +21,22 @@ def test_start_times_are_fixed_and_inside_the_clip():
     assert len(set(np.round(a, 6))) == 16  # spread over the cycle, not one phase
 
 
+def test_curve_starts_judge_every_clip_of_a_set_at_fixed_times_and_one_clip_as_before():
+    """A motion set's curve episodes lead with clip i mod 5 (the walker's five clips, each at every point) at fixed
+    times inside that clip; a single clip keeps start_times' values, so its curves stay comparable."""
+    from deepmimic.learning.learning_curve import curve_starts
+    from deepmimic.learning.rollout import reset_at
+    walk = make_env()
+    assert curve_starts(walk.motions, 16) == [(0, float(t)) for t in start_times(walk.motion.cycle_time, 16)]
+    walker = make_env(motion="data/motions/walker")
+    starts = curve_starts(walker.motions, 16)
+    assert starts == curve_starts(walker.motions, 16) and [c for c, _ in starts] == [i % 5 for i in range(16)]
+    assert all(0 <= t < walker.motions.clips[c].cycle_time for c, t in starts)
+    for clip, t in starts[:5]:
+        reset_at(walker, (clip, t))
+        assert (walker.clip, walker.t) == (clip, t)
+
+
 def test_curve_writer_columns_and_resume(tmp_path):
     path = str(tmp_path / "learning_curve.csv")
     w = CurveWriter(path)
@@ -595,8 +611,8 @@ def test_learning_curve_configs_change_the_agent_file_the_train_files_name():
     every train_humanoid3d_<skill>_args.txt names, so they differ from "recipe" only by the keys they state."""
     learning_curve = benchmark("learning_curve")
     recipe_files = [f for f in glob.glob(os.path.join(ROOT, "args", "train_humanoid3d_*_args.txt"))
-                    if "_deepmimic_" not in f and "_walker_" not in f]  # walker: the multi-clip file, DeepMimic's agent
-    assert len(recipe_files) == 15
+                    if "_deepmimic_" not in f]
+    assert len(recipe_files) == 16  # the 15 clips and the walker set
     for path in recipe_files:
         agents = [line.split()[1] for line in open(path) if line.startswith("--agent_files")]
         assert agents == [learning_curve.RECIPE_AGENT], path
@@ -886,7 +902,7 @@ def test_the_exploration_the_curve_configs_start_from_is_the_recipe_agents_own()
 
 
 @pytest.mark.parametrize("skill", ["backflip", "cartwheel", "crawl", "dance_a", "dance_b", "getup_facedown", "getup_faceup",
-                                   "jump", "kick", "punch", "roll", "run", "spin", "spinkick", "walk"])
+                                   "jump", "kick", "punch", "roll", "run", "spin", "spinkick", "walk", "walker"])
 def test_every_train_file_trains_with_the_recipes_second_version(skill, tmp_path):
     """The "closer and sooner" decision: the half batch (2,048 samples per PPO iteration, learning_curve's recipe_b2)
     reached the bar from scratch in 0.87x (run) and 0.92x (spinkick) the samples of the 4,096-sample recipe, so it is

@@ -83,9 +83,12 @@ def test_walker_args_train_and_play(tmp_path, capsys, small_agent_file):
     out = tmp_path / "walker"
     code, _, err = _cli(capsys, "train", ["--arg_file", "args/train_humanoid3d_walker_args.txt",
                                           "--agent_files", small_agent_file, "--num_envs_per_proc", "2",
+                                          "--warm_start_samples", "200", "--curve_every", "600", "--curve_episodes", "5",
                                           "--max_samples", "1200", "--output_path", str(out),
                                           "--int_output_path", str(out / "int"), "--rand_seed", "3"])
     assert code == 0, err
+    from deepmimic.learning.learning_curve import read_curve  # the recipe's curve over the five clips
+    assert [r["test_episodes"] for r in read_curve(str(out / "learning_curve.csv"))][-1] == 5
     code, stdout, err = _cli(capsys, "play", ["--arg_file", "args/run_humanoid3d_walker_args.txt",
                                               "--agent_files", small_agent_file,
                                               "--model_files", str(out / "agent0_model_anet.pth"),

@@ -49,6 +49,15 @@ def start_times(cycle_time, num_episodes):
     return np.random.default_rng(START_SEED).uniform(0.0, cycle_time, size=num_episodes)
 
 
+def curve_starts(motions, num_episodes):
+    """The curve's (clip, start time) of each test episode: episode i leads with clip i modulo the set's size, so
+    every clip of a motion set (the walker's five) is judged at every point, never a random draw; the times are
+    ``start_times``' fractions of that clip's cycle (for one clip, exactly ``start_times``' values)."""
+    fractions = start_times(1.0, num_episodes)
+    clips = [i % len(motions) for i in range(num_episodes)]
+    return [(c, float(f * motions.clips[c].cycle_time)) for c, f in zip(clips, fractions)]
+
+
 class CurveWriter:
     """Rows of the learning curve, written atomically after each evaluation (rank 0 only)."""
 

@@ -70,11 +70,18 @@ def step_envs(policy, envs, states, active=None, timer=None):
     return steps
 
 
+def reset_at(env, start):
+    """Reset ``env`` at ``start``: None (a random start), a time, or a (clip, time) pair."""
+    if isinstance(start, tuple):
+        return env.reset(start_time=start[1], clip=start[0])
+    return env.reset(start_time=start)
+
+
 def run_episodes(agent, envs, num_episodes, max_steps=None, on_step=None, start_times=None, stop=None):
     """Deterministic test episodes spread over ``envs``; returns an ``EpisodeResult`` per episode.
 
-    ``start_times`` (one per episode) fixes where in the clip each episode starts; by default
-    the envs draw random start times. ``stop()`` true (a Ctrl-C, ``StopRequest``) ends the loop at the next
+    ``start_times`` (one per episode) fixes where in the clip each episode starts, a time or a (clip, time) pair
+    (``learning_curve.curve_starts``: a motion set's lead clip too); by default the envs draw random starts. ``stop()`` true (a Ctrl-C, ``StopRequest``) ends the loop at the next
     control step: the episodes finished by then are returned.
     """
     if start_times is not None:
@@ -85,7 +92,7 @@ def run_episodes(agent, envs, num_episodes, max_steps=None, on_step=None, start_
     results = []
     active = np.zeros(len(envs), dtype=bool)
     active[:min(num_episodes, len(envs))] = True
-    states = np.array([env.reset(start_time=next(starts)) if on else env.reset()
+    states = np.array([reset_at(env, next(starts)) if on else env.reset()
                        for env, on in zip(envs, active)])  # rows are replaced, never kept
     rets, lens = np.zeros(len(envs)), np.zeros(len(envs), dtype=int)
     errs = np.zeros((len(envs), 2))  # summed tracking error (global, root-relative), m
@@ -107,7 +114,7 @@ def run_episodes(agent, envs, num_episodes, max_steps=None, on_step=None, start_
                 rets[i], lens[i], errs[i] = 0.0, 0, 0.0
                 if started < num_episodes:
                     started += 1
-                    s = env.reset(start_time=next(starts))
+                    s = reset_at(env, next(starts))
                 else:
                     active[i] = False
             states[i] = s

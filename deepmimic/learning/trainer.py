@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from deepmimic.learning.learning_curve import CurveWriter, at_bar, bar_reached_at, curve_model_prefix, start_times
+from deepmimic.learning.learning_curve import CurveWriter, at_bar, bar_reached_at, curve_model_prefix, curve_starts
 from deepmimic.learning.path_buffer import Batch, PathRecorder
 from deepmimic.learning.ppo_agent import NonFiniteError
 from deepmimic.learning.rollout import run_episodes, step_envs, summarize
@@ -191,7 +191,7 @@ class Trainer:
 
     def evaluate_curve(self, wall_hours):
         """One point of the learning curve; the seeded starts are split over ranks."""
-        starts = start_times(self.envs[0].clip_duration(), self.curve_episodes)
+        starts = curve_starts(self.envs[0].motions, self.curve_episodes)
         mine = starts[mpi_util.rank()::mpi_util.num_procs()]
         results = mpi_util.gather_list(run_episodes(self.agent, self.envs, len(mine), start_times=mine) if len(mine) else [])
         self.next_curve = self.agent.total_samples + self.curve_every

@@ -46,20 +46,22 @@ def check_skill(skill, flag="--skill"):
 @functools.lru_cache(maxsize=None)
 def episode_steps(skill):
     """The most control steps each of the curve's test episodes of ``skill`` can run: 600, or, for a clip that
-    does not loop, up to the clip's end, where the env ends the episode as DeepMimic does. Read once per skill."""
+    does not loop, up to the clip's end, where the env ends the episode as DeepMimic does. Read once per skill;
+    a motion set (the walker's clips) counts each episode's own lead clip (``curve_starts``)."""
     from deepmimic.env.character import load_character
-    from deepmimic.env.motion_set import shared_clip
-    from deepmimic.learning.learning_curve import start_times
+    from deepmimic.env.motion_set import MotionSet
+    from deepmimic.learning.learning_curve import curve_starts
     from deepmimic.settings import env_config
     from deepmimic.util.arg_keys import KEYS
     from deepmimic.util.arg_parser import ArgParser
     cfg = env_config(ArgParser.from_argv(["--arg_file", recipe_arg_file(skill)]))
-    motion = shared_clip(cfg.motion_file, load_character(cfg.char_file))  # the env's copy, read once
-    starts = start_times(motion.cycle_time, KEYS["curve_episodes"].default)
-    if motion.loop:
-        return (CURVE_STEPS,) * len(starts)
-    left = np.ceil((motion.cycle_time - 0.5 / cfg.sim_freq - starts) * cfg.ctrl_freq)  # the env's time-out rule
-    return tuple(int(n) for n in np.clip(left, 1, CURVE_STEPS))
+    motions = MotionSet(cfg.motion_file, load_character(cfg.char_file))  # the env's copies, read once
+    steps = []
+    for clip, t in curve_starts(motions, KEYS["curve_episodes"].default):
+        motion = motions.clips[clip]
+        left = np.ceil((motion.cycle_time - 0.5 / cfg.sim_freq - t) * cfg.ctrl_freq)  # the env's time-out rule
+        steps.append(CURVE_STEPS if motion.loop else int(np.clip(left, 1, CURVE_STEPS)))
+    return tuple(steps)
 
 
 def skill_bar(skill, ret=None, max_falls=None, max_samples=None, fine_samples=None):
