@@ -39,7 +39,7 @@ def main():
                    help="our env's reference velocities for every policy (default: each policy's own setting)")
     a = p.parse_args()
     check_ranges(p, a, {"episodes": KEYS["curve_episodes"].bounds, "max_steps": KEYS["max_steps"].bounds})
-    from deepmimic.learning.learning_curve import start_times
+    from deepmimic.learning.learning_curve import curve_starts
     from deepmimic.tools.upstream_env import make_upstream_env
     for name in a.skills:
         act, skill = Policy.load(name), a.clip if name.endswith(".pth") else name.split("_upstream")[0]
@@ -47,17 +47,21 @@ def main():
             # --smooth_ref_vel: DeepMimic's start states (true) or upstream's (false), whatever the policy trained on
             ours = act.make_env(skill, **({"smooth_ref_vel": a.smooth_ref_vel == "true"} if a.smooth_ref_vel else {}))
             fall = list(ours.cfg.fall_contact_bodies)  # the policy's own: cartwheel's hands may touch, a getup anything
-            up = make_upstream_env(skill, fall) if "upstream" in a.envs and act.state_size in UPSTREAM_STATE_SIZES else None
+            one_clip = len(ours.motions) == 1  # upstream's multiclip env always leads with its first clip
+            up = (make_upstream_env(skill, fall) if "upstream" in a.envs and act.state_size in UPSTREAM_STATE_SIZES
+                  and one_clip else None)
         if "upstream" in a.envs and up is None:
-            print(f"{os.path.basename(name):18s} upstream  skipped: its state has {act.state_size} entries; the upstream "
-                  f"env gives {UPSTREAM_STATE_SIZES[0]} (+{REF_ROOT_SIZE} with the reference root)")
-        starts = start_times(ours.motion.cycle_time, a.episodes)
+            why = (f"its state has {act.state_size} entries; the upstream env gives {UPSTREAM_STATE_SIZES[0]} "
+                   f"(+{REF_ROOT_SIZE} with the reference root)" if one_clip else
+                   f"upstream's multiclip env always leads with its first clip, ours with each of the {len(ours.motions)}")
+            print(f"{os.path.basename(name):18s} upstream  skipped: {why}")
+        starts = curve_starts(ours.motions, a.episodes)  # the learning curve's (clip, time) of each episode
         res = {}
         if "ours" in a.envs:
-            res["ours"] = [run_ours(ours, act, t, a.max_steps) for t in starts]
+            res["ours"] = [run_ours(ours, act, start, a.max_steps) for start in starts]
         if up is not None:
             end = None if ours.motion.loop else ours.motion.cycle_time  # kick, punch, the getups end with the clip
-            res["upstream"] = [run_upstream(up, act, t, a.max_steps, end) for t in starts]
+            res["upstream"] = [run_upstream(up, act, t, a.max_steps, end) for _, t in starts]
         for env_name, rows in res.items():
             rets, point = np.array([r.ret for r in rows]), summarize(rows)
             print(f"{os.path.basename(name):18s} {env_name:9s} mean return {rets.mean():7.2f}  std {rets.std():6.2f}  "

@@ -98,7 +98,10 @@ class Policy:
         return dataclasses.replace(cfg, **overrides)
 
     def make_env(self, skill, seed=0, **overrides):
-        """Our env on ``skill``'s clip (``data/motions/humanoid3d_<skill>.txt``), set up for this policy."""
+        """Our env on ``skill``'s clip (``data/motions/humanoid3d_<skill>.txt``) or clip set (``data/motions/<skill>/``,
+        the walker's five), set up for this policy."""
         from deepmimic.env.imitation_env import ImitationEnv
         motion = os.path.join(PACKAGE_ROOT, "data", f"motions/humanoid3d_{skill}.txt")
+        if not os.path.isfile(motion) and os.path.isdir(os.path.join(PACKAGE_ROOT, "data", "motions", skill)):
+            motion = os.path.join(PACKAGE_ROOT, "data", "motions", skill)
         return ImitationEnv(self.env_config(motion, **overrides), seed=seed)

@@ -230,6 +230,32 @@ def test_our_policies_play_in_the_upstream_env_with_their_own_fall_bodies():
     assert 20 < float(row[0].split("root-relative")[1].split()[0]) < 200, row[0]
 
 
+def test_a_walker_policy_plays_each_clip_of_its_set_as_the_curve_does(tmp_path):
+    """A policy of the walker set gets our env on the set's five clips, and run_ours leads each episode with the
+    curve's clip; pretrained_policies names why upstream's multiclip env (always its first clip) is skipped."""
+    from deepmimic.learning.learning_curve import curve_starts
+    from deepmimic.learning.model_io import save_actor_critic
+    from deepmimic.learning.nets import Actor, Critic
+    from deepmimic.learning.normalizer import Normalizer
+    from deepmimic.policy import Policy
+    from deepmimic.tools.upstream_env import run_ours
+    net, size = "fc_2layers_256units", 197 + 5
+    anet, _ = save_actor_critic(str(tmp_path / "walker"), Actor(net, Normalizer(size), Normalizer(36)),
+                                Critic(net, Normalizer(size), Normalizer(1)), size, 36, 0.05, 0.95,
+                                env_args={"motion_file": ["data/motions/walker"], "ref_root_state": ["true"]})
+    act = Policy.load(anet)
+    env = act.make_env("walker")
+    assert len(env.motions) == 5
+    for clip, t in curve_starts(env.motions, 5):
+        assert run_ours(env, act, (clip, t), 2).length == 2 and env.clip == clip
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "pretrained_policies.py"), "--skills", anet,
+                        "--clip", "walker", "--episodes", "5", "--max_steps", "2", "--envs", "ours", "upstream"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "upstream  skipped: upstream's multiclip env always leads with its first clip" in r.stdout, r.stdout
+    assert "falls 0/5" in r.stdout, r.stdout
+
+
 def test_pretrained_policies_names_a_policy_the_upstream_env_cannot_play(tmp_path):
     """A 238-d (``--ref_pose_state``) policy plays in our env; upstream's env has no upcoming-pose entries, so
     its row says skipped and why, instead of nothing."""

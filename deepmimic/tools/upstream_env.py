@@ -80,11 +80,13 @@ def upstream_reset_at(env, start_time):
 
 def run_ours(env, act, start, max_steps):
     """One test episode in our env (``act``: a ``deepmimic.policy.Policy``, or any state -> action) from ``start``
-    (s), ended as the learning curve ends it (a fall, the time limit, the end of a clip that does not loop) or
-    after ``max_steps``: an ``EpisodeResult`` (return, length, fell, tracking error)."""
+    (s, or a motion set's (clip, s) as ``learning_curve.curve_starts`` gives), ended as the learning curve ends it
+    (a fall, the time limit, the end of a clip that does not loop) or after ``max_steps``: an ``EpisodeResult``
+    (return, length, fell, tracking error)."""
     from deepmimic.env.imitation_env import Mode, Terminate
+    from deepmimic.learning.rollout import reset_at
     env.set_mode(Mode.TEST)
-    s, ret, err = env.reset(start_time=start), 0.0, np.zeros(2)
+    s, ret, err = reset_at(env, start), 0.0, np.zeros(2)
     for n in range(1, max_steps + 1):
         s, r, done, term = env.step(act(s))
         ret += r
