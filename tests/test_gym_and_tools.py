@@ -206,6 +206,26 @@ def test_skill_gifs_draws_a_policy_that_is_not_shipped(tmp_path):
         assert r.returncode == 2 and problem in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
 
 
+def test_skill_gifs_draws_each_clip_of_the_walker_set_in_turn(tmp_path):
+    """A clip set's GIF plays each of its five clips from its start, --max_seconds shared among them."""
+    from PIL import Image
+    from deepmimic.learning.model_io import save_actor_critic
+    from deepmimic.learning.nets import Actor, Critic
+    from deepmimic.learning.normalizer import Normalizer
+    net, size = "fc_2layers_1024units", 197 + 5
+    anet, _ = save_actor_critic(str(tmp_path / "walker"), Actor(net, Normalizer(size), Normalizer(36)),
+                                Critic(net, Normalizer(size), Normalizer(1)), size, 36, 0.05, 0.95,
+                                env_args={"motion_file": ["data/motions/walker"], "ref_root_state": ["true"]})
+    r = subprocess.run([sys.executable, "-m", "deepmimic.tools.skill_gifs", "--out_dir", str(tmp_path), "--size", "64",
+                        "--min_seconds", "0.5", "--max_seconds", "1.0", "--skills", "walker", "--model_files", anet],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    with Image.open(tmp_path / "walker.gif") as im:
+        assert im.n_frames == 15  # 5 clips x 0.2 s (6 control steps, every other one drawn)
+    line = [l for l in r.stdout.splitlines() if l.startswith("walker")][0]
+    assert line.split()[1] == "1.0", line  # 30 control steps in all
+
+
 def test_skill_gifs_checks_every_skills_policy_before_drawing_any(tmp_path, monkeypatch):
     """A skill whose run file names no policy yet (it plays output/..., not trained) is refused before the
     first GIF is drawn, not after the skills before it."""

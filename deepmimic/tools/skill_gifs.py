@@ -7,7 +7,8 @@
 A person judges a motion by looking at it; a return says little about how a skill looks. Each skill is played
 as a user plays it, by its run arg file (``args/run_humanoid3d_<skill>_args.txt``, its policy and settings),
 deterministically from the clip's start, for one clip cycle (at least ``--min_seconds``, at most
-``--max_seconds``), every other control step (15 frames/s), with a camera that follows the pair at 60 degrees
+``--max_seconds``; a clip set such as the walker's plays each of its clips from its start in turn, the
+``--max_seconds`` shared among them, each labelled), every other control step (15 frames/s), with a camera that follows the pair at 60 degrees
 so that neither hides the other. One line per skill says the episode's return per step, its tracking error,
 whether it fell and the file's size: a GIF of a policy that falls or drifts off shows it. ``--model_files``
 draws a policy that is not shipped (a run folder or an ``_anet.pth``) the same way: look before shipping.
@@ -54,15 +55,16 @@ def record_skill(skill, gif, size, min_seconds, max_seconds, model_files=None):
     from PIL import ImageDraw
     from deepmimic.env.recorder import FrameRecorder
     from deepmimic.factory import build_agent, build_envs
-    from deepmimic.learning.rollout import run_episodes
+    from deepmimic.learning.rollout import EpisodeResult, run_episodes, summarize
     from deepmimic.settings import Settings, policy_settings
     from deepmimic.util.arg_parser import ArgParser
     args = ArgParser.from_argv(run_args(skill, model_files) + ["--rand_seed", "1"])
     settings = Settings.from_args(args, policy_settings(args))
     env = build_envs(settings.env, 1, 1, show_reference=True)[0]
     agent = build_agent(settings, env, 1)
-    seconds = min(max(env.clip_duration(), min_seconds), max_seconds)
-    steps = int(round(seconds / env.control_step()))
+    clips = len(env.motions)
+    seconds = max_seconds / clips if clips > 1 else min(max(env.clip_duration(), min_seconds), max_seconds)
+    steps = int(round(seconds / env.control_step()))  # per clip
     count = {"steps": 0}
 
     def frame(_, e):
@@ -70,14 +72,18 @@ def record_skill(skill, gif, size, min_seconds, max_seconds, model_files=None):
             img = e.render_rgb(size, size, distance=3.0, yaw=60.0, pitch=-10.0)
             from PIL import Image
             pic = Image.fromarray(img)
-            ImageDraw.Draw(pic).text((6, 4), skill, fill=(0, 0, 0))
+            label = skill if clips == 1 else f"{skill}: {os.path.splitext(e.motions.names[e.clip])[0]}"
+            ImageDraw.Draw(pic).text((6, 4), label, fill=(0, 0, 0))
             rec.add(pic)
         count["steps"] += 1
-    with FrameRecorder(gif_path=gif, fps=30 // FRAME_EVERY, total=steps // FRAME_EVERY) as rec:
-        result = run_episodes(agent, [env], 1, max_steps=steps, on_step=frame, start_times=[0.0])[0]
+    with FrameRecorder(gif_path=gif, fps=30 // FRAME_EVERY, total=clips * steps // FRAME_EVERY) as rec:
+        results = run_episodes(agent, [env], clips, max_steps=steps, on_step=frame,
+                               start_times=[(c, 0.0) for c in range(clips)])
         rec.close()
     env.close()
-    return result
+    point = summarize(results)  # a clip set's episodes as one: summed return and steps, error per step
+    return EpisodeResult(sum(r.ret for r in results), sum(r.length for r in results), any(r.fell for r in results),
+                         point["body_err_mm"], point["body_err_rel_mm"])
 
 
 def main(argv=None):
