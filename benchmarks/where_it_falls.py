@@ -22,6 +22,7 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+from deepmimic.learning.rollout import reset_at
 from deepmimic.policy import Policy
 from deepmimic.env.reward import heading_frame_offsets
 from deepmimic.util.arg_keys import KEYS
@@ -32,7 +33,7 @@ TERMS = ("pose_reward", "vel_reward", "end_eff_reward", "root_reward")
 
 def episode(env, act, start, max_steps):
     """One test episode: a dict of what the row shows."""
-    s, ret, terms, height, ref_height = env.reset(start_time=start), 0.0, [], 0.0, 0.0
+    s, ret, terms, height, ref_height = reset_at(env, start), 0.0, [], 0.0, 0.0
     start_phase, body_rel, phases = env.phase(), [], []
     for _ in range(max_steps):
         s, r, done, _ = env.step(act(s))
@@ -48,7 +49,7 @@ def episode(env, act, start, max_steps):
     base_pos, base_rot = env.pb.getBasePositionAndOrientation(env.body)
     ahead = heading_frame_offsets([env.motion.reference(env.t).root_pos], base_pos, base_rot)[0]
     touching = sorted({c[3] for c in env.pb.getContactPoints(bodyA=env.body, bodyB=env.plane)} - {-1}) if fell else []
-    return dict(ret=ret, fell=fell, time=env.t - start, start_phase=start_phase, phase=env.phase(), bodies=[env.char.names[b] for b in touching],
+    return dict(ret=ret, fell=fell, time=env.t - env.start_time, start_phase=start_phase, phase=env.phase(), bodies=[env.char.names[b] for b in touching],
                 drift=env.root_drift_sq ** 0.5, fwd=ahead[0], lat=ahead[2], height=height, ref_height=ref_height, terms=np.mean(terms, axis=0),
                 body_rel=np.array(body_rel), phases=np.array(phases))
 
@@ -95,14 +96,14 @@ def main():
     check_ranges(p, a, {"episodes": KEYS["curve_episodes"].bounds, "max_steps": KEYS["max_steps"].bounds,
                         "train_episodes": (0, KEYS["curve_episodes"].bounds[1])})
     from deepmimic.env.imitation_env import Mode
-    from deepmimic.learning.learning_curve import start_times
+    from deepmimic.learning.learning_curve import curve_starts
     from deepmimic.tools.skill_bars import check_skill
     check_skill(a.skill)  # a misspelt clip names the flag, not the motion file it would have read
     act = Policy.load(a.policy)
     with contextlib.redirect_stderr(io.StringIO()):
         env = act.make_env(a.skill)
     env.set_mode(Mode.TEST)
-    rows = [episode(env, act, t, a.max_steps) for t in start_times(env.motion.cycle_time, a.episodes)]
+    rows = [episode(env, act, start, a.max_steps) for start in curve_starts(env.motions, a.episodes)]  # the curve's
     print(f"{'return':>7s} {'fell':>4s} {'after s':>7s} {'phase from -> at':>16s} {'drift m':>7s} {'ref fwd / side':>14s} {'root top / ref':>14s}  "
           f"{'pose vel end root (mean terms)':30s}  bodies touching")
     for r in rows:
