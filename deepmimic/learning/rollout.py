@@ -81,8 +81,9 @@ def run_episodes(agent, envs, num_episodes, max_steps=None, on_step=None, start_
     """Deterministic test episodes spread over ``envs``; returns an ``EpisodeResult`` per episode.
 
     ``start_times`` (one per episode) fixes where in the clip each episode starts, a time or a (clip, time) pair
-    (``learning_curve.curve_starts``: a motion set's lead clip too); by default the envs draw random starts. ``stop()`` true (a Ctrl-C, ``StopRequest``) ends the loop at the next
-    control step: the episodes finished by then are returned.
+    (``learning_curve.curve_starts``: a motion set's lead clip too); by default the envs draw random starts.
+    ``stop()`` true (a Ctrl-C, ``StopRequest``) ends the loop at the next control step: the episodes finished by
+    then are returned.
     """
     if start_times is not None:
         num_episodes = len(start_times)

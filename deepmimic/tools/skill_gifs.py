@@ -8,8 +8,8 @@ A person judges a motion by looking at it; a return says little about how a skil
 as a user plays it, by its run arg file (``args/run_humanoid3d_<skill>_args.txt``, its policy and settings),
 deterministically from the clip's start, for one clip cycle (at least ``--min_seconds``, at most
 ``--max_seconds``; a clip set such as the walker's plays each of its clips from its start in turn, the
-``--max_seconds`` shared among them, each labelled), every other control step (15 frames/s), with a camera that follows the pair at 60 degrees
-so that neither hides the other. One line per skill says the episode's return per step, its tracking error,
+``--max_seconds`` shared among them, each labelled), every other control step (15 frames/s), with a camera that
+follows the pair at 60 degrees so that neither hides the other. One line per skill says the episode's return per step, its tracking error,
 whether it fell and the file's size: a GIF of a policy that falls or drifts off shows it. ``--model_files``
 draws a policy that is not shipped (a run folder or an ``_anet.pth``) the same way: look before shipping.
 """
