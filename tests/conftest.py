@@ -34,6 +34,21 @@ def root():
     return ROOT
 
 
+def untrained_policy(prefix, state_size, net="fc_2layers_1024units", exp_noise=0.05, **info):
+    """An untrained humanoid3d policy pair (36 actions) at ``prefix``: for tests that need a policy file of a given
+    state size or saved settings (``info``: env_args, samples, ...). Returns the ``_anet.pth`` path."""
+    from deepmimic.learning.model_io import save_actor_critic
+    from deepmimic.learning.nets import Actor, Critic
+    from deepmimic.learning.normalizer import Normalizer
+    anet, _ = save_actor_critic(str(prefix), Actor(net, Normalizer(state_size), Normalizer(36)),
+                                Critic(net, Normalizer(state_size), Normalizer(1)), state_size, 36, exp_noise, 0.95, **info)
+    return anet
+
+
+#: what a walker-set policy of the recipe saves: the clip folder and the reference root in its 202-d state
+WALKER_ENV_ARGS = {"motion_file": ["data/motions/walker"], "ref_root_state": ["true"]}
+
+
 def make_env(skill="walk", **kw):
     from deepmimic.env.imitation_env import EnvConfig, ImitationEnv
     motion = kw.pop("motion", f"data/motions/humanoid3d_{skill}.txt")

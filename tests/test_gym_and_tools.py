@@ -7,7 +7,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT
+from conftest import ROOT, WALKER_ENV_ARGS, untrained_policy
 from gymnasium.utils.env_checker import check_env
 
 import deepmimic  # noqa: F401  (registers the ids)
@@ -209,13 +209,7 @@ def test_skill_gifs_draws_a_policy_that_is_not_shipped(tmp_path):
 def test_skill_gifs_draws_each_clip_of_the_walker_set_in_turn(tmp_path):
     """A clip set's GIF plays each of its five clips from its start, --max_seconds shared among them."""
     from PIL import Image
-    from deepmimic.learning.model_io import save_actor_critic
-    from deepmimic.learning.nets import Actor, Critic
-    from deepmimic.learning.normalizer import Normalizer
-    net, size = "fc_2layers_1024units", 197 + 5
-    anet, _ = save_actor_critic(str(tmp_path / "walker"), Actor(net, Normalizer(size), Normalizer(36)),
-                                Critic(net, Normalizer(size), Normalizer(1)), size, 36, 0.05, 0.95,
-                                env_args={"motion_file": ["data/motions/walker"], "ref_root_state": ["true"]})
+    anet = untrained_policy(tmp_path / "walker", 197 + 5, env_args=WALKER_ENV_ARGS)
     r = subprocess.run([sys.executable, "-m", "deepmimic.tools.skill_gifs", "--out_dir", str(tmp_path), "--size", "64",
                         "--min_seconds", "0.5", "--max_seconds", "1.0", "--skills", "walker", "--model_files", anet],
                        cwd=ROOT, capture_output=True, text=True, timeout=300)

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 import torch
-from conftest import FALL, ROOT, make_env
+from conftest import FALL, ROOT, WALKER_ENV_ARGS, make_env, untrained_policy
 from PIL import Image
 
 from deepmimic.learning.learning_curve import read_curve
@@ -234,15 +234,9 @@ def test_a_walker_policy_plays_each_clip_of_its_set_as_the_curve_does(tmp_path):
     """A policy of the walker set gets our env on the set's five clips, and run_ours leads each episode with the
     curve's clip; pretrained_policies names why upstream's multiclip env (always its first clip) is skipped."""
     from deepmimic.learning.learning_curve import curve_starts
-    from deepmimic.learning.model_io import save_actor_critic
-    from deepmimic.learning.nets import Actor, Critic
-    from deepmimic.learning.normalizer import Normalizer
     from deepmimic.policy import Policy
     from deepmimic.tools.upstream_env import run_ours
-    net, size = "fc_2layers_256units", 197 + 5
-    anet, _ = save_actor_critic(str(tmp_path / "walker"), Actor(net, Normalizer(size), Normalizer(36)),
-                                Critic(net, Normalizer(size), Normalizer(1)), size, 36, 0.05, 0.95,
-                                env_args={"motion_file": ["data/motions/walker"], "ref_root_state": ["true"]})
+    anet = untrained_policy(tmp_path / "walker", 197 + 5, net="fc_2layers_256units", env_args=WALKER_ENV_ARGS)
     act = Policy.load(anet)
     env = act.make_env("walker")
     assert len(env.motions) == 5
@@ -259,12 +253,7 @@ def test_a_walker_policy_plays_each_clip_of_its_set_as_the_curve_does(tmp_path):
 def test_pretrained_policies_names_a_policy_the_upstream_env_cannot_play(tmp_path):
     """A 238-d (``--ref_pose_state``) policy plays in our env; upstream's env has no upcoming-pose entries, so
     its row says skipped and why, instead of nothing."""
-    from deepmimic.learning.model_io import save_actor_critic
-    from deepmimic.learning.nets import Actor, Critic
-    from deepmimic.learning.normalizer import Normalizer
-    net, size = "fc_2layers_1024units", 197 + 5 + 36
-    anet, _ = save_actor_critic(str(tmp_path / "pose_ahead"), Actor(net, Normalizer(size), Normalizer(36)),
-                                Critic(net, Normalizer(size), Normalizer(1)), size, 36, 0.2, 0.95)
+    anet = untrained_policy(tmp_path / "pose_ahead", 197 + 5 + 36, exp_noise=0.2)
     r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "pretrained_policies.py"), "--skills", anet,
                         "--episodes", "1", "--max_steps", "2", "--envs", "ours", "upstream"],
                        cwd=ROOT, capture_output=True, text=True, timeout=300)

@@ -55,8 +55,7 @@ def main(argv=None):
     kept = [r for r in rows if r["test_falls"] <= a.max_falls and math.isfinite(r["test_return_mean"])
             and all(os.path.isfile(snapshot(run, r, part)) for part in ("anet", "cnet"))]
     for r in sorted(kept, key=lambda r: -r["test_return_mean"])[:5]:
-        print(f"{r['samples']:>12,} samples  {r['wall_hours']:6.2f} h  mean test return {r['test_return_mean']:7.2f}  "
-              f"falls {r['test_falls']}/{r['test_episodes']}")
+        print(point_line(r))
     if not kept:
         raise DeepMimicError(f"no curve point with a finite return, a kept actor and critic and at most {a.max_falls} "
                              "falls", run)
@@ -66,6 +65,12 @@ def main(argv=None):
         atomic_copy_all([(snapshot(run, best, part), f"{dest}_{part}.pth") for part in ("anet", "cnet")])
         print(f"shipped the model at {best['samples']:,} samples as {dest}_{{anet,cnet}}.pth")
     return 0
+
+
+def point_line(r):
+    """One curve point as the listing shows it."""
+    return (f"{r['samples']:>12,} samples  {r['wall_hours']:6.2f} h  mean test return {r['test_return_mean']:7.2f}  "
+            f"falls {r['test_falls']}/{r['test_episodes']}")
 
 
 def check_destination(dest, overwrite):
@@ -93,8 +98,7 @@ def ship_checkpoint(a, dest):
     row = next((r for r in read_curve(curve) if r["samples"] == samples), None)
     if row is None:
         raise DeepMimicError(f"no curve point at the checkpoint's {samples:,} samples (it was saved between points)", curve)
-    print(f"{samples:>12,} samples  {row['wall_hours']:6.2f} h  mean test return {row['test_return_mean']:7.2f}  "
-          f"falls {row['test_falls']}/{row['test_episodes']}")
+    print(point_line(row))
     if not (row["test_falls"] <= a.max_falls and math.isfinite(row["test_return_mean"])):
         raise DeepMimicError(f"its curve point has {row['test_falls']} falls (more than --max_falls {a.max_falls}) "
                              "or no finite return", curve)
