@@ -86,6 +86,12 @@ CONFIGS = {
                                "recipe_b2_qfix with twice the exploration noise (0.1, not 0.05, in normalised action "
                                "space): PPO's clip bounds each iteration's step of the mean to ~0.2 of the noise, so twice "
                                "the noise allows twice the step, and explores twice as far"),
+    "recipe_b2_qfix_e1": (["--agent_files", RECIPE_AGENT], {**B2, "Epochs": 1},
+                          "recipe_b2_qfix with one pass over each batch (Epochs 1, not 2): half the update's work per "
+                          "sample; does the time saved outweigh any samples lost (judged in wall hours)?"),
+    "recipe_b2_qfix_t10": (["--agent_files", RECIPE_AGENT, "--time_lim_min", "10", "--time_lim_max", "10"], B2,
+                           "recipe_b2_qfix with MimicKit's 10 s training episodes instead of 20 s (test episodes stay 20 s): "
+                           "twice the reference-state starts per sample once episodes stop falling"),
     "recipe_b2_qfix_drift2": (["--agent_files", RECIPE_AGENT, "--drift_term_dist", "2.0"], B2,
                               "recipe_b2_qfix with drift termination at 2 m instead of 1 m: forked from punch, whose "
                               "falls come 1.4 m from the reference root, states a 1 m threshold never lets training see"),
