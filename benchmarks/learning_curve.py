@@ -92,6 +92,11 @@ CONFIGS = {
     "recipe_b2_qfix_t10": (["--agent_files", RECIPE_AGENT, "--time_lim_min", "10", "--time_lim_max", "10"], B2,
                            "recipe_b2_qfix with MimicKit's 10 s training episodes instead of 20 s (test episodes stay 20 s): "
                            "twice the reference-state starts per sample once episodes stop falling"),
+    "recipe_b2_qfix_driftcur": (["--agent_files", RECIPE_AGENT, "--drift_term_dist_beg", "3.0",
+                                 "--drift_anneal_samples", "4000000"], B2,
+                                "recipe_b2_qfix with the drift limit as a curriculum, 3 m at the first sample to 1 m at "
+                                "4M: creeping run policies end most training episodes by drift ~2 s in and fall in "
+                                "tests just past it, in states a 1 m limit never lets training see"),
     "recipe_b2_qfix_drift2": (["--agent_files", RECIPE_AGENT, "--drift_term_dist", "2.0"], B2,
                               "recipe_b2_qfix with drift termination at 2 m instead of 1 m: forked from punch, whose "
                               "falls come 1.4 m from the reference root, states a 1 m threshold never lets training see"),

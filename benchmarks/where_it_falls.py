@@ -123,7 +123,7 @@ def main():
     print(where_tracking_errs(env, rows))
     if a.train_episodes:
         ends = training_ends(env, act, a.train_episodes)
-        print(f"training episodes (drift termination {env.cfg.drift_term_dist:g} m, pose {env.cfg.pose_term_dist:g} m; "
+        print(f"training episodes (drift termination {env.drift_limit():g} m, pose {env.cfg.pose_term_dist:g} m; "
               f"mean action, random starts) end by: " + ", ".join(
                   f"{k} {len(v)}/{a.train_episodes}" + (f" (median {np.median(v):.0f} steps)" if v else "")
                   for k, v in ends.items()))

@@ -99,9 +99,12 @@ class Policy:
 
     def make_env(self, skill, seed=0, **overrides):
         """Our env on ``skill``'s clip (``data/motions/humanoid3d_<skill>.txt``) or clip set (``data/motions/<skill>/``,
-        the walker's five), set up for this policy."""
+        the walker's five), set up for this policy: its training-mode schedules (episode length, drift limit)
+        where its training stopped."""
         from deepmimic.env.imitation_env import ImitationEnv
         motion = os.path.join(PACKAGE_ROOT, "data", f"motions/humanoid3d_{skill}.txt")
         if not os.path.isfile(motion) and os.path.isdir(os.path.join(PACKAGE_ROOT, "data", "motions", skill)):
             motion = os.path.join(PACKAGE_ROOT, "data", "motions", skill)
-        return ImitationEnv(self.env_config(motion, **overrides), seed=seed)
+        env = ImitationEnv(self.env_config(motion, **overrides), seed=seed)
+        env.set_sample_count(self.samples)
+        return env

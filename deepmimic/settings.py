@@ -37,15 +37,28 @@ def _timer(args, prefix, fallback):
     return lim
 
 
+def _check_drift_curriculum(args):
+    """--drift_term_dist_beg anneals to --drift_term_dist over --drift_anneal_samples: it needs both."""
+    if args.get("drift_term_dist_beg") is None:
+        return
+    if not args.get("drift_term_dist") > 0:
+        raise DeepMimicError("--drift_term_dist_beg needs --drift_term_dist > 0, the distance it moves to (0 turns "
+                             "drift termination off)", _where(args))
+    if not args.get("drift_anneal_samples") > 0:
+        raise DeepMimicError("--drift_term_dist_beg needs --drift_anneal_samples > 0, the samples it moves over",
+                             _where(args))
+
+
 def env_config(args):
     """The env's settings: the clip, the character and its gains (paths resolved), episode limits, the terms."""
     motion = args.get("motion_file")
     if not motion:
         raise DeepMimicError("no --motion_file given (set it in the arg file)", _where(args))
+    _check_drift_curriculum(args)
     end = _timer(args, "time_end_lim", DEFAULT_TIME_LIM)
     beg = _timer(args, "time_lim", end)
     flags = ("world_scale", "anneal_samples", "ref_joint_vel_reward", "end_eff_root_relative", "smooth_ref_vel",
-             "drift_term_dist", "pose_term_dist", "clip_end_hold", "adaptive_starts", "ref_root_state", "ref_pose_state", "fall_contact_bodies")
+             "drift_term_dist", "drift_term_dist_beg", "drift_anneal_samples", "pose_term_dist", "clip_end_hold", "adaptive_starts", "ref_root_state", "ref_pose_state", "fall_contact_bodies")
     return EnvConfig(motion_file=resolve_path(motion), char_file=resolve_path(args.get("character_files")[0]),
                      ctrl_file=resolve_path(args.get("char_ctrl_files")[0]), time_lim=beg, time_end_lim=end,
                      reward=reward_weights(args), **{key: args.get(key) for key in flags})

@@ -141,6 +141,38 @@ def test_drift_termination_ends_episodes_that_leave_the_reference():
         assert not done
 
 
+def test_drift_curriculum_moves_the_limit_from_its_start_to_drift_term_dist():
+    from deepmimic.env.imitation_env import Terminate
+    from deepmimic.settings import env_config
+    from deepmimic.util.arg_parser import ArgParser
+    from deepmimic.util.errors import DeepMimicError
+    walk = ["--motion_file", "data/motions/humanoid3d_walk.txt"]
+    args = ArgParser.from_argv([*walk, "--drift_term_dist", "0.05", "--drift_term_dist_beg", "3",
+                                "--drift_anneal_samples", "1000"])
+    env = make_env()
+    env.cfg = env_config(args)
+    limits = []
+    for count in (0, 250, 500, 1000, 5000):
+        env.set_sample_count(count)
+        limits.append(env.drift_limit())
+    assert np.allclose(limits, [3.0, 2.2625, 1.525, 0.05, 0.05])
+    ends = []
+    for count in (0, 5000):  # open-loop clip targets drift 5 cm within ~8 steps: ended only at the tight end
+        env.set_sample_count(count)
+        env.reset(start_time=0.4)
+        for n in range(1, 13):
+            _, _, done, term = env.step(env.reference_action(env.t + 1.0 / 30))
+            if done:
+                break
+        ends.append(term)
+    assert ends == [None, Terminate.FAIL]
+    assert env_config(ArgParser.from_argv([*walk, "--drift_term_dist", "1"])).drift_term_dist_beg is None
+    for bad, says in ((["--drift_term_dist_beg", "2", "--drift_anneal_samples", "100"], "needs --drift_term_dist > 0"),
+                      (["--drift_term_dist", "1", "--drift_term_dist_beg", "2"], "needs --drift_anneal_samples > 0")):
+        with pytest.raises(DeepMimicError, match=says):
+            env_config(ArgParser.from_argv([*walk, *bad]))
+
+
 def test_reference_action_reproduces_the_clip_pose():
     env = make_env()
     sph_k = [k for k, s in zip(env._ref_index, env._act_is_sph) if s]

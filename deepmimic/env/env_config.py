@@ -65,6 +65,12 @@ class EnvConfig:
     #: positions, so a drifting character earns little; ending such episodes early spends samples
     #: where they teach (MimicKit does similar).
     drift_term_dist: float = _default("drift_term_dist")
+    #: A curriculum for the drift limit: this distance at the first sample, moved linearly to
+    #: ``drift_term_dist`` over ``drift_anneal_samples`` (None: the limit is ``drift_term_dist`` throughout).
+    #: Creeping run policies end 54 of 64 training episodes by drift ~2 s in, so their tests fall in states
+    #: past 1 m that training never kept; a looser leash early lets training see them.
+    drift_term_dist_beg: float = _default("drift_term_dist_beg")
+    drift_anneal_samples: float = _default("drift_anneal_samples")
     #: End a training episode as a failure once any body is farther than this (m) from the same body of
     #: the reference pose (0: off). MimicKit ends at 1 m, ProtoMotions at 0.25-0.5 m: a character that
     #: slowly topples is stopped before the fall, where the samples still teach.

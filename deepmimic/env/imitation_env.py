@@ -261,7 +261,7 @@ class ImitationEnv:
         at the time limit or at the end of a clip that does not loop (in training, ``clip_end_hold`` past
         it), else None. Drift is read from the last reward computation. Test episodes end only by falls,
         time and the clip's end, so test returns compare across configurations."""
-        drifted = self.mode == Mode.TRAIN and (self.root_drift_sq > self.cfg.drift_term_dist ** 2 > 0
+        drifted = self.mode == Mode.TRAIN and (self.root_drift_sq > self.drift_limit() ** 2 > 0
                                                or self.pose_dev_sq > self.cfg.pose_term_dist ** 2 > 0)
         if self.has_fallen() or drifted:
             return Terminate.FAIL
@@ -271,6 +271,14 @@ class ImitationEnv:
         if not self.motion.loop and self.t >= self.motion.cycle_time + hold - 0.5 * self.timestep:
             return Terminate.NULL  # a clip that does not loop (kick, getup) ends its episode, as in DeepMimic
         return None
+
+    def drift_limit(self):
+        """The drift termination distance now: ``drift_term_dist``, or on its curriculum from ``drift_term_dist_beg``."""
+        beg, end, span = self.cfg.drift_term_dist_beg, self.cfg.drift_term_dist, self.cfg.drift_anneal_samples
+        if beg is None or span <= 0:
+            return end
+        lerp = min(max(self.timer.sample_count / span, 0.0), 1.0)
+        return beg + (end - beg) * lerp
 
     def has_fallen(self):
         contacts = self.pb.getContactPoints(bodyA=self.body, bodyB=self.plane)

@@ -73,6 +73,8 @@ KEYS = {
     "ref_pose_state": Key("env", "bool", False, "append the reference pose one control step ahead to the state (MimicKit's target observation)"),
     "pose_term_dist": Key("env", "float", 0.0, "end a training episode as a failure when any body is this far (m) from its place in the reference pose (MimicKit's pose termination); 0: off", 0),
     "drift_term_dist": Key("env", "float", 0.0, "end a training episode as a failure when the root is this far (m) from the reference; 0: off", 0),
+    "drift_term_dist_beg": Key("env", "float", None, "a curriculum for --drift_term_dist: the distance (m) at the first sample, moved linearly to --drift_term_dist over --drift_anneal_samples", 0, shown="drift_term_dist"),
+    "drift_anneal_samples": Key("env", "float", 0.0, "samples over which --drift_term_dist_beg moves to --drift_term_dist", 0),
     "adaptive_starts": Key("env", "float", 0.0, "share of training episodes that start where the rank's recent episodes failed most (by 5% bins of the clip, in proportion to their failure rate); the rest start uniformly, as DeepMimic (0)", 0, 1),
     "clip_end_hold": Key("env", "float", 0.0, "a clip that does not loop (kick, punch, getups): training episodes play on this many seconds past its end, against its last frame held, so a fall at the end costs what it costs elsewhere; 0: they end with the clip, as DeepMimic (test episodes always do)", 0, 60),
     "reward_pose_w": Key("env", "float", 0.5, "weight of the reward's pose term (joint rotations); the four weights are normalised by their sum. Defaults: DeepMimic's released code", 0, 1e6),
