@@ -262,6 +262,34 @@ def _delete_while_written(folder):
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def test_a_save_that_loses_its_folder_mid_write_marks_the_run_lost_though_a_new_folder_stands_there(tmp_path):
+    """The race behind a rare failure of the test below: ``rm -rf`` removed the folder between the model's temp
+    file and its rename while the writer had already made a new, empty folder of that name, so the folder check
+    saw a folder and the save's ENOENT became "cannot save the model". The write's ENOENT now marks the run lost
+    (finish saves it into the new folder); any other failed save is still the user's error."""
+    import errno as errno_mod
+    from deepmimic.learning.trainer import Trainer
+    from deepmimic.util.errors import DeepMimicError
+
+    def failing_agent(code):
+        def save(prefix, with_optimizers):
+            e = DeepMimicError("cannot save the model: ...", prefix + "_anet.pth")
+            e.errno = code
+            raise e
+        return type("Agent", (), {"save": staticmethod(save)})()
+
+    out = tmp_path / "run"
+    out.mkdir()  # the folder a writer made again
+    trainer = object.__new__(Trainer)
+    trainer.output_path, trainer.folder_lost = str(out), False
+    trainer.agent = failing_agent(errno_mod.ENOENT)
+    trainer.save(trainer.model_prefix())
+    assert trainer.folder_lost
+    trainer.folder_lost, trainer.agent = False, failing_agent(errno_mod.ENOSPC)
+    with pytest.raises(DeepMimicError):
+        trainer.save(trainer.model_prefix())
+
+
 @pytest.mark.skipif(MPIEXEC is None, reason="mpiexec not installed")
 def test_an_output_folder_deleted_during_training_is_said_and_the_model_kept(tmp_path, small_agent_file):
     """Was a FileNotFoundError traceback from TensorBoard's writer thread and nothing saved: every rank stops at

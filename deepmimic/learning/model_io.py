@@ -37,8 +37,9 @@ def save_checkpoints(items):
     try:
         atomic_write_all([(path, _torch_writer(payload)) for path, payload in items])
     except OSError as e:
-        raise DeepMimicError(f"cannot save the model: {e.strerror or e}; the files there are as they were",
-                             items[0][0]) from None
+        err = DeepMimicError(f"cannot save the model: {e.strerror or e}; the files there are as they were", items[0][0])
+        err.errno = e.errno  # ENOENT: the folder went away mid-write (the trainer's "output folder deleted")
+        raise err from None
 
 
 def save_actor_critic(prefix_or_anet, actor, critic, state_size, action_size, exp_noise, discount, optimizers=None,

@@ -1,6 +1,7 @@
 """The training loop: several envs per MPI rank, the policy evaluated on all of them at once,
 PPO iterations once the global batch is full, logging, checkpoints, test episodes and the learning curve.
 """
+import errno
 import math
 import os
 import sys
@@ -21,6 +22,11 @@ from deepmimic.util.file_io import check_writable_dir
 from deepmimic.util.phase_timer import PhaseTimer
 from deepmimic.util.logger import TabularLogger, log_to_tensorboard, make_tensorboard_writer
 from deepmimic.util.stop_signal import StopRequest
+
+
+def _inside(path, folder):
+    folder = os.path.abspath(folder)
+    return os.path.commonpath([os.path.abspath(path), folder]) == folder
 
 
 @dataclass(frozen=True)
@@ -242,8 +248,12 @@ class Trainer:
         if mpi_util.is_root() and self.output_path and not self.output_lost():
             try:
                 self.agent.save(prefix, with_optimizers=prefix == self.model_prefix())
-            except DeepMimicError:
-                if not self.output_lost():  # else deleted mid-save: the next collect stops, finish saves it again
+            except DeepMimicError as e:
+                # The folder deleted mid-save: the write's ENOENT says so even when a writer has already made a
+                # new, empty folder of that name. The next collect stops, finish saves the model again.
+                if getattr(e, "errno", None) == errno.ENOENT and _inside(prefix, self.output_path):
+                    self.folder_lost = True
+                if not self.output_lost():
                     raise
 
     def output_lost(self):
