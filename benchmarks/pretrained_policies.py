@@ -9,8 +9,8 @@ training checkpoint), played on the clip ``--clip``. Episodes start at the
 learning curve's seeded start times (the same for every policy and env) and end at a fall or after
 ``max_steps`` control steps (20 s). Each line gives the mean return, falls, reward per control step and the
 tracking error (mm, every body's distance to the reference pose over every step; root-relative: both roots
-subtracted, ``deepmimic.env.tracking_error``). The upstream env runs the same network weights (TF is not needed:
-the converted .pth reproduces the TF graph), so any difference between envs comes from the envs.
+subtracted, ``deepmimic.env.tracking_error``). The upstream env (``tests/upstream_env.py``) runs the same network
+weights (TF is not needed: the converted .pth reproduces the TF graph), so any difference between envs comes from the envs.
 """
 import contextlib
 import io
@@ -21,11 +21,15 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+from deepmimic.env.observation import REF_ROOT_SIZE
 from deepmimic.policy import Policy
-from deepmimic.tools.upstream_env import REF_ROOT_SIZE, UPSTREAM_STATE_SIZES, run_ours, run_upstream
-from deepmimic.learning.rollout import summarize
+from deepmimic.learning.rollout import run_episodes, summarize
 from deepmimic.util.arg_keys import KEYS
 from deepmimic.util.errors import ToolArgumentParser, check_ranges, run_cli
+from deepmimic.util.paths import load_script
+
+#: the upstream port's env beside ours, the tests' oracle
+oracle = load_script(os.path.join(ROOT, "tests", "upstream_env.py"))
 
 
 def main():
@@ -40,7 +44,6 @@ def main():
     a = p.parse_args()
     check_ranges(p, a, {"episodes": KEYS["curve_episodes"].bounds, "max_steps": KEYS["max_steps"].bounds})
     from deepmimic.learning.learning_curve import curve_starts
-    from deepmimic.tools.upstream_env import make_upstream_env
     for name in a.skills:
         act, skill = Policy.load(name), a.clip if name.endswith(".pth") else name.split("_upstream")[0]
         with contextlib.redirect_stderr(io.StringIO()):
@@ -48,20 +51,20 @@ def main():
             ours = act.make_env(skill, **({"smooth_ref_vel": a.smooth_ref_vel == "true"} if a.smooth_ref_vel else {}))
             fall = list(ours.cfg.fall_contact_bodies)  # the policy's own: cartwheel's hands may touch, a getup anything
             one_clip = len(ours.motions) == 1  # upstream's multiclip env always leads with its first clip
-            up = (make_upstream_env(skill, fall) if "upstream" in a.envs and act.state_size in UPSTREAM_STATE_SIZES
-                  and one_clip else None)
+            playable = act.state_size in oracle.UPSTREAM_STATE_SIZES and one_clip
+            up = oracle.make_upstream_env(skill, fall) if "upstream" in a.envs and playable else None
         if "upstream" in a.envs and up is None:
-            why = (f"its state has {act.state_size} entries; the upstream env gives {UPSTREAM_STATE_SIZES[0]} "
+            why = (f"its state has {act.state_size} entries; the upstream env gives {oracle.UPSTREAM_STATE_SIZES[0]} "
                    f"(+{REF_ROOT_SIZE} with the reference root)" if one_clip else
                    f"upstream's multiclip env always leads with its first clip, ours with each of the {len(ours.motions)}")
             print(f"{os.path.basename(name):18s} upstream  skipped: {why}")
         starts = curve_starts(ours.motions, a.episodes)  # the learning curve's (clip, time) of each episode
         res = {}
         if "ours" in a.envs:
-            res["ours"] = [run_ours(ours, act, start, a.max_steps) for start in starts]
+            res["ours"] = run_episodes(act, [ours], len(starts), a.max_steps, start_times=starts)
         if up is not None:
             end = None if ours.motion.loop else ours.motion.cycle_time  # kick, punch, the getups end with the clip
-            res["upstream"] = [run_upstream(up, act, t, a.max_steps, end) for _, t in starts]
+            res["upstream"] = [oracle.run_upstream(up, act, t, a.max_steps, end) for _, t in starts]
         for env_name, rows in res.items():
             rets, point = np.array([r.ret for r in rows]), summarize(rows)
             print(f"{os.path.basename(name):18s} {env_name:9s} mean return {rets.mean():7.2f}  std {rets.std():6.2f}  "

@@ -33,15 +33,16 @@ import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-from deepmimic.policy import Policy
-from deepmimic.tools.upstream_env import FALL
+from deepmimic.policy import DEFAULT_FALL_BODIES, Policy
 from deepmimic.util.errors import ToolArgumentParser, check_ranges, run_cli
+from deepmimic.util.paths import load_script
 
 
 def skill_env_config(skill, **settings):
     """Our env's settings on ``skill``'s clip with the walk's fall bodies; ``settings`` add the recipe's."""
     from deepmimic.env.imitation_env import EnvConfig
-    return EnvConfig(motion_file=os.path.join(ROOT, f"data/motions/humanoid3d_{skill}.txt"), fall_contact_bodies=FALL,
+    return EnvConfig(motion_file=os.path.join(ROOT, f"data/motions/humanoid3d_{skill}.txt"),
+                     fall_contact_bodies=list(DEFAULT_FALL_BODIES),
                      **settings)
 
 
@@ -63,8 +64,8 @@ def bench_raw(skill, steps):
 
 def bench_upstream(skill, steps, act):
     """Upstream's training loop (testrl.update_world + RLWorld + RLAgent) minus the TF graph."""
-    from deepmimic.tools.upstream_env import make_upstream_env
-    env = make_upstream_env(skill, FALL)
+    oracle = load_script(os.path.join(ROOT, "tests", "upstream_env.py"))  # the tests' upstream env
+    env = oracle.make_upstream_env(skill)
     with contextlib.redirect_stdout(io.StringIO()):
         env.reset()
     dt, first, ctrl_steps, substeps = 1.0 / 240, True, 0, 0

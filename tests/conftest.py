@@ -1,10 +1,9 @@
-import importlib.util
 import os
-import sys
 
 import pytest
 
-from deepmimic.tools.upstream_env import FALL  # noqa: F401 (tests import it from here)
+from deepmimic.util.paths import load_script
+from upstream_env import FALL  # noqa: F401 (tests import it from here)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -12,12 +11,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def benchmark(name):
     """The script ``benchmarks/<name>.py`` as a module, for tests of its pieces (benchmarks are scripts, not a
     package: loaded by path, once, so a test's monkeypatch reaches the functions that read it)."""
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "benchmarks", f"{name}.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    return load_script(os.path.join(ROOT, "benchmarks", f"{name}.py"))
 
 SMALL_AGENT = open(os.path.join(ROOT, "tests", "data", "agent_small.txt")).read()  # also read by benchmarks/golden_log_spread.py
 

@@ -71,7 +71,7 @@ def test_env_and_learning_never_read_the_arg_parser():
 def test_only_the_two_entry_scripts_edit_the_import_path():
     """The package is imported as installed; only DeepMimic_Optimizer.py and testrl.py, which DeepMimic users run
     as files from a checkout, put the checkout on ``sys.path``. Tests load benchmark scripts by file
-    (``conftest.benchmark``), and the upstream env beside ours is ``deepmimic.tools.upstream_env``."""
+    (``conftest.benchmark``), and benchmarks load the tests' upstream oracle by file (``paths.load_script``)."""
     import ast
     found = []
     for folder in ("deepmimic", "benchmarks", "tests"):
@@ -83,3 +83,21 @@ def test_only_the_two_entry_scripts_edit_the_import_path():
                 if edits_path or sets_env:
                     found.append(os.path.relpath(path, ROOT))
     assert sorted(set(found)) == [os.path.join("deepmimic", "DeepMimic_Optimizer.py"), os.path.join("deepmimic", "testrl.py")]
+
+
+def test_the_upstream_oracle_lives_with_the_tests_and_the_package_never_drives_upstreams_env():
+    """The upstream port's env beside ours is a test oracle (tests/upstream_env.py): no module of the package imports
+    it or upstream's ``pybullet_envs``; the benchmarks that measure against upstream load that one file."""
+    import ast
+    assert os.path.isfile(os.path.join(ROOT, "tests", "upstream_env.py"))
+    found = []
+    for path in glob.glob(os.path.join(ROOT, "deepmimic", "**", "*.py"), recursive=True):
+        for node in ast.walk(ast.parse(open(path).read())):
+            names = ([node.module or ""] if isinstance(node, ast.ImportFrom) else
+                     [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            if any(n.split(".")[-1] == "upstream_env" or n.startswith("pybullet_envs") for n in names):
+                found.append(os.path.relpath(path, ROOT))
+    assert not found, found
+    loaders = [os.path.basename(p) for p in glob.glob(os.path.join(ROOT, "benchmarks", "*.py"))
+               if '"tests", "upstream_env.py"' in open(p).read()]
+    assert sorted(loaders) == ["pretrained_policies.py", "throughput.py"], loaders

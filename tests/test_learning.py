@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 import torch
-from deepmimic.tools.upstream_env import import_upstream_env
+from upstream_env import import_upstream_env
 
 from deepmimic.learning.normalizer import Normalizer
 from deepmimic.learning.ppo_agent import bound_loss

@@ -789,7 +789,7 @@ NOT_LOOPING = {"kick", "punch", "getup_faceup", "getup_facedown"}
 def deepmimic_fall_bodies(skill):
     """The fall bodies of DeepMimic's own train_ arg file, as the pybullet wheel ships it (the oracle): none where it
     sets --enable_char_contact_fall false (the getups, roll)."""
-    from deepmimic.tools.upstream_env import upstream_root
+    from upstream_env import upstream_root
     words = open(os.path.join(upstream_root()[1], "args", f"train_humanoid3d_{skill}_args.txt")).read().split()
     if "--enable_char_contact_fall" in words and words[words.index("--enable_char_contact_fall") + 1] == "false":
         return []

@@ -4,7 +4,7 @@ import os
 import numpy as np
 import pytest
 from conftest import FALL, ROOT, make_env
-from deepmimic.tools.upstream_env import make_upstream_env, upstream_reset_at, upstream_state
+from upstream_env import make_upstream_env, upstream_reset_at, upstream_state
 
 # Upstream computes states with PyBullet's single-precision math utilities (about 1e-7 relative to
 # each 3-vector it rotates), so entries are compared at 1e-5 absolute, scaled by the size of their
@@ -61,7 +61,7 @@ def test_states_and_rewards_match_upstream(skill, start):
 
 def test_reference_root_entries_match_upstream():
     """A ``--ref_root_state`` policy plays in the upstream env with the reference root read from upstream's
-    own pose interpolator (deepmimic/tools/upstream_env.py): those 5 entries equal ours at reset and after
+    own pose interpolator (tests/upstream_env.py): those 5 entries equal ours at reset and after
     steps, across a cycle boundary (walk's 1.23 s clip, started at 1.0 s)."""
     up, env = make_upstream_env("walk", FALL), make_env("walk", ref_root_state=True)
     upstream_reset_at(up, 1.0)

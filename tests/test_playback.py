@@ -13,7 +13,7 @@ from PIL import Image
 
 from deepmimic.learning.learning_curve import read_curve
 from deepmimic.tools.tf_checkpoint import convert, read_tf_checkpoint
-from deepmimic.tools.upstream_env import make_upstream_env, upstream_root
+from upstream_env import make_upstream_env, upstream_root
 from deepmimic.util.policy_file import read_policy_file
 
 
@@ -193,11 +193,12 @@ def test_pretrained_policy_matches_upstream_env(skill):
     """Same converted policy, same start times: our env's returns are within 10% of upstream's.
     (benchmarks/pretrained_policies.py runs the full 20-episode comparison.)"""
     from deepmimic.policy import Policy
-    from deepmimic.tools.upstream_env import run_ours, run_upstream
+    from deepmimic.learning.rollout import run_episodes
+    from upstream_env import run_upstream
     act = Policy.load(f"{skill}_upstream")
     ours, up = make_env(skill), make_upstream_env(skill, FALL)
     starts = np.random.default_rng(11).uniform(0, ours.motion.cycle_time, size=2)
-    totals = [(run_ours(ours, act, t, 150)[0], run_upstream(up, act, t, 150)[0]) for t in starts]
+    totals = [(run_episodes(act, [ours], 1, 150, start_times=[t])[0].ret, run_upstream(up, act, t, 150).ret) for t in starts]
     mean_ours, mean_up = np.mean(totals, axis=0)
     assert mean_up > 60  # the pretrained policy really performs in upstream
     assert abs(mean_ours - mean_up) <= 0.1 * mean_up, totals
@@ -207,12 +208,14 @@ def test_a_clip_that_does_not_loop_ends_its_episode_with_the_clip_in_both_envs()
     """kick (1.53 s, no loop) from its start: the episode ends with the clip, as the learning curve ends it, in our
     env and in upstream's (which would play on), so pretrained_policies.py measures what the curve measures."""
     from deepmimic.policy import Policy
-    from deepmimic.tools.upstream_env import run_ours, run_upstream
+    from deepmimic.learning.rollout import run_episodes
+    from upstream_env import run_upstream
     act = Policy.load("kick")
     ours = act.make_env("kick")
     up = make_upstream_env("kick", list(ours.cfg.fall_contact_bodies))
     steps = round(ours.motion.cycle_time * 30)
-    mine, theirs = run_ours(ours, act, 0.0, 600), run_upstream(up, act, 0.0, 600, ours.motion.cycle_time)
+    mine = run_episodes(act, [ours], 1, 600, start_times=[0.0])[0]
+    theirs = run_upstream(up, act, 0.0, 600, ours.motion.cycle_time)
     assert mine.length == theirs.length == steps, (mine, theirs)
     assert not mine.fell and not theirs.fell
 
@@ -231,17 +234,17 @@ def test_our_policies_play_in_the_upstream_env_with_their_own_fall_bodies():
 
 
 def test_a_walker_policy_plays_each_clip_of_its_set_as_the_curve_does(tmp_path):
-    """A policy of the walker set gets our env on the set's five clips, and run_ours leads each episode with the
+    """A policy of the walker set gets our env on the set's five clips, and run_episodes leads each episode with the
     curve's clip; pretrained_policies names why upstream's multiclip env (always its first clip) is skipped."""
     from deepmimic.learning.learning_curve import curve_starts
     from deepmimic.policy import Policy
-    from deepmimic.tools.upstream_env import run_ours
+    from deepmimic.learning.rollout import run_episodes
     anet = untrained_policy(tmp_path / "walker", 197 + 5, net="fc_2layers_256units", env_args=WALKER_ENV_ARGS)
     act = Policy.load(anet)
     env = act.make_env("walker")
     assert len(env.motions) == 5
     for clip, t in curve_starts(env.motions, 5):
-        assert run_ours(env, act, (clip, t), 2).length == 2 and env.clip == clip
+        assert run_episodes(act, [env], 1, 2, start_times=[(clip, t)])[0].length == 2 and env.clip == clip
     r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "pretrained_policies.py"), "--skills", anet,
                         "--clip", "walker", "--episodes", "5", "--max_steps", "2", "--envs", "ours", "upstream"],
                        cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -291,12 +294,12 @@ def test_gui_playback_on_a_virtual_display():
 def test_a_training_checkpoint_with_the_reference_root_state_plays():
     """Policy.load sizes the actor from the file (202-d states with --ref_root_state) and builds its env."""
     from deepmimic.policy import Policy
-    from deepmimic.tools.upstream_env import run_ours
+    from deepmimic.learning.rollout import run_episodes
     act = Policy.load(os.path.join(ROOT, "benchmarks/results/checkpoints/walk_fast_lr3_anet.pth"))
     assert act.state_size == 202
     env = act.make_env("walk")
     assert env.cfg.ref_root_state and not env.cfg.ref_pose_state
-    ret, steps = run_ours(env, act, 0.3, 10)[:2]
+    ret, steps = run_episodes(act, [env], 1, 10, start_times=[0.3])[0][:2]
     assert steps == 10 and 3.0 < ret <= 10.0
 
 

@@ -55,7 +55,7 @@ def build_state(phase, base_pos, base_rot, links, ref_root=None, ref_pose=None):
 
 def ref_root_features(base_pos, base_rot, ref_pos, ref_rot):
     """The ``REF_ROOT_SIZE`` state entries alone, for a state built elsewhere (the upstream env's, in
-    deepmimic/tools/upstream_env.py), so a policy trained with ``--ref_root_state`` can play there."""
+    tests/upstream_env.py), so a policy trained with ``--ref_root_state`` can play there."""
     out = np.empty(REF_ROOT_SIZE)
     base_rot = np.asarray(base_rot, dtype=np.float64)
     theta = -heading(base_rot[0], base_rot[1], base_rot[2], base_rot[3])

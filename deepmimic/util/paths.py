@@ -26,3 +26,22 @@ def path_candidates(path, arg_file=False):
 def resolve_path(path, arg_file=False):
     """The first of ``path_candidates`` that exists, else ``path`` itself (the caller reports it missing)."""
     return next((p for p in path_candidates(path, arg_file) if p and os.path.exists(p)), path)
+
+
+def load_script(path):
+    """The Python file at ``path`` as a module named after it, loaded once (``sys.modules``): how the tests reach
+    benchmark scripts and the benchmarks reach the tests' upstream oracle, files of a checkout rather than packages,
+    without editing the import path."""
+    import importlib.util
+    import sys
+    name = os.path.splitext(os.path.basename(path))[0]
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+    return sys.modules[name]

@@ -1,8 +1,9 @@
 """The upstream pybullet DeepMimic port's env, driven beside ours: the tests' oracle (same states, actions,
 rewards) and the benchmarks' yardstick (a policy of ours played in upstream's own env, upstream's speed).
 
-It lives in the package because both tests and benchmarks use it and the pybullet wheel that carries upstream's
-env is a dependency anyway. The wheel's ``pybullet_envs/__init__.py`` registers gym envs and fails on modern gym,
+It lives with the tests; the two benchmarks that measure against upstream (``pretrained_policies.py``,
+``throughput.py``) load it by path (``deepmimic.util.paths.load_script``). Our side of a comparison is the package's
+own ``rollout.run_episodes``. The wheel's ``pybullet_envs/__init__.py`` registers gym envs and fails on modern gym,
 so ``import_upstream_env`` installs a stub ``pybullet_envs`` module whose ``__path__`` points at the installed
 folder and imports the env module alone.
 """
@@ -76,24 +77,6 @@ def upstream_reset_at(env, start_time):
     h.resetPose()
     h.resetPose()
     env.needs_update_time = env.t - 1
-
-
-def run_ours(env, act, start, max_steps):
-    """One test episode in our env (``act``: a ``deepmimic.policy.Policy``, or any state -> action) from ``start``
-    (s, or a motion set's (clip, s) as ``learning_curve.curve_starts`` gives), ended as the learning curve ends it
-    (a fall, the time limit, the end of a clip that does not loop) or after ``max_steps``: an ``EpisodeResult``
-    (return, length, fell, tracking error)."""
-    from deepmimic.env.imitation_env import Mode, Terminate
-    from deepmimic.learning.rollout import reset_at
-    env.set_mode(Mode.TEST)
-    s, ret, err = reset_at(env, start), 0.0, np.zeros(2)
-    for n in range(1, max_steps + 1):
-        s, r, done, term = env.step(act(s))
-        ret += r
-        err += env.body_error
-        if done:
-            return EpisodeResult.from_sums(ret, n, term == Terminate.FAIL, err)
-    return EpisodeResult.from_sums(ret, max_steps, False, err)
 
 
 def upstream_body_error(env):
