@@ -68,17 +68,14 @@ class Policy:
     def state_size(self):
         return self.actor.s_norm.size
 
-    def __call__(self, states):
+    def act(self, states):
         """The mean action for one state (1-d in, 1-d out) or a batch (2-d), as float64 numpy."""
         x = np.asarray(states)
         with torch.no_grad():
             out = self.actor(torch.as_tensor(np.atleast_2d(x), dtype=torch.float32)).double().numpy()
         return out[0] if x.ndim == 1 else out
 
-    def act(self, states, explore=False):
-        """The agent's call that ``rollout.run_episodes`` makes, so a loaded policy plays test episodes as the
-        trainer's agent does: (mean actions, no log-probs, no exploration flags); a policy file never explores."""
-        return self(np.atleast_2d(states)), None, None
+    __call__ = act  # a states -> actions function, as ``rollout.run_episodes`` plays one
 
     def env_config(self, motion_file, **overrides):
         """Our env on ``motion_file`` with the state this policy was trained on; ``overrides``: ``EnvConfig``

@@ -116,5 +116,5 @@ def test_a_policy_object_carries_its_actor_env_and_agent(monkeypatch):
     assert not old.ref_root_state and not old.ref_pose_state and len(old.fall_contact_bodies) == 13
     env = ours.make_env("walk")
     s = env.reset(start_time=0.2)
-    one, batch = ours(s), ours(np.stack([s, s]))
+    one, batch = ours.act(s), ours(np.stack([s, s]))
     assert one.shape == (36,) and batch.shape == (2, 36) and np.allclose(batch[1], one, atol=1e-6)

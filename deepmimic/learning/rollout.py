@@ -77,8 +77,17 @@ def reset_at(env, start):
     return env.reset(start_time=start)
 
 
+def test_actions(agent):
+    """``step_envs``'s policy call in test episodes: a trainer's agent (``act(states, explore)``) acts without
+    exploration; a function of states to actions (a loaded ``deepmimic.policy.Policy``) is called as it is."""
+    if callable(agent):
+        return lambda states: (agent(states), None, None)
+    return lambda states: agent.act(states, explore=False)
+
+
 def run_episodes(agent, envs, num_episodes, max_steps=None, on_step=None, start_times=None, stop=None):
-    """Deterministic test episodes spread over ``envs``; returns an ``EpisodeResult`` per episode.
+    """Deterministic test episodes spread over ``envs``; returns an ``EpisodeResult`` per episode. ``agent``: a
+    trainer's agent or any batched states -> actions function (``test_actions``).
 
     ``start_times`` (one per episode) fixes where in the clip each episode starts, a time or a (clip, time) pair
     (``learning_curve.curve_starts``: a motion set's lead clip too); by default the envs draw random starts.
@@ -97,9 +106,9 @@ def run_episodes(agent, envs, num_episodes, max_steps=None, on_step=None, start_
                        for env, on in zip(envs, active)])  # rows are replaced, never kept
     rets, lens = np.zeros(len(envs)), np.zeros(len(envs), dtype=int)
     errs = np.zeros((len(envs), 2))  # summed tracking error (global, root-relative), m
-    started = int(active.sum())
+    started, policy = int(active.sum()), test_actions(agent)
     while active.any() and not (stop is not None and stop()):
-        for i, step in enumerate(step_envs(lambda x: agent.act(x, explore=False), envs, states, active)):
+        for i, step in enumerate(step_envs(policy, envs, states, active)):
             if step is None:
                 continue
             env, s, r, done, term = envs[i], step.next_state, step.reward, step.done, step.term
