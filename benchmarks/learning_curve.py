@@ -15,7 +15,7 @@ from that point on:
 
 Skills in a row, each to its bar (``--stop_at_bar``) or its samples, the model kept for the next session:
 
-    for s in kick punch roll; do python benchmarks/learning_curve.py --skill $s --config recipe_b2 \
+    for s in kick punch roll; do python benchmarks/learning_curve.py --skill $s --config recipe_v2 \
         --samples 15000000 --stop_at_bar --keep_checkpoint || break; done
 
 Ctrl-C (or SIGTERM) stops the training the way
@@ -38,9 +38,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "benchmarks", "results")
 
 # name -> (arg-file overrides, agent-file overrides, what it tests). "deepmimic" is the faithful
-# configuration (train_humanoid3d_<skill>_deepmimic_args.txt); "recipe_b2" is the train_ arg files' default
-# (train_humanoid3d_<skill>_args.txt as it is, the recipe's second version); "recipe" is its first version (a
-# 4,096-sample batch), pinned so its curves stay reproducible; the "fast*" names are earlier variants.
+# configuration (train_humanoid3d_<skill>_deepmimic_args.txt); "recipe_v2" is the train_ arg files' default
+# (train_humanoid3d_<skill>_args.txt as it is: the drift curriculum on "recipe_b2"'s half batch); "recipe" is the
+# first version (a 4,096-sample batch); every earlier one is pinned (PRE_V2) so its curves stay reproducible; the
+# "fast*" names are earlier variants.
 RECIPE_AGENT = "data/agents/ct_agent_humanoid_ppo_fast.txt"  # the agent file the train_ arg files name
 V1 = {"BatchSize": 4096}  # the recipe's first version; the variants measured against it keep it
 #: DeepMimic's exploration at the end of its anneal (ct_agent_humanoid_ppo_fast.txt's ExpParamsEnd), held
@@ -49,6 +50,10 @@ FINE_EXP = {"Rate": 0.2, "InitActionRate": 0.01, "Noise": 0.05, "NoiseInternal":
 BEG_EXP = {"Rate": 1, "InitActionRate": 1, "Noise": 0.05, "NoiseInternal": 0, "Temp": 0.1}
 B2 = {"BatchSize": 2048}  # the recipe's second version (the agent file's own value, pinned as V1 pins the first)
 HELD_FINE_EXP = {"ExpParamsBeg": FINE_EXP, "ExpParamsEnd": FINE_EXP}  # no anneal: FINE_EXP from the first sample
+#: the drift limit held at 1 m (2 m) from the first sample, as the train_ files set it before the curriculum joined
+#: them (recipe_v2): every configuration measured before then pins it, so its curve stays reproducible
+PRE_V2 = ["--agent_files", RECIPE_AGENT, "--drift_term_dist_beg", "1.0"]
+PRE_V2_DRIFT2 = ["--agent_files", RECIPE_AGENT, "--drift_term_dist", "2.0", "--drift_term_dist_beg", "2.0"]
 FIXED_20S = ["--time_lim_min", "20", "--time_lim_max", "20", "--time_lim_exp", "0"]
 CONFIGS = {
     "deepmimic": (["--agent_files", "data/agents/ct_agent_humanoid_ppo_deepmimic.txt",
@@ -63,71 +68,74 @@ CONFIGS = {
                     "--drift_term_dist", "1.0"],
                    {"Optimizer": "Adam", "ActorStepsize": 2e-5, "CriticStepsize": 1e-4, "Epochs": 2},
                    "drift + Adam (actor 2e-5, critic 1e-4), 2 epochs per batch"),
-    "recipe": (["--agent_files", RECIPE_AGENT], V1,
+    "recipe": (PRE_V2, V1,
                "the recipe's first version: args/train_humanoid3d_<skill>_args.txt with a 4,096-sample batch (actor step 3e-5 from the start)"),
-    "recipe_pose05": (["--agent_files", RECIPE_AGENT, "--pose_term_dist", "0.5"], V1, "the recipe + pose termination: a training episode fails once any body is 0.5 m from the reference"),
-    "recipe_tar": (["--agent_files", RECIPE_AGENT, "--ref_pose_state", "true"], V1, "the recipe + the reference pose one control step ahead in the state (MimicKit's target observation)"),
-    "recipe_g99": (["--agent_files", RECIPE_AGENT], {**V1, "Discount": 0.99}, "the recipe with discount 0.99 (MimicKit's) instead of 0.95: a failure 60 steps ahead weighs 0.55, not 0.05"),
-    "recipe_drift2": (["--agent_files", RECIPE_AGENT, "--drift_term_dist", "2.0"], V1, "the recipe with drift termination at 2 m instead of 1 m (a backflip lands 1.06 m back per flip)"),
-    "recipe_smoothvel": (["--agent_files", RECIPE_AGENT, "--smooth_ref_vel", "true"], V1, "the recipe with DeepMimic's reference velocities (low-passed, blended between frames) for start states and reward, instead of upstream's held frame-pair difference"),
-    "recipe_b2": (["--agent_files", RECIPE_AGENT], B2,
-                  "the recipe's second version, the train_ files' default: half the batch per PPO iteration (2048 "
+    "recipe_pose05": ([*PRE_V2, "--pose_term_dist", "0.5"], V1, "the recipe + pose termination: a training episode fails once any body is 0.5 m from the reference"),
+    "recipe_tar": ([*PRE_V2, "--ref_pose_state", "true"], V1, "the recipe + the reference pose one control step ahead in the state (MimicKit's target observation)"),
+    "recipe_g99": (PRE_V2, {**V1, "Discount": 0.99}, "the recipe with discount 0.99 (MimicKit's) instead of 0.95: a failure 60 steps ahead weighs 0.55, not 0.05"),
+    "recipe_drift2": (PRE_V2_DRIFT2, V1, "the recipe with drift termination at 2 m instead of 1 m (a backflip lands 1.06 m back per flip)"),
+    "recipe_smoothvel": ([*PRE_V2, "--smooth_ref_vel", "true"], V1, "the recipe with DeepMimic's reference velocities (low-passed, blended between frames) for start states and reward, instead of upstream's held frame-pair difference"),
+    "recipe_b2": (PRE_V2, B2,
+                  "the recipe's second version (the train_ files' default before recipe_v2): half the batch per PPO iteration (2048 "
                   "samples, not 4096): PPO clips ~0.6 of the "
                   "samples, so each iteration's step is bounded by the clip, and twice the iterations per sample take "
                   "twice the bounded steps at the same update cost per sample"),
-    "recipe_b2_qfix": (["--agent_files", RECIPE_AGENT], B2,
-                       "recipe_b2 (the train_ files as they are) after the reward's parity fix (97d4dc8): a joint whose "
+    "recipe_b2_qfix": (PRE_V2, B2,
+                       "recipe_b2 (the train_ files before the drift curriculum) after the reward's parity fix (97d4dc8): a joint whose "
                        "simulated and reference quaternions differ in sign no longer zeroes the pose term"),
-    "recipe_b1_qfix": (["--agent_files", RECIPE_AGENT], {"BatchSize": 1024},
+    "recipe_b1_qfix": (PRE_V2, {"BatchSize": 1024},
                        "recipe_b2_qfix with a quarter of the first version's batch (1024 samples per PPO iteration, not "
                        "2048): the half batch lifted sooner at the same update cost per sample; does halving it again?"),
-    "recipe_b2_qfix_noise10": (["--agent_files", RECIPE_AGENT],
+    "recipe_b2_qfix_noise10": (PRE_V2,
                                {**B2, "ExpParamsBeg": {**BEG_EXP, "Noise": 0.1}, "ExpParamsEnd": {**FINE_EXP, "Noise": 0.1}},
                                "recipe_b2_qfix with twice the exploration noise (0.1, not 0.05, in normalised action "
                                "space): PPO's clip bounds each iteration's step of the mean to ~0.2 of the noise, so twice "
                                "the noise allows twice the step, and explores twice as far"),
-    "recipe_b2_qfix_e1": (["--agent_files", RECIPE_AGENT], {**B2, "Epochs": 1},
+    "recipe_b2_qfix_e1": (PRE_V2, {**B2, "Epochs": 1},
                           "recipe_b2_qfix with one pass over each batch (Epochs 1, not 2): half the update's work per "
                           "sample; does the time saved outweigh any samples lost (judged in wall hours)?"),
-    "recipe_b2_qfix_t10": (["--agent_files", RECIPE_AGENT, "--time_lim_min", "10", "--time_lim_max", "10"], B2,
+    "recipe_b2_qfix_t10": ([*PRE_V2, "--time_lim_min", "10", "--time_lim_max", "10"], B2,
                            "recipe_b2_qfix with MimicKit's 10 s training episodes instead of 20 s (test episodes stay 20 s): "
                            "twice the reference-state starts per sample once episodes stop falling"),
+    "recipe_v2": (["--agent_files", RECIPE_AGENT], B2,
+                  "the train_ files as they are, the 'closer and sooner' issue's second recipe: recipe_b2_qfix with "
+                  "the drift limit as a curriculum (3 m at the first sample to 1 m at 4M), recipe_b2_qfix_driftcur"),
     "recipe_b2_qfix_driftcur": (["--agent_files", RECIPE_AGENT, "--drift_term_dist_beg", "3.0",
                                  "--drift_anneal_samples", "4000000"], B2,
                                 "recipe_b2_qfix with the drift limit as a curriculum, 3 m at the first sample to 1 m at "
                                 "4M: creeping run policies end most training episodes by drift ~2 s in and fall in "
                                 "tests just past it, in states a 1 m limit never lets training see"),
-    "recipe_b2_qfix_drift2": (["--agent_files", RECIPE_AGENT, "--drift_term_dist", "2.0"], B2,
+    "recipe_b2_qfix_drift2": (PRE_V2_DRIFT2, B2,
                               "recipe_b2_qfix with drift termination at 2 m instead of 1 m: forked from punch, whose "
                               "falls come 1.4 m from the reference root, states a 1 m threshold never lets training see"),
-    "recipe_b2_qfix_hold1": (["--agent_files", RECIPE_AGENT, "--clip_end_hold", "1.0"], B2,
+    "recipe_b2_qfix_hold1": ([*PRE_V2, "--clip_end_hold", "1.0"], B2,
                              "recipe_b2_qfix with training episodes of a clip that does not loop played 1 s past its end "
                              "(last frame held): forked from punch, which topples in the clip's last frames, where a "
                              "fall cost almost nothing"),
-    "recipe_b2_qfix_adapt": (["--agent_files", RECIPE_AGENT, "--adaptive_starts", "0.5"], B2,
+    "recipe_b2_qfix_adapt": ([*PRE_V2, "--adaptive_starts", "0.5"], B2,
                              "recipe_b2_qfix with half the training episodes started where the rank's recent episodes "
                              "failed most (--adaptive_starts 0.5): forked from punch, whose falls all start in the "
                              "clip's first 15%"),
-    "recipe_b2_qfix_exp02": (["--agent_files", RECIPE_AGENT], {**B2, **HELD_FINE_EXP},
+    "recipe_b2_qfix_exp02": (PRE_V2, {**B2, **HELD_FINE_EXP},
                              "recipe_b2_qfix with DeepMimic's final exploration held from the start (noise on 0.2 of "
                              "the steps, not ~0.9), the actor step kept at 3e-5: forked from a creeping clip whose "
                              "noisy training return is a quarter of its test return"),
-    "recipe_b2_fine": (["--agent_files", RECIPE_AGENT], {**B2, "ActorStepsize": 1e-5, **HELD_FINE_EXP},
+    "recipe_b2_fine": (PRE_V2, {**B2, "ActorStepsize": 1e-5, **HELD_FINE_EXP},
                        "recipe_b2 in a fine phase, forked past the bar: the actor step at 1e-5 (a third) and DeepMimic's "
                        "final exploration (noise on 0.2 of the steps, not ~0.9): closer tracking once the skill is learnt?"),
-    "recipe_b2_fine_ee3": (["--agent_files", RECIPE_AGENT, "--reward_end_eff_w", "0.45"],
+    "recipe_b2_fine_ee3": ([*PRE_V2, "--reward_end_eff_w", "0.45"],
                            {**B2, "ActorStepsize": 1e-5, **HELD_FINE_EXP},
                            "recipe_b2_fine with the end-effector term weighted 0.45 instead of 0.15 (its share of the "
                            "reward 37%, not 17%): hands and feet are the bodies farthest from the reference in every "
                            "shipped policy; forked past the bar, does it bring them closer?"),
-    "recipe_fine": (["--agent_files", RECIPE_AGENT], {**V1, "ActorStepsize": 1e-5},
+    "recipe_fine": (PRE_V2, {**V1, "ActorStepsize": 1e-5},
                     "the recipe with the actor step at 1e-5 (a third): forked from a skill's recipe run past its bar, to "
                     "measure whether smaller steps track the clip closer (tracking error) once the skill is learnt"),
-    "recipe_anneal": (["--agent_files", RECIPE_AGENT], {**V1, "ActorStepsizeEnd": 1e-5, "StepsizeAnnealSamples": 15000000},
+    "recipe_anneal": (PRE_V2, {**V1, "ActorStepsizeEnd": 1e-5, "StepsizeAnnealSamples": 15000000},
                       "the recipe with the actor step annealed from 3e-5 to 1e-5 over 15M samples (smaller steps near the optimum)"),
-    "fast": (["--agent_files", RECIPE_AGENT], {**V1, "ActorStepsize": 1e-5},
+    "fast": (PRE_V2, {**V1, "ActorStepsize": 1e-5},
              "the first recipe: actor step 1e-5"),
-    "fast_lr3": (["--agent_files", RECIPE_AGENT], {**V1, "ActorStepsize": 3e-5},
+    "fast_lr3": (PRE_V2, {**V1, "ActorStepsize": 3e-5},
                  "the fast recipe with a 3x actor step (3e-5)"),
     "warm_adam": (["--agent_files", "data/agents/ct_agent_humanoid_ppo_deepmimic.txt", *FIXED_20S,
                    "--drift_term_dist", "1.0", "--warm_start_samples", "16000"],

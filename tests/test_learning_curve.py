@@ -650,6 +650,28 @@ def test_learning_curve_configs_change_the_agent_file_the_train_files_name():
         assert agents == [learning_curve.RECIPE_AGENT], path
 
 
+def test_the_recipe_closes_the_drift_limit_and_earlier_configurations_hold_theirs():
+    """recipe_v2 ("closer and sooner"): every train_ file closes the drift limit from 3 m at the first sample to 1 m
+    at 4M; DeepMimic's own files have none. The learning-curve configurations measured before it hold their limit
+    (1 m, or 2 m) from the first sample, so their commands train what their committed curves trained."""
+    from deepmimic.settings import env_config
+    from deepmimic.util.arg_parser import ArgParser
+    learning_curve = benchmark("learning_curve")
+    for path in glob.glob(os.path.join(ROOT, "args", "train_humanoid3d_*_args.txt")):
+        cfg = env_config(ArgParser.from_argv(["--arg_file", path]))
+        limits = (cfg.drift_term_dist_beg, cfg.drift_term_dist, cfg.drift_anneal_samples)
+        assert limits == ((None, 0.0, 0.0) if "_deepmimic_" in path else (3.0, 1.0, 4e6)), (path, limits)
+    curriculum = {"recipe_v2", "recipe_b2_qfix_driftcur"}
+    for name, (extra, _, _) in learning_curve.CONFIGS.items():
+        argv = ["--arg_file", learning_curve.arg_file("run", name), *extra]
+        argv[argv.index("--agent_files") + 1] = os.path.join(ROOT, learning_curve.RECIPE_AGENT)
+        cfg = env_config(ArgParser.from_argv(argv))
+        if name in curriculum:
+            assert (cfg.drift_term_dist_beg, cfg.drift_term_dist, cfg.drift_anneal_samples) == (3.0, 1.0, 4e6), name
+        else:  # held: no curriculum (DeepMimic's files), or one from the limit to itself
+            assert cfg.drift_term_dist_beg in (None, cfg.drift_term_dist), name
+
+
 def test_learning_curve_stop_at_bar_hands_the_skills_bar_to_the_optimizer(tmp_path):
     """--stop_at_bar: the optimizer ends the run at the skill's own bar (a queue of skills is a shell loop);
     without it, no stop is asked."""
