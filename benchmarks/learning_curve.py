@@ -100,6 +100,11 @@ CONFIGS = {
     "recipe_v2": (["--agent_files", RECIPE_AGENT], B2,
                   "the train_ files as they are, the 'closer and sooner' issue's second recipe: recipe_b2_qfix with "
                   "the drift limit as a curriculum (3 m at the first sample to 1 m at 4M), recipe_b2_qfix_driftcur"),
+    "recipe_v2_eerel": (["--agent_files", RECIPE_AGENT, "--end_eff_root_relative", "true"], B2,
+                       "recipe_v2 with DeepMimic's end-effector term (each hand and foot relative to its own root, in "
+                       "the heading frame) for the port's world positions: a drifted character earns none of the "
+                       "world-position term, so during the creep the term gives no signal; judge it by falls and "
+                       "tracking error (its returns score the root-relative term, ~5% higher on the same motion)"),
     "recipe_b2_qfix_driftcur": (["--agent_files", RECIPE_AGENT, "--drift_term_dist_beg", "3.0",
                                  "--drift_anneal_samples", "4000000"], B2,
                                 "recipe_b2_qfix with the drift limit as a curriculum, 3 m at the first sample to 1 m at "
