@@ -77,7 +77,7 @@ def reset_at(env, start):
     return env.reset(start_time=start)
 
 
-def test_actions(agent):
+def deterministic_policy(agent):
     """``step_envs``'s policy call in test episodes: a trainer's agent (``act(states, explore)``) acts without
     exploration; a function of states to actions (a loaded ``deepmimic.policy.Policy``) is called as it is."""
     if callable(agent):
@@ -87,7 +87,7 @@ def test_actions(agent):
 
 def run_episodes(agent, envs, num_episodes, max_steps=None, on_step=None, start_times=None, stop=None):
     """Deterministic test episodes spread over ``envs``; returns an ``EpisodeResult`` per episode. ``agent``: a
-    trainer's agent or any batched states -> actions function (``test_actions``).
+    trainer's agent or any batched states -> actions function (``deterministic_policy``).
 
     ``start_times`` (one per episode) fixes where in the clip each episode starts, a time or a (clip, time) pair
     (``learning_curve.curve_starts``: a motion set's lead clip too); by default the envs draw random starts.
@@ -106,7 +106,7 @@ def run_episodes(agent, envs, num_episodes, max_steps=None, on_step=None, start_
                        for env, on in zip(envs, active)])  # rows are replaced, never kept
     rets, lens = np.zeros(len(envs)), np.zeros(len(envs), dtype=int)
     errs = np.zeros((len(envs), 2))  # summed tracking error (global, root-relative), m
-    started, policy = int(active.sum()), test_actions(agent)
+    started, policy = int(active.sum()), deterministic_policy(agent)
     while active.any() and not (stop is not None and stop()):
         for i, step in enumerate(step_envs(policy, envs, states, active)):
             if step is None:
