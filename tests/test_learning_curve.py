@@ -661,12 +661,12 @@ def test_the_recipe_closes_the_drift_limit_and_earlier_configurations_hold_their
         cfg = env_config(ArgParser.from_argv(["--arg_file", path]))
         limits = (cfg.drift_term_dist_beg, cfg.drift_term_dist, cfg.drift_anneal_samples)
         assert limits == ((None, 0.0, 0.0) if "_deepmimic_" in path else (3.0, 1.0, 4e6)), (path, limits)
-    curriculum = {"recipe_v2", "recipe_b2_qfix_driftcur"}
     for name, (extra, _, _) in learning_curve.CONFIGS.items():
+        curriculum = name.startswith("recipe_v2") or name == "recipe_b2_qfix_driftcur"  # v2 and the levers on it
         argv = ["--arg_file", learning_curve.arg_file("run", name), *extra]
         argv[argv.index("--agent_files") + 1] = os.path.join(ROOT, learning_curve.RECIPE_AGENT)
         cfg = env_config(ArgParser.from_argv(argv))
-        if name in curriculum:
+        if curriculum:
             assert (cfg.drift_term_dist_beg, cfg.drift_term_dist, cfg.drift_anneal_samples) == (3.0, 1.0, 4e6), name
         else:  # held: no curriculum (DeepMimic's files), or one from the limit to itself
             assert cfg.drift_term_dist_beg in (None, cfg.drift_term_dist), name
