@@ -10,7 +10,8 @@ learning curve's seeded start times (the same for every policy and env) and end 
 ``max_steps`` control steps (20 s). Each line gives the mean return, falls, reward per control step and the
 tracking error (mm, every body's distance to the reference pose over every step; root-relative: both roots
 subtracted, ``deepmimic.env.tracking_error``). The upstream env (``tests/upstream_env.py``) runs the same network
-weights (TF is not needed: the converted .pth reproduces the TF graph), so any difference between envs comes from the envs.
+weights (TF is not needed: the converted .pth reproduces the TF graph), so any difference between envs comes from
+the envs.
 """
 import contextlib
 import io

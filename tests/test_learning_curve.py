@@ -969,7 +969,7 @@ def test_every_train_file_trains_with_the_recipes_second_version(skill, tmp_path
         cfg = load_agent_file(args.parse_string("agent_files"))
         assert (cfg.batch_size, cfg.optimizer.lower()) == (batch, optimizer), (skill, kind)
         if kind == "":
-            extra, over, _ = lc.CONFIGS["recipe_b2"]  # its curves measure what the train_ files do; "recipe" stays v1
+            extra, over, _ = lc.CONFIGS["recipe_b2"]  # the train_ files' agent (their drift limit is recipe_v2's); "recipe" stays v1
             b2 = load_agent_file(lc.write_agent_file(extra[1], over, str(tmp_path / "b2.txt")))
             assert dataclasses.replace(b2, path=cfg.path) == cfg
             extra, over, _ = lc.CONFIGS["recipe"]
