@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+import time
 
 import gymnasium as gym
 import numpy as np
@@ -113,6 +114,30 @@ def test_tensorboard_scalars_mirror_the_log(tmp_path, small_agent_file):
     acc.Reload()
     train_return = [e.value for e in acc.Scalars("Train_Return")]
     assert np.allclose(train_return, read_log(str(out / "agent0_log.txt"))["Train_Return"], rtol=1e-5)
+
+
+def test_tensorboard_scalars_are_written_without_a_thread_that_a_deleted_folder_kills(tmp_path):
+    """TensorBoard's own writer thread reopened its file by name at each write: a run whose output folder was
+    deleted died of that thread's FileNotFoundError (MPI's exit 1, a traceback) before it could say so."""
+    pytest.importorskip("tensorboard")
+    import shutil
+    import threading
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from deepmimic.util.logger import TabularLogger, log_to_tensorboard, make_tensorboard_writer
+    threads, log = threading.active_count(), TabularLogger()
+    writer = make_tensorboard_writer(str(tmp_path / "tb"))
+    for step in (1, 2):
+        log.log("Train_Return", 0.5 * step)
+        log_to_tensorboard(writer, log, step)
+    acc = EventAccumulator(str(tmp_path / "tb"))
+    acc.Reload()
+    assert [(e.step, e.value) for e in acc.Scalars("Train_Return")] == [(1, 0.5), (2, 1.0)]
+    shutil.rmtree(tmp_path / "tb")
+    log_to_tensorboard(writer, log, 3)
+    time.sleep(0.2)
+    log_to_tensorboard(writer, log, 4)
+    writer.close()
+    assert threading.active_count() == threads
 
 
 @pytest.mark.parametrize("kind", ["train", "run", "deepmimic"])

@@ -312,6 +312,8 @@ class Trainer:
     def finish(self):
         """Save the model and say where it is (after the last iteration, or on a stop)."""
         agent, timer = self.agent, self.timer
+        if self.tb is not None:
+            self.tb.close()
         if self.folder_lost:
             return self.save_lost_run()
         self.save(self.model_prefix())

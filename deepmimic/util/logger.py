@@ -4,6 +4,8 @@ The header is written atomically with the first row; later rows are appended one
 time (flushed and synced), so a killed run loses at most the row being written.
 """
 import os
+import socket
+import time
 
 from deepmimic.util.file_io import atomic_write
 
@@ -100,21 +102,49 @@ def read_log(path):
     return cols
 
 
+class TensorBoardScalars:
+    """TensorBoard scalars written in the calling thread into one event file held open for the run.
+
+    Not torch's SummaryWriter: its writer thread reopens the file by name at every write, so a run whose
+    output folder is deleted got a FileNotFoundError traceback from that thread and died with MPI's exit 1
+    before the trainer could say so. Here a write to the open file cannot fail that way, and the trainer
+    stops writing once it sees the folder gone.
+    """
+
+    def __init__(self, folder):
+        from tensorboard.compat.proto.event_pb2 import Event
+        from tensorboard.compat.proto.summary_pb2 import Summary
+        from tensorboard.summary.writer.record_writer import RecordWriter
+        self._event, self._summary = Event, Summary
+        os.makedirs(folder, exist_ok=True)
+        name = f"events.out.tfevents.{int(time.time())}.{socket.gethostname()}.{os.getpid()}.0"
+        self._records = RecordWriter(open(os.path.join(folder, name), "ab"))
+        self._write(Event(wall_time=time.time(), file_version="brain.Event:2"))
+
+    def _write(self, event):
+        self._records.write(event.SerializeToString())
+        self._records.flush()
+
+    def add_scalars(self, values, step):
+        summary = self._summary(value=[self._summary.Value(tag=k, simple_value=v) for k, v in values.items()])
+        self._write(self._event(wall_time=time.time(), step=int(step), summary=summary))
+
+    def close(self):
+        self._records.close()
+
+
 def make_tensorboard_writer(folder):
-    """A SummaryWriter logging to ``folder`` when TensorBoard is installed, else None (optional)."""
+    """A ``TensorBoardScalars`` logging to ``folder`` when TensorBoard is installed, else None (optional)."""
     try:
-        from torch.utils.tensorboard import SummaryWriter
+        import tensorboard  # noqa: F401
     except ImportError:
         return None
-    return SummaryWriter(log_dir=folder)
+    return TensorBoardScalars(folder)
 
 
 def log_to_tensorboard(writer, logger, step):
     """Mirror the numeric columns of the current log row as TensorBoard scalars at ``step`` samples."""
     if writer is None:
         return
-    for key in logger.header:
-        value = logger.get(key)
-        if isinstance(value, (int, float)):
-            writer.add_scalar(key, value, step)
-    writer.flush()
+    writer.add_scalars({key: float(value) for key in logger.header
+                        if isinstance(value := logger.get(key), (int, float))}, step)
