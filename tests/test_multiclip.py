@@ -123,3 +123,16 @@ def test_envs_of_one_process_share_a_clip_and_an_edited_clip_is_read_again(tmp_p
     assert c.motion is not a.motion and c.motion.num_frames == 20 and a.motion.num_frames > 20
     for env in (a, b, c):
         env.close()
+
+
+def test_a_clip_named_relative_to_another_working_directory_is_found_there(tmp_path, monkeypatch):
+    """The clip cache once handed a later call the relative path it had read from another working directory
+    (a test in another folder: "No such file" for the clip it had just read)."""
+    from deepmimic.env.motion_set import clip_entries
+    (tmp_path / "data" / "motions").mkdir(parents=True)
+    os.symlink(WALK, tmp_path / "data" / "motions" / "humanoid3d_walk.txt")
+    (tmp_path / "run").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert os.path.isfile(clip_entries("data/motions/humanoid3d_walk.txt")[0][0])
+    monkeypatch.chdir(tmp_path / "run")
+    assert os.path.isfile(clip_entries("../data/motions/humanoid3d_walk.txt")[0][0])

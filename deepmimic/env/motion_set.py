@@ -69,7 +69,7 @@ def shared_clip(path, char, smooth_vel=False):
 def clip_entries(path):
     """(file, weight) of every clip that ``path`` (a clip, folder or dataset file) names."""
     if os.path.isfile(path):
-        key = _signature(path)
+        key = (_signature(path), os.getcwd())  # entries are paths as given, and may be relative to the cwd
         if key not in _ENTRIES:
             _ENTRIES.clear()
             _ENTRIES[key] = _read_entries(path)
