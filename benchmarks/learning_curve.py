@@ -105,6 +105,10 @@ CONFIGS = {
                        "the heading frame) for the port's world positions: a drifted character earns none of the "
                        "world-position term, so during the creep the term gives no signal; judge it by falls and "
                        "tracking error (its returns score the root-relative term, ~5% higher on the same motion)"),
+    "recipe_v2_anneal6": (["--agent_files", RECIPE_AGENT, "--drift_anneal_samples", "6000000"], B2,
+                          "recipe_v2 with its drift curriculum closed over 6M samples instead of 4M (3 m to 1 m): "
+                          "recipe_v2's curves lose 1-1.5M samples where its limit reaches 1 m at 4M, just before "
+                          "their bar"),
     "recipe_b2_qfix_driftcur": (["--agent_files", RECIPE_AGENT, "--drift_term_dist_beg", "3.0",
                                  "--drift_anneal_samples", "4000000"], B2,
                                 "recipe_b2_qfix with the drift limit as a curriculum, 3 m at the first sample to 1 m at "
