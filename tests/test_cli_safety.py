@@ -418,9 +418,10 @@ def test_every_benchmark_says_bad_input_in_one_line(script):
 def test_a_second_ctrl_c_says_what_it_did(capsys, monkeypatch):
     """A Ctrl-C during start-up and a second Ctrl-C while the first one's save runs both end in one line, exit 130;
     the second said 'before any output was written', untrue while a model was being saved."""
-    from deepmimic.util import stop_signal
+    from deepmimic.util import file_io, stop_signal
     from deepmimic.util.errors import run_cli
     monkeypatch.setitem(stop_signal.stop_seen, "any", False)
+    monkeypatch.setitem(file_io.files_written, "count", 0)  # earlier tests of this process wrote files
 
     def interrupted():
         raise KeyboardInterrupt
@@ -447,6 +448,40 @@ def test_a_second_ctrl_c_says_what_it_did(capsys, monkeypatch):
     finally:
         signal.signal(signal.SIGINT, previous)
     assert e.value.code == 130 and capsys.readouterr().err.startswith("stopped at once by a second Ctrl-C")
+
+
+def test_sigterm_to_a_command_without_its_own_stop_handling_is_one_line_and_leaves_no_temp_file(tmp_path, capsys,
+                                                                                               monkeypatch):
+    """SIGTERM killed the tools (deepmimic-skill-gifs, ship-policy, ...) where they stood: no line, and the GIF being
+    recorded left as a .tmp_ file beside the ones already drawn. It now unwinds as a Ctrl-C does, exit 143."""
+    from deepmimic.util import file_io, stop_signal
+    from deepmimic.util.errors import run_cli
+    monkeypatch.setitem(stop_signal.stop_seen, "any", False)
+    monkeypatch.setitem(file_io.files_written, "count", 0)
+
+    def terminated_at_start():
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(1.0)
+    with pytest.raises(SystemExit) as e:
+        run_cli(terminated_at_start)
+    assert e.value.code == 143 and capsys.readouterr().err == "stopped by SIGTERM before any output was written\n"
+
+    def terminated_while_writing_the_second_file():
+        file_io.atomic_write(str(tmp_path / "first.gif"), lambda f: f.write(b"one"))
+        out = file_io.AtomicFile(str(tmp_path / "second.gif"))
+        out.file.write(b"half")
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1.0)
+        except BaseException:
+            out.discard()
+            raise
+        out.commit()
+    with pytest.raises(SystemExit) as e:
+        run_cli(terminated_while_writing_the_second_file)
+    assert e.value.code == 143 and capsys.readouterr().err.startswith("stopped by SIGTERM after 1 file written (kept)")
+    assert sorted(os.listdir(tmp_path)) == ["first.gif"]
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # put back for whatever runs next
 
 
 def test_a_full_disk_anywhere_is_one_line(capsys):

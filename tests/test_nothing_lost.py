@@ -350,7 +350,7 @@ def test_a_terminal_ctrl_c_under_num_workers_stops_cleanly_at_any_moment(tmp_pat
         assert f"model saved to {out}/agent0_model_anet.pth" in stdout
         torch.load(out / "agent0_model_anet.pth", weights_only=True)
     else:
-        assert "stopped by Ctrl-C before any output was written" in stderr or "model saved" in stdout
+        assert "stopped by Ctrl-C" in stderr or "model saved" in stdout
 
 
 @pytest.mark.skipif(MPIEXEC is None or not sys.platform.startswith("linux"), reason="mpiexec on Linux")

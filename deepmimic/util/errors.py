@@ -1,10 +1,13 @@
 """One exception type for bad user input, so entry points can print one clear line and exit non-zero."""
 import argparse
+import contextlib
 import json
 import math
 import os
+import signal
 import sys
 import textwrap
+import threading
 
 
 class DeepMimicError(Exception):
@@ -55,11 +58,42 @@ def load_json_file(path, what):
         raise DeepMimicError(f"cannot read {what} file: {e}", path)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM as an exception, in commands with no stop handling of their own (the tools, start-up): it unwinds
+    as a Ctrl-C does, so a file being written is removed as a temp, not left beside its target."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt():
+    """Within: SIGTERM raises ``Terminated``, unless the process was started ignoring it or has its own handler
+    (a command's ``StopRequest`` installs its own inside, and puts this one back)."""
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGTERM) if main_thread else None
+    if previous == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        if previous == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def interrupt_exit(e):
+    """(exit code, line) for a stop that ended a command as an exception: 143 for SIGTERM, 130 for Ctrl-C."""
+    return (143, interrupted_line("SIGTERM")) if isinstance(e, Terminated) else (130, interrupted_line())
+
+
 def run_cli(main):
     """Run ``main()``; a DeepMimicError becomes one line on stderr and exit code 2 (no traceback), and a Ctrl-C
-    that reaches it (one during start-up, before a command installs its own stop handling) one line and 130."""
+    or SIGTERM that reaches it (during start-up, or in a command with no stop handling of its own) one line
+    and 130 or 143."""
     try:
-        return main()
+        with sigterm_as_interrupt():
+            return main()
     except DeepMimicError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
@@ -68,9 +102,10 @@ def run_cli(main):
             raise
         print(f"error: {disk_full(e)}", file=sys.stderr)
         sys.exit(2)
-    except KeyboardInterrupt:
-        print(interrupted_line(), file=sys.stderr)
-        sys.exit(130)
+    except KeyboardInterrupt as e:
+        code, line = interrupt_exit(e)
+        print(line, file=sys.stderr)
+        sys.exit(code)
 
 
 def disk_full(e):
@@ -82,13 +117,19 @@ def disk_full(e):
     return f"{e.filename or 'output'}: {e.strerror}: free some space; files being written were left as they were"
 
 
-def interrupted_line():
-    """What a Ctrl-C that ends a command as an exception says: during start-up, or a second one after a stop."""
+def interrupted_line(what="Ctrl-C"):
+    """What a stop that ends a command as an exception says: during start-up or mid-work (what it kept), or a
+    second Ctrl-C after a stop."""
+    from deepmimic.util.file_io import files_written
     from deepmimic.util.stop_signal import stop_seen
     if stop_seen["any"]:
-        return ("stopped at once by a second Ctrl-C; a file being saved was left as it was before "
+        return (f"stopped at once by a second {what}; a file being saved was left as it was before "
                 "(every save is written whole, then put in place)")
-    return "stopped by Ctrl-C before any output was written"
+    n = files_written["count"]
+    if n == 0:
+        return f"stopped by {what} before any output was written"
+    return (f"stopped by {what} after {n} file{'s' if n > 1 else ''} written (kept); a file being written was dropped, "
+            "the one it would replace left as it was")
 
 
 def check_utf8(token, after="", source=None):

@@ -7,6 +7,10 @@ import time
 from deepmimic.util.errors import DeepMimicError
 
 
+#: Files put in place by this process, so a stop can say whether it came before any output or after some.
+files_written = {"count": 0}
+
+
 class AtomicFile:
     """A file written under a temp name beside ``path`` and put in its place only by ``commit``: readers
     never see half a file, and a write that fails or is abandoned (``discard``) leaves ``path`` as it was.
@@ -35,6 +39,7 @@ class AtomicFile:
         except BaseException:
             self.discard()
             raise
+        files_written["count"] += 1
 
     def discard(self):
         self.file.close()
@@ -63,6 +68,7 @@ def atomic_write(path, write_fn, mode="wb"):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+    files_written["count"] += 1
 
 
 def atomic_copy(src, dst):
@@ -96,6 +102,7 @@ def atomic_write_all(items):
         try:
             for tmp, (path, _) in zip(temps, items):
                 os.replace(tmp, path)
+            files_written["count"] += len(items)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
     except BaseException:

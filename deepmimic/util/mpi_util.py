@@ -97,18 +97,19 @@ def _abort_crash():
 def run_cli_all_ranks(main):
     """``errors.run_cli`` for every rank of an MPI job. Bad input (a ``DeepMimicError``) or a Ctrl-C during
     start-up usually reaches every rank at the same point: then rank 0 alone says it, in the one line a
-    single process would, and every rank exits with its code (2 or 130), no ``MPI_Abort``. When the other
-    ranks are elsewhere (the error is one rank's), that rank says it and aborts the job, MPI's own abort
-    notice kept out of the output. Anything else is a crash: its traceback, and the job aborted."""
-    from deepmimic.util.errors import DeepMimicError, disk_full, interrupted_line, run_cli
+    single process would, and every rank exits with its code (2; 130 or 143 for Ctrl-C or SIGTERM), no
+    ``MPI_Abort``. When the other ranks are elsewhere (the error is one rank's), that rank says it and aborts
+    the job, MPI's own abort notice kept out of the output. Anything else is a crash: its traceback, and the job aborted."""
+    from deepmimic.util.errors import DeepMimicError, disk_full, interrupt_exit, run_cli, sigterm_as_interrupt
     if num_procs() == 1:
         return run_cli(main)
     try:
-        return main()
+        with sigterm_as_interrupt():
+            return main()
     except DeepMimicError as e:
         _end_all(2, f"error: {e}")
-    except KeyboardInterrupt:
-        _end_all(130, interrupted_line())
+    except KeyboardInterrupt as e:
+        _end_all(*interrupt_exit(e))
     except OSError as e:
         if not disk_full(e):
             _abort_crash()
