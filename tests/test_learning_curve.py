@@ -666,8 +666,8 @@ def test_the_recipe_closes_the_drift_limit_and_earlier_configurations_hold_their
         argv = ["--arg_file", learning_curve.arg_file("run", name), *extra]
         argv[argv.index("--agent_files") + 1] = os.path.join(ROOT, learning_curve.RECIPE_AGENT)
         cfg = env_config(ArgParser.from_argv(argv))
-        if curriculum:
-            assert (cfg.drift_term_dist_beg, cfg.drift_term_dist, cfg.drift_anneal_samples) == (3.0, 1.0, 4e6), name
+        if curriculum:  # 3 m to 1 m, over recipe_v2's 4M or a lever's longer span (recipe_v2_anneal6)
+            assert (cfg.drift_term_dist_beg, cfg.drift_term_dist) == (3.0, 1.0) and cfg.drift_anneal_samples >= 4e6, name
         else:  # held: no curriculum (DeepMimic's files), or one from the limit to itself
             assert cfg.drift_term_dist_beg in (None, cfg.drift_term_dist), name
 
