@@ -170,6 +170,10 @@ def free_name(path):
     return path
 
 
+#: What a training's temp files start with (``AtomicFile``: ``.tmp_`` + the target's name).
+RUN_TEMP_PREFIXES = tuple(".tmp_" + name for name in ("agent0_", "learning_curve", "run_args", "run_agent"))
+
+
 class FolderLock:
     """A training's claim on its output folder: ``.deepmimic_lock`` holding the owner's host and pid, made with
     O_EXCL so that of two runs started at once only one gets it. A lock whose process is gone (a killed run) is
@@ -197,8 +201,21 @@ class FolderLock:
             with os.fdopen(fd, "w") as f:
                 f.write(me + "\n")
             self.held = True
+            self._remove_stale_temps()
             return self
         raise DeepMimicError("could not take the folder's lock", self.path)
+
+    def _remove_stale_temps(self):
+        """The temp files of a run killed mid-save (SIGKILL, the OOM killer, a preempted node): the folder is
+        ours now, so no live run is writing them. Only a run's own files (models, log, curve, run files);
+        another command's temp beside them is left alone."""
+        folder = os.path.dirname(self.path)
+        for name in os.listdir(folder):
+            if name.startswith(RUN_TEMP_PREFIXES):
+                try:
+                    os.remove(os.path.join(folder, name))
+                except OSError:
+                    pass
 
     def _owner(self):
         """'host pid' of a live owner, or None when the lock is stale (its process on this machine is gone)."""
