@@ -290,6 +290,35 @@ def test_a_save_that_loses_its_folder_mid_write_marks_the_run_lost_though_a_new_
         trainer.save(trainer.model_prefix())
 
 
+def test_a_log_row_or_curve_point_that_loses_its_folder_mid_write_marks_the_run_lost(tmp_path):
+    """The same race for the log and the curve: the folder deleted between the trainer's check and the write
+    (``open(..., "a")`` of agent0_log.txt) was a FileNotFoundError traceback and MPI's exit 1. A write's ENOENT
+    inside the output folder now marks the run lost; any other failed write is still an error."""
+    import errno as errno_mod
+    from deepmimic.learning.trainer import Trainer
+    from deepmimic.util.logger import TabularLogger
+    out = tmp_path / "run"
+    out.mkdir()
+    trainer = object.__new__(Trainer)
+    trainer.output_path, trainer.folder_lost = str(out), False
+    log = TabularLogger(str(out / "agent0_log.txt"))
+    log.log("Iteration", 0)
+    log.dump()
+    shutil.rmtree(out)
+    log.log("Iteration", 1)
+    with trainer.writing_output(log.path):
+        with open(log.path, "a") as f:  # what dump does for a second row
+            f.write("1\n")
+    assert trainer.folder_lost
+    for path, code in ((str(tmp_path / "elsewhere.csv"), errno_mod.ENOENT), (log.path, errno_mod.EACCES)):
+        out.mkdir(exist_ok=True)
+        trainer.folder_lost = False
+        with pytest.raises(OSError):
+            with trainer.writing_output(path):
+                raise OSError(code, os.strerror(code), path)
+        assert not trainer.folder_lost
+
+
 @pytest.mark.skipif(MPIEXEC is None, reason="mpiexec not installed")
 def test_an_output_folder_deleted_during_training_is_said_and_the_model_kept(tmp_path, small_agent_file):
     """Was a FileNotFoundError traceback from TensorBoard's writer thread and nothing saved: every rank stops at

@@ -1,6 +1,7 @@
 """The training loop: several envs per MPI rank, the policy evaluated on all of them at once,
 PPO iterations once the global batch is full, logging, checkpoints, test episodes and the learning curve.
 """
+import contextlib
 import errno
 import math
 import os
@@ -201,9 +202,11 @@ class Trainer:
         mine = starts[mpi_util.rank()::mpi_util.num_procs()]
         results = mpi_util.gather_list(run_episodes(self.agent, self.envs, len(mine), start_times=mine) if len(mine) else [])
         self.next_curve = self.agent.total_samples + self.curve_every
-        best, reached = False, None
+        best, reached, row = False, None, None
         if self.curve is not None and not self.output_lost():
-            row = self.curve.add(self.agent.total_samples, wall_hours, results)
+            with self.writing_output(self.curve.path):
+                row = self.curve.add(self.agent.total_samples, wall_hours, results)
+        if row is not None:
             self.print_root(f"Curve at {row['samples']} samples: mean test return {row['test_return_mean']:.2f}, "
                             f"falls {row['test_falls']}/{row['test_episodes']}, tracking error {row['body_err_mm']:.0f} mm "
                             f"({row['body_err_rel_mm']:.0f} mm root-relative)")
@@ -246,15 +249,21 @@ class Trainer:
         """A model pair; the run's own model (the one a resume reads) also keeps the optimizers' state.
         Nothing once the output folder is gone (``output_lost``): ``finish`` saves the model on its own."""
         if mpi_util.is_root() and self.output_path and not self.output_lost():
-            try:
+            with self.writing_output(prefix):
                 self.agent.save(prefix, with_optimizers=prefix == self.model_prefix())
-            except DeepMimicError as e:
-                # The folder deleted mid-save: the write's ENOENT says so even when a writer has already made a
-                # new, empty folder of that name. The next collect stops, finish saves the model again.
-                if getattr(e, "errno", None) == errno.ENOENT and _inside(prefix, self.output_path):
-                    self.folder_lost = True
-                if not self.output_lost():
-                    raise
+
+    @contextlib.contextmanager
+    def writing_output(self, path):
+        """A write to ``path`` (a model, a log row, a curve point) that finds the output folder deleted after
+        ``output_lost`` looked: the write's ENOENT marks the run lost, even when a writer has already made a new,
+        empty folder of that name. The next collect stops, finish saves the model again; other errors stand."""
+        try:
+            yield
+        except (OSError, DeepMimicError) as e:
+            if getattr(e, "errno", None) == errno.ENOENT and _inside(path, self.output_path):
+                self.folder_lost = True
+            if not self.output_lost():
+                raise
 
     def output_lost(self):
         """Has the output folder been deleted under the run (rank 0)? Once seen, it stays lost: a later write
@@ -414,7 +423,8 @@ class Trainer:
         self.print_root(self.progress_line(self.ppo_start))
         if mpi_util.is_root() and not self.output_lost():
             if log.path:
-                log.dump()
+                with self.writing_output(log.path):
+                    log.dump()
             log_to_tensorboard(self.tb, log, self.agent.total_samples)
 
     def checkpoint(self):
