@@ -304,10 +304,9 @@ def test_a_log_row_or_curve_point_that_loses_its_folder_mid_write_marks_the_run_
     log = TabularLogger(str(out / "agent0_log.txt"))
     log.log("Iteration", 0)
     log.dump()
-    shutil.rmtree(out)
-    log.log("Iteration", 1)
+    shutil.rmtree(out)  # after dump's check that the log exists, before its append:
     with trainer.writing_output(log.path):
-        with open(log.path, "a") as f:  # what dump does for a second row
+        with open(log.path, "a") as f:
             f.write("1\n")
     assert trainer.folder_lost
     for path, code in ((str(tmp_path / "elsewhere.csv"), errno_mod.ENOENT), (log.path, errno_mod.EACCES)):
