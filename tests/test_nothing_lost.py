@@ -7,6 +7,7 @@ a folder of frames."""
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -378,7 +379,8 @@ def test_a_terminal_ctrl_c_under_num_workers_stops_cleanly_at_any_moment(tmp_pat
         assert f"model saved to {out}/agent0_model_anet.pth" in stdout
         torch.load(out / "agent0_model_anet.pth", weights_only=True)
     else:
-        assert "stopped by Ctrl-C" in stderr or "model saved" in stdout
+        assert re.search(r"stopped by Ctrl-C (before any output was written|after \d+ files? written \(kept\))",
+                         stderr) or "model saved" in stdout
 
 
 @pytest.mark.skipif(MPIEXEC is None or not sys.platform.startswith("linux"), reason="mpiexec on Linux")

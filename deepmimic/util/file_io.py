@@ -61,14 +61,13 @@ def _write_temp(path, write_fn, mode="wb"):
 
 def atomic_write(path, write_fn, mode="wb"):
     """Call ``write_fn(fileobj)`` on a temp file in the target folder, then rename it over ``path``."""
-    tmp = _write_temp(path, write_fn, mode)
+    out = AtomicFile(path, mode)
     try:
-        os.replace(tmp, path)
+        write_fn(out.file)
     except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        out.discard()
         raise
-    files_written["count"] += 1
+    out.commit()
 
 
 def atomic_copy(src, dst):
