@@ -109,6 +109,12 @@ CONFIGS = {
                           "recipe_v2 with its drift curriculum closed over 6M samples instead of 4M (3 m to 1 m): "
                           "recipe_v2's curves lose 1-1.5M samples where its limit reaches 1 m at 4M, just before "
                           "their bar"),
+    "recipe_v2_sched6": (["--agent_files", RECIPE_AGENT], {**B2, "ActorStepsizeEnd": 1e-5, "StepsizeAnnealSamples": 6000000,
+                                                           "ExpAnnealSamples": 6000000},
+                         "recipe_v2 with the actor step annealed from 3e-5 to 1e-5 and the exploration from ExpParamsBeg "
+                         "to ExpParamsEnd (noise on 1.0 -> 0.2 of the steps) over the first 6M samples, from scratch: "
+                         "recipe_v2's curves swing between their first bar-level point and two in a row, at a step "
+                         "and a noise rate the fine phase shows are large near the optimum"),
     "recipe_b2_qfix_driftcur": (["--agent_files", RECIPE_AGENT, "--drift_term_dist_beg", "3.0",
                                  "--drift_anneal_samples", "4000000"], B2,
                                 "recipe_b2_qfix with the drift limit as a curriculum, 3 m at the first sample to 1 m at "
