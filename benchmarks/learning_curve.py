@@ -115,6 +115,13 @@ CONFIGS = {
                          "to ExpParamsEnd (noise on 1.0 -> 0.2 of the steps) over the first 6M samples, from scratch: "
                          "recipe_v2's curves swing between their first bar-level point and two in a row, at a step "
                          "and a noise rate the fine phase shows are large near the optimum"),
+    "recipe_v2_pose05": (["--agent_files", RECIPE_AGENT, "--pose_term_dist", "0.5"], B2,
+                         "recipe_v2 + pose termination (a training episode fails once any body is 0.5 m from the "
+                         "reference): forked from punch, whose character over-steps the clip's opening lunge with its "
+                         "legs wide and sinks backwards 0.5 s later, where no termination sees the stance"),
+    "recipe_v2_g99": (["--agent_files", RECIPE_AGENT], {**B2, "Discount": 0.99},
+                      "recipe_v2 with discount 0.99 instead of 0.95: forked from punch, whose fall comes ~1 s after "
+                      "the lunge that causes it; at 0.95 a failure 30 steps ahead weighs 0.21, at 0.99 0.74"),
     "recipe_b2_qfix_driftcur": (["--agent_files", RECIPE_AGENT, "--drift_term_dist_beg", "3.0",
                                  "--drift_anneal_samples", "4000000"], B2,
                                 "recipe_b2_qfix with the drift limit as a curriculum, 3 m at the first sample to 1 m at "
