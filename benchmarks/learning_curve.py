@@ -145,6 +145,10 @@ CONFIGS = {
     "recipe_b2_fine": (PRE_V2, {**B2, "ActorStepsize": 1e-5, **HELD_FINE_EXP},
                        "recipe_b2 in a fine phase, forked past the bar: the actor step at 1e-5 (a third) and DeepMimic's "
                        "final exploration (noise on 0.2 of the steps, not ~0.9): closer tracking once the skill is learnt?"),
+    "recipe_b2_fine_s3": (PRE_V2, {**B2, "ActorStepsize": 3e-6, **HELD_FINE_EXP},
+                          "recipe_b2_fine with its step cut again, to 3e-6 (a tenth of the recipe's): forked from a fine "
+                          "phase whose tracking error has levelled, a second step down of an annealed schedule; "
+                          "does the error fall again?"),
     "recipe_b2_fine_ee3": ([*PRE_V2, "--reward_end_eff_w", "0.45"],
                            {**B2, "ActorStepsize": 1e-5, **HELD_FINE_EXP},
                            "recipe_b2_fine with the end-effector term weighted 0.45 instead of 0.15 (its share of the "
