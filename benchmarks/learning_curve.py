@@ -122,6 +122,11 @@ CONFIGS = {
     "recipe_v2_g99": (["--agent_files", RECIPE_AGENT], {**B2, "Discount": 0.99},
                       "recipe_v2 with discount 0.99 instead of 0.95: forked from punch, whose fall comes ~1 s after "
                       "the lunge that causes it; at 0.95 a failure 30 steps ahead weighs 0.21, at 0.99 0.74"),
+    "recipe_v2_net512": (["--agent_files", RECIPE_AGENT], {**B2, "ActorNet": "fc_2layers_512units",
+                                                           "CriticNet": "fc_2layers_512units"},
+                         "recipe_v2 with both nets at 512-256 units instead of DeepMimic's 1024-512: a quarter of the "
+                         "update's FLOPs (the update is ~37% of the physics time of its samples), judged in wall hours "
+                         "to the bar"),
     "recipe_b2_qfix_driftcur": (["--agent_files", RECIPE_AGENT, "--drift_term_dist_beg", "3.0",
                                  "--drift_anneal_samples", "4000000"], B2,
                                 "recipe_b2_qfix with the drift limit as a curriculum, 3 m at the first sample to 1 m at "
