@@ -2,6 +2,7 @@
 
     python benchmarks/where_it_falls.py --policy output/curves/jump_recipe/agent0_model_anet.pth --skill jump
     python benchmarks/where_it_falls.py --policy backflip_upstream --skill backflip   # a shipped policy by name
+    python benchmarks/where_it_falls.py --policy punch --skill punch --start_times 0 0.05 0.1 0.15 0.2   # the opening
 
 For each episode (the curve's seeded start times, 20 s, ended by a fall or by the end of a clip that does not
 loop): the return; when it fell (seconds after the start, and the clip's phase at the start and at the fall: a
@@ -90,6 +91,9 @@ def main():
     p.add_argument("--skill", required=True, help="the clip it plays (humanoid3d_<skill>.txt)")
     p.add_argument("--episodes", type=int, default=16)
     p.add_argument("--max_steps", type=int, default=600)
+    p.add_argument("--start_times", type=float, nargs="+", metavar="T",
+                   help="play from these times of the clip (s) instead of the curve's starts: a stretch of the clip "
+                        "(its opening, where a picture from the clip's start falls) judged on its own")
     p.add_argument("--train_episodes", type=int, default=32,
                    help="training-mode episodes (the run's termination, random starts) to count how they end; 0: none")
     a = p.parse_args()
@@ -103,7 +107,16 @@ def main():
     with contextlib.redirect_stderr(io.StringIO()):
         env = act.make_env(a.skill)
     env.set_mode(Mode.TEST)
-    rows = [episode(env, act, start, a.max_steps) for start in curve_starts(env.motions, a.episodes)]  # the curve's
+    starts = curve_starts(env.motions, a.episodes)  # the curve's
+    if a.start_times:
+        if len(env.motions) > 1:
+            p.error(f"--start_times: --skill {a.skill} is a set of {len(env.motions)} clips; give one clip")
+        duration = env.motion.cycle_time
+        bad = [t for t in a.start_times if not 0.0 <= t < duration]  # also nan
+        if bad:
+            p.error(f"--start_times: {bad[0]:g} is not a time of the {a.skill} clip (0 to {duration:.2f} s)")
+        starts = a.start_times
+    rows = [episode(env, act, start, a.max_steps) for start in starts]
     print(f"{'return':>7s} {'fell':>4s} {'after s':>7s} {'phase from -> at':>16s} {'drift m':>7s} {'ref fwd / side':>14s} {'root top / ref':>14s}  "
           f"{'pose vel end root (mean terms)':30s}  bodies touching")
     for r in rows:

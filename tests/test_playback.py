@@ -328,7 +328,21 @@ def test_where_it_falls_reports_each_test_episode():
     assert sum(int(n) for _, n in counts) == 4 and dict(counts)["drift or pose distance"] == "0"
 
 
+def test_where_it_falls_plays_the_start_times_it_is_given():
+    """``--start_times``: one row per given time of the clip, each starting at that time's phase (a stretch of the
+    clip judged on its own, e.g. the opening a picture from the clip's start shows), instead of the curve's starts."""
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "where_it_falls.py"), "--policy", "punch",
+                        "--skill", "punch", "--start_times", "0", "1.065", "--max_steps", "5", "--train_episodes", "0"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    rows = r.stdout.strip().splitlines()[1:3]
+    assert [row.split()[3] for row in rows] == ["0.00", "0.50"]  # phase from: 0 s and half the 2.13 s clip
+    assert r.stdout.strip().splitlines()[3].startswith("0/2 falls")
+
+
 @pytest.mark.parametrize("script, args, words", [
+    ("where_it_falls.py", ["--policy", "punch", "--skill", "punch", "--start_times", "0", "3"],
+     "--start_times: 3 is not a time of the punch clip (0 to 2.13 s)"),
     ("where_it_falls.py", ["--policy", "walk", "--skill", "wak"], "--skill wak: there is no args/train_humanoid3d_wak_args.txt"),
     ("where_it_falls.py", ["--policy", "nope", "--skill", "walk"], "no shipped policy named 'nope' (shipped: backflip,"),
     ("pretrained_policies.py", ["--skills", "nope", "--envs", "ours"], "no shipped policy named 'nope'"),
