@@ -117,8 +117,9 @@ CONFIGS = {
                          "and a noise rate the fine phase shows are large near the optimum"),
     "recipe_v2_pose05": (["--agent_files", RECIPE_AGENT, "--pose_term_dist", "0.5"], B2,
                          "recipe_v2 + pose termination (a training episode fails once any body is 0.5 m from the "
-                         "reference): forked from punch, whose character over-steps the clip's opening lunge with its "
-                         "legs wide and sinks backwards 0.5 s later, where no termination sees the stance"),
+                         "reference): forked from punch, whose trunk and punching arm stay 0.4-0.6 m behind the "
+                         "reference's in the clip's opening lunge (its feet within 0.2 m) until it sinks backwards "
+                         "~0.5 s later, where only the 1 m drift limit ends the episode"),
     "recipe_v2_g99": (["--agent_files", RECIPE_AGENT], {**B2, "Discount": 0.99},
                       "recipe_v2 with discount 0.99 instead of 0.95: forked from punch, whose fall comes ~1 s after "
                       "the lunge that causes it; at 0.95 a failure 30 steps ahead weighs 0.21, at 0.99 0.74"),
