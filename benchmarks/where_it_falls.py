@@ -107,7 +107,6 @@ def main():
     with contextlib.redirect_stderr(io.StringIO()):
         env = act.make_env(a.skill)
     env.set_mode(Mode.TEST)
-    starts = curve_starts(env.motions, a.episodes)  # the curve's
     if a.start_times:
         if len(env.motions) > 1:
             p.error(f"--start_times: --skill {a.skill} is a set of {len(env.motions)} clips; give one clip")
@@ -115,7 +114,7 @@ def main():
         bad = [t for t in a.start_times if not 0.0 <= t < duration]  # also nan
         if bad:
             p.error(f"--start_times: {bad[0]:g} is not a time of the {a.skill} clip (0 to {duration:.2f} s)")
-        starts = a.start_times
+    starts = a.start_times or curve_starts(env.motions, a.episodes)  # the given times, or the curve's
     rows = [episode(env, act, start, a.max_steps) for start in starts]
     print(f"{'return':>7s} {'fell':>4s} {'after s':>7s} {'phase from -> at':>16s} {'drift m':>7s} {'ref fwd / side':>14s} {'root top / ref':>14s}  "
           f"{'pose vel end root (mean terms)':30s}  bodies touching")

@@ -352,6 +352,26 @@ def test_atomic_copy_all_replaces_every_file_or_none(tmp_path):
     assert a_dst.read_text() == "new a" and b_dst.read_text() == "new b"
 
 
+def test_a_sync_that_fails_leaves_the_old_file_and_no_temp(tmp_path, monkeypatch):
+    """A full disk at the sync (``AtomicFile.finish``), for one file or a pair: the targets stay as they were and
+    no temp file is left beside them."""
+    import errno
+    from deepmimic.util import file_io
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.write_text("old a")
+    b.write_text("old b")
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(file_io.os, "fsync", full)
+    with pytest.raises(OSError, match="No space left"):
+        file_io.atomic_write(str(a), lambda f: f.write(b"new a"))
+    with pytest.raises(OSError, match="No space left"):
+        file_io.atomic_write_all([(str(a), lambda f: f.write(b"new a")), (str(b), lambda f: f.write(b"new b"))])
+    assert a.read_text() == "old a" and b.read_text() == "old b"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]
+
+
 @pytest.mark.parametrize("cmd", [
     [os.path.join(ROOT, "deepmimic", "testrl.py"), "--arg_file", "args/run_humanoid3d_walk_args.txt", "--record"],
     [os.path.join(ROOT, "deepmimic", "DeepMimic_Optimizer.py"), "--arg_file", "args/train_humanoid3d_walk_args.txt",

@@ -66,7 +66,7 @@ def _play_run_file(skill, *args):
 OURS_AT_BAR = ["walk", "run", "jump", "spinkick", "cartwheel", "backflip", "kick", "getup_faceup", "getup_facedown",
                "crawl", "dance_a", "roll", "dance_b", "punch"]
 # at its bar on the curve, yet falling in its picture: the README's row marks it (‖) and its footnote says why
-FALLS_IN_ITS_PICTURE = []  # punch was, until its pose-termination fork (benchmarks/results/README.md)
+FALLS_IN_ITS_PICTURE = []  # punch was, until its pose-termination and discount forks (benchmarks/results/README.md)
 # shipped at the "fifteen skills" issue's 25M limit without reaching the bar, as the issue asks ("ship the best point
 # either way"): the README's row says so, and the results README says what limits it
 OURS_BELOW_BAR = ["spin"]

@@ -24,13 +24,18 @@ class AtomicFile:
         self.file = os.fdopen(fd, mode)
 
     def finish(self):
-        """Sync and close the temp file, with the usual permissions (mkstemp makes 0600 files); its name."""
-        self.file.flush()
-        os.fsync(self.file.fileno())
-        self.file.close()
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(self.tmp, 0o666 & ~umask)
+        """Sync and close the temp file, with the usual permissions (mkstemp makes 0600 files); its name. A
+        failure (a full disk at the sync) discards it."""
+        try:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+            self.file.close()
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self.tmp, 0o666 & ~umask)
+        except BaseException:
+            self.discard()
+            raise
         return self.tmp
 
     def commit(self):
@@ -47,27 +52,21 @@ class AtomicFile:
             os.remove(self.tmp)
 
 
-def _write_temp(path, write_fn, mode="wb"):
-    """A temp file beside ``path`` written by ``write_fn(fileobj)`` and synced; removed again if writing
-    fails. Returns its name."""
+def _written(path, write_fn, mode="wb"):
+    """An ``AtomicFile`` for ``path`` that ``write_fn(fileobj)`` has filled, not yet committed; its temp file is
+    removed again if writing fails."""
     out = AtomicFile(path, mode)
     try:
         write_fn(out.file)
-        return out.finish()
     except BaseException:
         out.discard()
         raise
+    return out
 
 
 def atomic_write(path, write_fn, mode="wb"):
     """Call ``write_fn(fileobj)`` on a temp file in the target folder, then rename it over ``path``."""
-    out = AtomicFile(path, mode)
-    try:
-        write_fn(out.file)
-    except BaseException:
-        out.discard()
-        raise
-    out.commit()
+    _written(path, write_fn, mode).commit()
 
 
 def atomic_copy(src, dst):
@@ -95,7 +94,7 @@ def atomic_write_all(items):
     temps = []
     try:
         for path, write_fn in items:
-            temps.append(_write_temp(path, write_fn))
+            temps.append(_written(path, write_fn).finish())
         held = {signal.SIGINT, signal.SIGTERM}
         old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
         try:
