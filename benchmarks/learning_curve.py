@@ -115,6 +115,11 @@ CONFIGS = {
                          "to ExpParamsEnd (noise on 1.0 -> 0.2 of the steps) over the first 6M samples, from scratch: "
                          "recipe_v2's curves swing between their first bar-level point and two in a row, at a step "
                          "and a noise rate the fine phase shows are large near the optimum"),
+    "recipe_v2_step6": (["--agent_files", RECIPE_AGENT], {**B2, "ActorStepsizeEnd": 1e-5, "StepsizeAnnealSamples": 6000000},
+                        "recipe_v2_sched6 with the exploration left as recipe_v2 has it (noise on every step): only the "
+                        "actor step is annealed, 3e-5 to 1e-5 over the first 6M samples; the actor learns only from the "
+                        "steps that explore, so sched6's falling noise rate also shrank each batch's actor update, "
+                        "which may be spinkick's stall"),
     "recipe_v2_pose05": (["--agent_files", RECIPE_AGENT, "--pose_term_dist", "0.5"], B2,
                          "recipe_v2 + pose termination (a training episode fails once any body is 0.5 m from the "
                          "reference): forked from punch, whose trunk and punching arm stay 0.4-0.6 m behind the "
