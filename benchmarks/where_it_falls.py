@@ -3,6 +3,7 @@
     python benchmarks/where_it_falls.py --policy output/curves/jump_recipe/agent0_model_anet.pth --skill jump
     python benchmarks/where_it_falls.py --policy backflip_upstream --skill backflip   # a shipped policy by name
     python benchmarks/where_it_falls.py --policy punch --skill punch --start_times 0 0.05 0.1 0.15 0.2   # the opening
+    python benchmarks/where_it_falls.py --policy <model> --skill spin --fall_contact_bodies 0 1 2 3 4 6 7 8 9 10 12 13 14
 
 For each episode (the curve's seeded start times, 20 s, ended by a fall or by the end of a clip that does not
 loop): the return; when it fell (seconds after the start, and the clip's phase at the start and at the fall: a
@@ -94,6 +95,9 @@ def main():
     p.add_argument("--start_times", type=float, nargs="+", metavar="T",
                    help="play from these times of the clip (s) instead of the curve's starts: a stretch of the clip "
                         "(its opening, where a picture from the clip's start falls) judged on its own")
+    p.add_argument("--fall_contact_bodies", type=int, nargs="+", metavar="ID",
+                   help="judge falls by these bodies (ids of the character file) instead of the policy's own: a model "
+                        "trained with fewer fall bodies (a termination curriculum) judged by its clip's")
     p.add_argument("--train_episodes", type=int, default=32,
                    help="training-mode episodes (the run's termination, random starts) to count how they end; 0: none")
     a = p.parse_args()
@@ -105,7 +109,7 @@ def main():
     check_skill(a.skill)  # a misspelt clip names the flag, not the motion file it would have read
     act = Policy.load(a.policy)
     with contextlib.redirect_stderr(io.StringIO()):
-        env = act.make_env(a.skill)
+        env = act.make_env(a.skill, **({"fall_contact_bodies": a.fall_contact_bodies} if a.fall_contact_bodies else {}))
     env.set_mode(Mode.TEST)
     if a.start_times:
         if len(env.motions) > 1:

@@ -340,7 +340,22 @@ def test_where_it_falls_plays_the_start_times_it_is_given():
     assert r.stdout.strip().splitlines()[3].startswith("0/2 falls")
 
 
+def test_where_it_falls_judges_falls_by_the_bodies_it_is_given():
+    """``--fall_contact_bodies``: the same episodes judged by fewer fall bodies end no sooner, and some later (a
+    model trained without its shins as fall bodies is judged by its clip's own set this way)."""
+    def fall_times(*extra):
+        r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "where_it_falls.py"), "--policy",
+                            "spinkick_upstream", "--skill", "spinkick", "--episodes", "3", "--max_steps", "120",
+                            "--train_episodes", "0", *extra], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr[-2000:]
+        return [float(row.split()[2]) for row in r.stdout.strip().splitlines()[1:4]]
+    own, root_only = fall_times(), fall_times("--fall_contact_bodies", "0")
+    assert all(b >= a for a, b in zip(own, root_only)) and any(b > a for a, b in zip(own, root_only)), (own, root_only)
+
+
 @pytest.mark.parametrize("script, args, words", [
+    ("where_it_falls.py", ["--policy", "walk", "--skill", "walk", "--fall_contact_bodies", "15"],
+     "fall_contact_bodies [15] are not body ids of"),
     ("where_it_falls.py", ["--policy", "punch", "--skill", "punch", "--start_times", "0", "3"],
      "--start_times: 3 is not a time of the punch clip (0 to 2.13 s)"),
     ("where_it_falls.py", ["--policy", "walk", "--skill", "wak"], "--skill wak: there is no args/train_humanoid3d_wak_args.txt"),
