@@ -133,6 +133,12 @@ CONFIGS = {
                          "recipe_v2 with both nets at 512-256 units instead of DeepMimic's 1024-512: a quarter of the "
                          "update's FLOPs (the update is ~37% of the physics time of its samples), judged in wall hours "
                          "to the bar"),
+    "recipe_b2_qfix_kneeless": ([*PRE_V2, "--fall_contact_bodies", *"0 1 2 3 6 7 8 9 12 13 14".split()], B2,
+                                "recipe_b2_qfix with the shins (right_knee, left_knee) no longer fall bodies, forked from "
+                                "spin: 10 of its 16 test falls are the right shin touching the ground where the reference "
+                                "shin passes within 24 mm of it, so training episodes rarely see the clip past that phase; "
+                                "a termination curriculum (the shins rejoin by forking back), judged by its models "
+                                "replayed under the clip's own fall bodies"),
     "recipe_b2_qfix_driftcur": (["--agent_files", RECIPE_AGENT, "--drift_term_dist_beg", "3.0",
                                  "--drift_anneal_samples", "4000000"], B2,
                                 "recipe_b2_qfix with the drift limit as a curriculum, 3 m at the first sample to 1 m at "
