@@ -123,7 +123,7 @@ CONFIGS = {
     "recipe_v2_exp6": (["--agent_files", RECIPE_AGENT], {**B2, "ExpAnnealSamples": 6000000},
                        "recipe_v2_sched6 with the actor step held at 3e-5: only the exploration is annealed, the noise "
                        "rate 1.0 -> 0.2 over the first 6M samples; recipe_v2_step6 (the step alone) lifted later than "
-                       "recipe_v2, so sched6's early lift came from its noise rate"),
+                       "recipe_v2, which leaves sched6's noise rate as the cause of its early lift"),
     "recipe_v2_pose05": (["--agent_files", RECIPE_AGENT, "--pose_term_dist", "0.5"], B2,
                          "recipe_v2 + pose termination (a training episode fails once any body is 0.5 m from the "
                          "reference): forked from punch, whose trunk and punching arm stay 0.4-0.6 m behind the "
@@ -140,9 +140,9 @@ CONFIGS = {
     "recipe_b2_qfix_kneeless": ([*PRE_V2, "--fall_contact_bodies", *"0 1 2 3 6 7 8 9 12 13 14".split()], B2,
                                 "recipe_b2_qfix with the shins (right_knee, left_knee) no longer fall bodies, forked from "
                                 "spin: 10 of its 16 test falls are the right shin touching the ground where the reference "
-                                "shin passes within 24 mm of it, so training episodes rarely see the clip past that phase; "
-                                "a termination curriculum (the shins rejoin by forking back), judged by its models "
-                                "replayed under the clip's own fall bodies"),
+                                "shin passes within 24 mm of it, so training episodes rarely see the clip past that phase "
+                                "(measured 0.75M samples: its falls stay at those phases, on the neck, a wrist or a hip, "
+                                "so it was stopped before the shins were to rejoin)"),
     "recipe_b2_qfix_driftcur": (["--agent_files", RECIPE_AGENT, "--drift_term_dist_beg", "3.0",
                                  "--drift_anneal_samples", "4000000"], B2,
                                 "recipe_b2_qfix with the drift limit as a curriculum, 3 m at the first sample to 1 m at "
