@@ -303,15 +303,19 @@ def test_a_training_checkpoint_with_the_reference_root_state_plays():
     assert steps == 10 and 3.0 < ret <= 10.0
 
 
+def where_it_falls(*args):
+    """benchmarks/where_it_falls.py's output lines, run with ``args``; it must succeed."""
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "where_it_falls.py"), *args],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return r.stdout.strip().splitlines()
+
+
 def test_where_it_falls_reports_each_test_episode():
     """benchmarks/where_it_falls.py on a shipped policy that falls (upstream's spinkick, 15 falls in 16):
     one row per episode with when, where in the clip and on which bodies, and a summary."""
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "where_it_falls.py"), "--policy",
-                        "spinkick_upstream", "--skill", "spinkick", "--episodes", "3", "--max_steps", "120",
-                        "--train_episodes", "4"],
-                       cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stderr[-2000:]
-    lines = r.stdout.strip().splitlines()
+    lines = where_it_falls("--policy", "spinkick_upstream", "--skill", "spinkick", "--episodes", "3", "--max_steps",
+                           "120", "--train_episodes", "4")
     assert lines[0].split()[:4] == ["return", "fell", "after", "s"] and len(lines) == 7
     fallen = [l for l in lines[1:4] if l.split()[1] == "yes"]
     assert fallen and all(len(l.split()) > 15 for l in fallen)  # the bodies that touched are named
@@ -331,24 +335,19 @@ def test_where_it_falls_reports_each_test_episode():
 def test_where_it_falls_plays_the_start_times_it_is_given():
     """``--start_times``: one row per given time of the clip, each starting at that time's phase (a stretch of the
     clip judged on its own, e.g. the opening a picture from the clip's start shows), instead of the curve's starts."""
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "where_it_falls.py"), "--policy", "punch",
-                        "--skill", "punch", "--start_times", "0", "1.065", "--max_steps", "5", "--train_episodes", "0"],
-                       cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stderr[-2000:]
-    rows = r.stdout.strip().splitlines()[1:3]
-    assert [row.split()[3] for row in rows] == ["0.00", "0.50"]  # phase from: 0 s and half the 2.13 s clip
-    assert r.stdout.strip().splitlines()[3].startswith("0/2 falls")
+    lines = where_it_falls("--policy", "punch", "--skill", "punch", "--start_times", "0", "1.065", "--max_steps", "5",
+                           "--train_episodes", "0")
+    assert [row.split()[3] for row in lines[1:3]] == ["0.00", "0.50"]  # phase from: 0 s and half the 2.13 s clip
+    assert lines[3].startswith("0/2 falls")
 
 
 def test_where_it_falls_judges_falls_by_the_bodies_it_is_given():
     """``--fall_contact_bodies``: the same episodes judged by fewer fall bodies end no sooner, and some later (a
     model trained without its shins as fall bodies is judged by its clip's own set this way)."""
     def fall_times(*extra):
-        r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "where_it_falls.py"), "--policy",
-                            "spinkick_upstream", "--skill", "spinkick", "--episodes", "3", "--max_steps", "120",
-                            "--train_episodes", "0", *extra], cwd=ROOT, capture_output=True, text=True, timeout=300)
-        assert r.returncode == 0, r.stderr[-2000:]
-        return [float(row.split()[2]) for row in r.stdout.strip().splitlines()[1:4]]
+        lines = where_it_falls("--policy", "spinkick_upstream", "--skill", "spinkick", "--episodes", "3",
+                               "--max_steps", "120", "--train_episodes", "0", *extra)
+        return [float(row.split()[2]) for row in lines[1:4]]
     own, root_only = fall_times(), fall_times("--fall_contact_bodies", "0")
     assert all(b >= a for a, b in zip(own, root_only)) and any(b > a for a, b in zip(own, root_only)), (own, root_only)
 
