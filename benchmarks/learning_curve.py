@@ -134,9 +134,9 @@ CONFIGS = {
                       "the lunge that causes it; at 0.95 a failure 30 steps ahead weighs 0.21, at 0.99 0.74"),
     "recipe_v2_net512": (["--agent_files", RECIPE_AGENT], {**B2, "ActorNet": "fc_2layers_512units",
                                                            "CriticNet": "fc_2layers_512units"},
-                         "recipe_v2 with both nets at 512-256 units instead of DeepMimic's 1024-512: a quarter of the "
-                         "update's FLOPs (the update is ~37% of the physics time of its samples), judged in wall hours "
-                         "to the bar"),
+                         "recipe_v2 with both nets at 512-256 units instead of DeepMimic's 1024-512, judged in wall hours "
+                         "to the bar (measured on run: 1.33x the samples/s, lifts ~2M samples later, not at the bar by "
+                         "7.0M)"),
     "recipe_b2_qfix_kneeless": ([*PRE_V2, "--fall_contact_bodies", *"0 1 2 3 6 7 8 9 12 13 14".split()], B2,
                                 "recipe_b2_qfix with the shins (right_knee, left_knee) no longer fall bodies, forked from "
                                 "spin: 10 of its 16 test falls are the right shin touching the ground where the reference "
