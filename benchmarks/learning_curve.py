@@ -122,8 +122,9 @@ CONFIGS = {
                         "which may be spinkick's stall"),
     "recipe_v2_exp6": (["--agent_files", RECIPE_AGENT], {**B2, "ExpAnnealSamples": 6000000},
                        "recipe_v2_sched6 with the actor step held at 3e-5: only the exploration is annealed, the noise "
-                       "rate 1.0 -> 0.2 over the first 6M samples (measured on spinkick: lifts first of all, single "
-                       "points at the bar at 3.80M and 4.55M, then 15 falls at 6.31M once the rate reached 0.2)"),
+                       "rate 1.0 -> 0.2 over the first 6M samples (measured on spinkick: lifts before recipe_v2, "
+                       "sched6 and step6, single points at the bar at 3.80M and 4.55M, then 15 falls at 6.31M once the "
+                       "rate reached 0.2)"),
     "recipe_v2_pose05": (["--agent_files", RECIPE_AGENT, "--pose_term_dist", "0.5"], B2,
                          "recipe_v2 + pose termination (a training episode fails once any body is 0.5 m from the "
                          "reference): forked from punch, whose trunk and punching arm stay 0.4-0.6 m behind the "
