@@ -125,6 +125,12 @@ CONFIGS = {
                        "rate 1.0 -> 0.2 over the first 6M samples (measured on spinkick: lifts before recipe_v2, "
                        "sched6 and step6, single points at the bar at 3.80M and 4.55M, then 15 falls at 6.31M once the "
                        "rate reached 0.2)"),
+    "recipe_v2_exp6_explored": (["--agent_files", RECIPE_AGENT], {**B2, "ExpAnnealSamples": 6000000,
+                                                                  "ActorMinibatches": "explored"},
+                                "recipe_v2_exp6 with the actor's minibatches as many as the explored steps fill: "
+                                "DeepMimic's actor takes as many as the whole batch, so at the rate's 0.2 it passes over "
+                                "each explored step 10 times an update and exp6's clip fraction rose from 0.54 to 0.84 "
+                                "before it fell back to 15 falls"),
     "recipe_v2_pose05": (["--agent_files", RECIPE_AGENT, "--pose_term_dist", "0.5"], B2,
                          "recipe_v2 + pose termination (a training episode fails once any body is 0.5 m from the "
                          "reference): forked from punch, whose trunk and punching arm stay 0.4-0.6 m behind the "

@@ -134,6 +134,9 @@ def test_agent_file_unknown_net_and_bad_json(tmp_path):
     with pytest.raises(DeepMimicError, match="unknown 'ActorNet' 'fc_9layers'") as e:
         load_agent_file(_write(tmp_path, "agent.txt", json.dumps(data)))
     assert "agent.txt" in str(e.value)
+    data["ActorNet"], data["ActorMinibatches"] = "fc_2layers_1024units", "explore"
+    with pytest.raises(DeepMimicError, match="unknown 'ActorMinibatches' 'explore' \\(known: batch, explored\\)"):
+        load_agent_file(_write(tmp_path, "agent3.txt", json.dumps(data)))
     with pytest.raises(DeepMimicError, match="malformed agent file: invalid JSON"):
         load_agent_file(_write(tmp_path, "agent2.txt", '{"AgentType": "PPO",'))
 

@@ -234,14 +234,32 @@ def _agent_without_env(optimizer, seed, **cfg_changes):
     return PPOAgent(cfg, spec, seed=seed)
 
 
-def _random_batch(seed):
+def _random_batch(seed, explored=1.0):
+    """60 steps in 3 paths; the first ``explored`` share of each path's steps explored."""
     from deepmimic.env.base_env import Terminate
     from deepmimic.learning.path_buffer import Batch, Path
     rng, b = np.random.default_rng(seed), Batch()
     for _ in range(3):
         b.add(Path(states=rng.normal(size=(21, 6)), actions=rng.normal(size=(20, 3)), logps=rng.normal(size=20) - 5,
-                   rewards=rng.random(20), exp_flags=np.ones(20, dtype=bool), terminate=Terminate.FAIL))
+                   rewards=rng.random(20), exp_flags=np.arange(20) < 20 * explored, terminate=Terminate.FAIL))
     return b
+
+
+def test_actor_minibatches_explored_sees_each_explored_step_epochs_times():
+    """DeepMimic's actor takes as many minibatches as the critic, cycling over the steps that explored;
+    ``ActorMinibatches: explored`` takes as many as those steps fill, and the critic alone steps on. With
+    every step explored both take the same steps."""
+    def trained(mode, explored_share):
+        agent = _agent_without_env("Adam", seed=0, epochs=2, actor_minibatches=mode)
+        agent.train(_random_batch(1, explored_share))  # 60 steps: 4 minibatches of 16 cover them
+        steps = lambda opt: {int(st["step"]) for st in opt.state.values()}  # noqa: E731
+        return agent, steps(agent.actor_opt), steps(agent.critic_opt)
+    assert trained("batch", 0.25)[1:] == ({8}, {8})
+    assert trained("explored", 0.25)[1:] == ({2}, {8})  # 15 explored steps fill 1 minibatch, in each epoch
+    params = lambda agent: torch.cat([p.detach().reshape(-1) for p in agent.parameters()])  # noqa: E731
+    every = [trained(mode, 1.0)[0] for mode in ("batch", "explored")]
+    for net in ("actor", "critic"):
+        assert torch.equal(params(getattr(every[0], net)), params(getattr(every[1], net))), net
 
 
 def test_resume_continues_the_optimizer_state(tmp_path):

@@ -15,6 +15,10 @@ from deepmimic.learning.nets import NET_LAYERS
 from deepmimic.util.errors import DeepMimicError, load_json_file, shown_number
 
 OPTIMIZERS = ("SGD", "Adam")  # SGD with momentum is DeepMimic's; Adam ignores the *Momentum keys
+#: How many actor minibatches an epoch takes: "batch", as many as the critic's (DeepMimic's), cycling over
+#: the steps that explored, so at exploration rate r each of them is seen epochs / r times; "explored", as
+#: many as those steps fill, so each is seen ``epochs`` times whatever the rate.
+ACTOR_MINIBATCHES = ("batch", "explored")
 #: DeepMimic agent-file keys this PPO does not use (it has no replay buffer or update period).
 UNUSED_AGENT_KEYS = ("AgentType", "UpdatePeriod", "ItersPerUpdate", "ReplayBufferSize", "InitSamples")
 #: Exploration keys; InitActionRate, NoiseInternal and Temp are DeepMimic's and unused by its PPO.
@@ -53,6 +57,9 @@ class AgentConfig:
     #: The actor's step in the fine phase after the bar (--fine_samples); a third of the recipe's 3e-5 tracked
     #: run's clip 105.7 -> 54.8 mm root-relative in 1M samples (benchmarks/results/README.md, "Closer").
     fine_actor_stepsize: float = 1e-5
+    #: ``ACTOR_MINIBATCHES``: annealed to a rate of 0.2, "batch" passes over each explored step 10 times an
+    #: update and PPO's clip fraction rose from 0.54 to 0.84 (spinkick, recipe_v2_exp6).
+    actor_minibatches: str = "batch"
     exp_beg: ExpParams = field(default_factory=ExpParams)
     exp_end: ExpParams = field(default_factory=ExpParams)
     path: str = ""
@@ -75,6 +82,7 @@ AGENT_KEYS = {
     "ActorStepsizeEnd": ("actor_stepsize_end", 1e-12, 10, False), "CriticStepsizeEnd": ("critic_stepsize_end", 1e-12, 10, False),
     "StepsizeAnnealSamples": ("stepsize_anneal_samples", 1, math.inf, False),
     "FineActorStepsize": ("fine_actor_stepsize", 1e-12, 10, False),
+    "ActorMinibatches": ("actor_minibatches", ACTOR_MINIBATCHES),
 }
 
 

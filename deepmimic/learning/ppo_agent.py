@@ -221,36 +221,51 @@ class PPOAgent:
         self._grads = flat_grads(self._grads, list(self.critic.parameters()) + list(self.actor.parameters()))
         procs = mpi_util.num_procs()
         local_mb = max(int(math.ceil(self.cfg.mini_batch_size / procs)), 1)
-        mini_batches = int(math.ceil(mpi_util.allreduce_sum(float(len(state_idx))) / (local_mb * procs)))
+        mini_batches = self._global_minibatches(len(state_idx), local_mb)
+        actor_batches = mini_batches if self.cfg.actor_minibatches == "batch" else \
+            min(self._global_minibatches(len(exp_idx), local_mb), mini_batches)
         critic_rows = CyclicMinibatches(len(state_idx), local_mb, self.rng)  # every step trains the critic
         actor_rows = CyclicMinibatches(len(exp_idx), local_mb, self.rng, reshuffle_on_wrap=True)  # explored steps
         sums = torch.zeros(3, dtype=torch.float64)  # critic loss, |actor loss|, clip fraction: read after the loop
         for _ in range(self.cfg.epochs):
             critic_rows.new_epoch()
             actor_rows.new_epoch()
-            for _ in range(mini_batches):
+            for k in range(mini_batches):
                 c = critic_rows.next()
                 critic_loss = self.critic_loss(states[state_idx[c]], tar_vals[c])
+                critic_decay, actor_decay = self.decay_losses()  # the objectives as logged include the decay
+                if k >= actor_batches:  # past the explored steps' share of this epoch: the critic alone
+                    self._step(critic_loss, None)
+                    sums[0] += float(critic_loss.detach() + critic_decay)
+                    continue
                 a = actor_rows.next()
                 steps = exp_idx[a]
                 actor_loss, clip_frac = self.actor_loss(states[state_idx[steps]], actions[steps], logps[steps], adv[a])
-                critic_decay, actor_decay = self.decay_losses()  # the objectives as logged include the decay
                 self._step(critic_loss, actor_loss)
                 sums += torch.stack([critic_loss.detach() + critic_decay, (actor_loss.detach() + actor_decay).abs(),
                                      clip_frac]).double()
-        c_loss, a_loss, clip_frac = mpi_util.allreduce_mean(sums.numpy() / max(mini_batches * self.cfg.epochs, 1))
+        steps_taken = torch.tensor([mini_batches, actor_batches, actor_batches], dtype=torch.float64) * self.cfg.epochs
+        c_loss, a_loss, clip_frac = mpi_util.allreduce_mean((sums / steps_taken.clamp(min=1)).numpy())
         return {"Critic_Loss": c_loss, "Critic_Stepsize": self.critic_opt.param_groups[0]["lr"],
                 "Actor_Loss": a_loss, "Actor_Stepsize": self.actor_opt.param_groups[0]["lr"],
                 "Clip_Frac": clip_frac, "Adv_Mean": d["adv_mean"], "Adv_Std": d["adv_std"]}
 
+    @staticmethod
+    def _global_minibatches(local_rows, local_mb):
+        """How many minibatches of ``local_mb`` rows a rank takes to cover the rows of every rank (the same
+        number on each, so that their gradient reductions pair up)."""
+        return int(math.ceil(mpi_util.allreduce_sum(float(local_rows)) / (local_mb * mpi_util.num_procs())))
+
     def _step(self, critic_loss, actor_loss):
-        """One step of both nets. The actor's loss does not depend on the critic, so both gradients are
-        taken first and averaged over ranks in one reduction. A non-finite loss gives a non-finite
-        gradient, which ``_average_grads`` reports on every rank alike (they roll back together)."""
+        """One step of both nets (of the critic alone when ``actor_loss`` is None). The actor's loss does not
+        depend on the critic, so both gradients are taken first and averaged over ranks in one reduction. A
+        non-finite loss gives a non-finite gradient, which ``_average_grads`` reports on every rank alike
+        (they roll back together)."""
         self._backward(critic_loss, actor_loss)
         self._average_grads()
         self.critic_opt.step()
-        self.actor_opt.step()
+        if actor_loss is not None:  # a zero gradient would still move Adam's and momentum's weights
+            self.actor_opt.step()
 
     def _backward(self, critic_loss, actor_loss):
         """This rank's gradient of both objectives, weight decay included, in the flat buffer. The decay's
@@ -258,9 +273,12 @@ class PPOAgent:
         through autograd cost ~6% of the recipe's update (two products and a sum per weight, every minibatch)."""
         self._grads.zero_()
         critic_loss.backward()
-        actor_loss.backward()
+        if actor_loss is not None:
+            actor_loss.backward()
         with torch.no_grad():
             for net, wd in self.weight_decay:
+                if net is self.actor and actor_loss is None:
+                    continue
                 for w in decayed_weights(net) if wd else ():
                     w.grad.add_(w, alpha=wd)
 
