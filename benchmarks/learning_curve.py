@@ -167,6 +167,11 @@ CONFIGS = {
                              "recipe_b2_qfix with half the training episodes started where the rank's recent episodes "
                              "failed most (--adaptive_starts 0.5): forked from punch, whose falls all start in the "
                              "clip's first 15%"),
+    "recipe_b2_qfix_failstarts": ([*PRE_V2, "--adaptive_starts", "0.5", "--adaptive_starts_at", "fail"], B2,
+                                  "recipe_b2_qfix with half the training episodes started where the rank's recent "
+                                  "episodes failed, counted where they ended (BeyondMimic's rule, --adaptive_starts_at "
+                                  "fail), smoothed over the two bins before: forked from spin, which fails from every "
+                                  "start, 12 of 16 test falls at phases 0.47-0.63, so counting by start stays uniform"),
     "recipe_b2_qfix_exp02": (PRE_V2, {**B2, **HELD_FINE_EXP},
                              "recipe_b2_qfix with DeepMimic's final exploration held from the start (noise on 0.2 of "
                              "the steps, not ~0.9), the actor step kept at 3e-5: forked from a creeping clip whose "

@@ -79,6 +79,13 @@ def test_arg_file_missing_and_bad_value(tmp_path):
         args.parse_ints("fall_contact_bodies")
 
 
+def test_a_value_outside_its_choices_is_named(tmp_path):
+    path = _write(tmp_path, "a.txt", "--adaptive_starts 0.5\n--adaptive_starts_at end\n")
+    with pytest.raises(DeepMimicError, match="--adaptive_starts_at must be start or fail, got end") as e:
+        ArgParser.from_argv(["--arg_file", path])
+    assert "a.txt" in str(e.value)
+
+
 def test_command_line_overrides_arg_file(tmp_path):
     path = _write(tmp_path, "a.txt", "--motion_file x.txt\n--num_envs_per_proc 3 # comment\n")
     args = ArgParser.from_argv(["--arg_file", path, "--num_envs_per_proc", "5"])

@@ -78,6 +78,8 @@ class EnvConfig:
     #: Share of training episodes started toward the parts of the clip whose episodes fail
     #: (``start_sampler``); 0: every start uniform, DeepMimic's reference state initialisation.
     adaptive_starts: float = _default("adaptive_starts")
+    #: Where a failed episode counts: the bin it started in ("start") or the one it ended in ("fail").
+    adaptive_starts_at: str = _default("adaptive_starts_at")
     #: A clip that does not loop ends its episodes, as in DeepMimic, so a fall in its last frames costs the
     #: policy only those frames' reward and the critic's guess past the end; punch learnt to topple there.
     #: In training, play on this long (s) past the end against the last frame held (0: off); tests end

@@ -44,7 +44,8 @@ class ImitationEnv:
             raise DeepMimicError(f"fall_contact_bodies {bad} are not body ids of {config.char_file} "
                                  f"(0..{self.char.num_joints - 1})")
         self.rng = np.random.default_rng(seed)
-        self.starts = starts or StartSampler([c.cycle_time for c in self.motions.clips], config.adaptive_starts)
+        self.starts = starts or StartSampler([c.cycle_time for c in self.motions.clips], config.adaptive_starts,
+                                             config.adaptive_starts_at, [c.loop for c in self.motions.clips])
         self.enable_draw = enable_draw
         self.show_reference = enable_draw if show_reference is None else show_reference
         self.timestep = 1.0 / config.sim_freq
@@ -253,7 +254,7 @@ class ImitationEnv:
         reward = self.calc_reward()
         term = self.check_terminate()
         if term is not None and self.mode == Mode.TRAIN:
-            self.starts.record(self.clip, self.start_time, term == Terminate.FAIL)
+            self.starts.record(self.clip, self.start_time, term == Terminate.FAIL, self.t)
         return state, reward, term is not None, term
 
     def check_terminate(self):
