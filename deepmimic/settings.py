@@ -49,12 +49,20 @@ def _check_drift_curriculum(args):
                              _where(args))
 
 
+def _check_adaptive_starts(args):
+    """--adaptive_starts_at says how the adaptive share of starts is drawn: alone it would change nothing."""
+    if args.get("adaptive_starts_at") != "start" and not args.get("adaptive_starts") > 0:
+        raise DeepMimicError(f"--adaptive_starts_at {args.get('adaptive_starts_at')} needs --adaptive_starts > 0, the "
+                             "share of training episodes it draws", _where(args))
+
+
 def env_config(args):
     """The env's settings: the clip, the character and its gains (paths resolved), episode limits, the terms."""
     motion = args.get("motion_file")
     if not motion:
         raise DeepMimicError("no --motion_file given (set it in the arg file)", _where(args))
     _check_drift_curriculum(args)
+    _check_adaptive_starts(args)
     end = _timer(args, "time_end_lim", DEFAULT_TIME_LIM)
     beg = _timer(args, "time_lim", end)
     flags = ("world_scale", "anneal_samples", "ref_joint_vel_reward", "end_eff_root_relative", "smooth_ref_vel",
