@@ -171,7 +171,9 @@ CONFIGS = {
                                   "recipe_b2_qfix with half the training episodes started where the rank's recent "
                                   "episodes failed, counted where they ended (BeyondMimic's rule, --adaptive_starts_at "
                                   "fail), smoothed over the two bins before: forked from spin, which fails from every "
-                                  "start, 12 of 16 test falls at phases 0.47-0.63, so counting by start stays uniform"),
+                                  "start, 12 of 16 test falls at phases 0.47-0.63, so counting by start stays "
+                                  "uniform. Measured 25M -> 28M: 25.8-32.1 with 16 falls at every point, no lift; its "
+                                  "falls spread to phases 0.22-0.36 (7 of 16)"),
     "recipe_b2_qfix_exp02": (PRE_V2, {**B2, **HELD_FINE_EXP},
                              "recipe_b2_qfix with DeepMimic's final exploration held from the start (noise on 0.2 of "
                              "the steps, not ~0.9), the actor step kept at 3e-5: forked from a creeping clip whose "
