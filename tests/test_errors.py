@@ -84,6 +84,9 @@ def test_a_value_outside_its_choices_is_named(tmp_path):
     with pytest.raises(DeepMimicError, match="--adaptive_starts_at must be start or fail, got end") as e:
         ArgParser.from_argv(["--arg_file", path])
     assert "a.txt" in str(e.value)
+
+
+def test_adaptive_starts_at_needs_a_share(tmp_path):
     r = _run("DeepMimic_Optimizer.py", "--arg_file", "args/train_humanoid3d_walk_args.txt", "--adaptive_starts_at",
              "fail", "--output_path", str(tmp_path / "out"))
     assert r.returncode == 2 and "Traceback" not in r.stderr and not (tmp_path / "out").exists()

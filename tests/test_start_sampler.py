@@ -86,7 +86,8 @@ def test_by_failure_the_env_counts_an_episode_where_it_ended():
     env = ImitationEnv(dataclasses.replace(make_env("walk").cfg, adaptive_starts=0.5, adaptive_starts_at="fail"))
     assert env.starts.at == "fail"
     env.cfg.pose_term_dist = 1e-4  # the first step fails
-    env.reset(start_time=0.31 * env.motion.cycle_time)
+    start = 0.349 * env.motion.cycle_time  # bin 6; the episode ends one control step later, in bin 7
+    env.reset(start_time=start)
     assert env.step(env.reference_action(env.t))[2]
-    assert env.starts.visits[0, 6] == 1.0 and env.starts.fails[0, env.starts.bin_of(0, env.t)] == 1.0
-    assert env.starts.fails.sum() == 1.0
+    assert env.starts.bin_of(0, env.t) == 7
+    assert env.starts.visits[0, 6] == 1.0 and env.starts.fails[0, 7] == 1.0 and env.starts.fails.sum() == 1.0
