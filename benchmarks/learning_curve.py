@@ -132,6 +132,11 @@ CONFIGS = {
                                 "each explored step 10 times an update and exp6's clip fraction rose from 0.54 to 0.84 "
                                 "before it fell back to 15 falls. Measured: clip fraction 0.52-0.64 at every rate and no "
                                 "collapse, lifts at 3.04M as exp6, but no bar by 7.0M (best 350.1, 2 falls, at 5.30M)"),
+    "recipe_v2_failstarts": (["--agent_files", RECIPE_AGENT, "--adaptive_starts", "0.5", "--adaptive_starts_at",
+                              "fail"], B2,
+                             "recipe_v2 with half the training episodes started where the rank's recent episodes "
+                             "failed, counted where they ended (--adaptive_starts_at fail): forked from backflip's "
+                             "creep at 8.58M, 9 of its 16 test falls at phases 0.17-0.23"),
     "recipe_v2_pose05": (["--agent_files", RECIPE_AGENT, "--pose_term_dist", "0.5"], B2,
                          "recipe_v2 + pose termination (a training episode fails once any body is 0.5 m from the "
                          "reference): forked from punch, whose trunk and punching arm stay 0.4-0.6 m behind the "
