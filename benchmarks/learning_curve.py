@@ -137,6 +137,11 @@ CONFIGS = {
                              "recipe_v2 with half the training episodes started where the rank's recent episodes "
                              "failed, counted where they ended (--adaptive_starts_at fail): forked from backflip's "
                              "creep at 8.58M, 9 of its 16 test falls at phases 0.17-0.23"),
+    "recipe_v2_assist": (["--agent_files", RECIPE_AGENT, "--assist_gain", "1", "--assist_anneal_samples", "2500000"],
+                         B2, "recipe_v2 with the root assist (training episodes only: a PD push toward the reference "
+                         "root, spread over the body by mass, at full strength at the first sample and faded to 0 by "
+                         "2.5M): held up, early episodes run through the clip while balance is unlearnt, where every "
+                         "test episode of recipe_v2 falls for ~3M samples (run) to 8M+ (backflip)"),
     "recipe_v2_pose05": (["--agent_files", RECIPE_AGENT, "--pose_term_dist", "0.5"], B2,
                          "recipe_v2 + pose termination (a training episode fails once any body is 0.5 m from the "
                          "reference): forked from punch, whose trunk and punching arm stay 0.4-0.6 m behind the "

@@ -49,6 +49,14 @@ def _check_drift_curriculum(args):
                              _where(args))
 
 
+def _check_assist(args):
+    """--assist_gain fades over --assist_anneal_samples: a hand that never fades would hold up every training
+    episode while test episodes, never assisted, fall."""
+    if args.get("assist_gain") > 0 and not args.get("assist_anneal_samples") > 0:
+        raise DeepMimicError("--assist_gain needs --assist_anneal_samples > 0, the samples it fades over",
+                             _where(args))
+
+
 def _check_adaptive_starts(args):
     """--adaptive_starts_at says how the adaptive share of starts is drawn: alone it would change nothing."""
     if args.get("adaptive_starts_at") != "start" and not args.get("adaptive_starts") > 0:
@@ -63,11 +71,12 @@ def env_config(args):
         raise DeepMimicError("no --motion_file given (set it in the arg file)", _where(args))
     _check_drift_curriculum(args)
     _check_adaptive_starts(args)
+    _check_assist(args)
     end = _timer(args, "time_end_lim", DEFAULT_TIME_LIM)
     beg = _timer(args, "time_lim", end)
     flags = ("world_scale", "anneal_samples", "ref_joint_vel_reward", "end_eff_root_relative", "smooth_ref_vel",
              "drift_term_dist", "drift_term_dist_beg", "drift_anneal_samples", "pose_term_dist", "clip_end_hold",
-             "adaptive_starts", "adaptive_starts_at", "ref_root_state", "ref_pose_state", "fall_contact_bodies")
+             "assist_gain", "assist_anneal_samples", "adaptive_starts", "adaptive_starts_at", "ref_root_state", "ref_pose_state", "fall_contact_bodies")
     return EnvConfig(motion_file=resolve_path(motion), char_file=resolve_path(args.get("character_files")[0]),
                      ctrl_file=resolve_path(args.get("char_ctrl_files")[0]), time_lim=beg, time_end_lim=end,
                      reward=reward_weights(args), **{key: args.get(key) for key in flags})

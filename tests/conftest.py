@@ -49,7 +49,8 @@ def make_env(skill="walk", **kw):
     cfg = EnvConfig(motion_file=os.path.join(ROOT, motion),
                     char_file=kw.pop("char_file", os.path.join(ROOT, "data/characters/humanoid3d.txt")),
                     ctrl_file=os.path.join(ROOT, "data/controllers/humanoid3d_ctrl.txt"),
-                    fall_contact_bodies=kw.pop("fall", FALL), ref_root_state=kw.pop("ref_root_state", False))
+                    fall_contact_bodies=kw.pop("fall", FALL), ref_root_state=kw.pop("ref_root_state", False),
+                    **kw.pop("config", {}))
     return ImitationEnv(cfg, seed=kw.pop("seed", 0), **kw)
 
 

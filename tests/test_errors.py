@@ -86,6 +86,13 @@ def test_a_value_outside_its_choices_is_named(tmp_path):
     assert "a.txt" in str(e.value)
 
 
+def test_assist_gain_needs_samples_to_fade_over(tmp_path):
+    r = _run("DeepMimic_Optimizer.py", "--arg_file", "args/train_humanoid3d_walk_args.txt", "--assist_gain", "1",
+             "--output_path", str(tmp_path / "out"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr and not (tmp_path / "out").exists()
+    assert "--assist_gain needs --assist_anneal_samples > 0" in r.stderr
+
+
 def test_adaptive_starts_at_needs_a_share(tmp_path):
     r = _run("DeepMimic_Optimizer.py", "--arg_file", "args/train_humanoid3d_walk_args.txt", "--adaptive_starts_at",
              "fail", "--output_path", str(tmp_path / "out"))

@@ -20,6 +20,7 @@ from deepmimic.env.kinematics import Skeleton, bullet_quaternion
 from deepmimic.env.urdf_writer import write_urdf
 from deepmimic.env.motion_set import MotionSet
 from deepmimic.env.pd_controller import StablePD, load_pd_gains
+from deepmimic.env.root_assist import RootAssist
 from deepmimic.env.start_sampler import StartSampler
 from deepmimic.env.observation import build_state, ref_pose_features, state_size
 from deepmimic.env.reward import JointWeights, TrackingState, heading_frame_offsets, sq_dist, imitation_reward
@@ -121,6 +122,7 @@ class ImitationEnv:
             pb.changeDynamics(self.body, link, lateralFriction=0.9)
         pb.changeDynamics(self.body, -1, linearDamping=0, angularDamping=0)
         self.pd = StablePD(pb, self.body, self.char, self.kp, self.kd)
+        self.assist = RootAssist(pb, self.body, self.num_links) if self.cfg.assist_gain > 0 else None
         self._make_ghost(self.kin_body, alpha=0.0 if self.show_reference else 0.4)
         if self.show_body is not None:
             self._make_ghost(self.show_body, alpha=0.5)
@@ -237,11 +239,16 @@ class ImitationEnv:
         self.pd.set_targets(self.action_to_targets(action))
 
     def simulate(self):
-        """Advance one control step (``substeps`` physics steps with the current PD targets)."""
+        """Advance one control step (``substeps`` physics steps with the current PD targets and, early in
+        training, the root assist toward the reference root the step's reward reads)."""
         pb = self.pb
+        scale = self.assist_scale()
+        pushes = self.assist.push(scale, self.motion.reference(self.t + self.control_step())) if scale > 0 else None
         for _ in range(self.substeps):
             self.t += self.timestep
             self.pd.apply()
+            if pushes:
+                self.assist.apply(pushes)
             pb.stepSimulation()
         if self.show_body is not None:
             self._sync_show_body()
@@ -280,6 +287,13 @@ class ImitationEnv:
             return end
         lerp = min(max(self.timer.sample_count / span, 0.0), 1.0)
         return beg + (end - beg) * lerp
+
+    def assist_scale(self):
+        """The root assist's strength now (``root_assist``): ``assist_gain`` at the first sample, falling linearly to
+        0 over ``assist_anneal_samples``; 0 in test episodes."""
+        if self.assist is None or self.mode != Mode.TRAIN:
+            return 0.0
+        return self.cfg.assist_gain * max(0.0, 1.0 - self.timer.sample_count / self.cfg.assist_anneal_samples)
 
     def has_fallen(self):
         contacts = self.pb.getContactPoints(bodyA=self.body, bodyB=self.plane)
