@@ -90,13 +90,13 @@ def bench_upstream(skill, steps, act):
     return steps / (time.perf_counter() - t)
 
 
-def bench_ours(skill, steps, act, num_envs=8):
-    """Our trainer's sampling loop on the recipe's env (reference root in the state, drift termination):
-    (control steps/s, physics-only steps/s on the very same steps, PhaseTimer of the parts of a step)."""
+def bench_ours(skill, steps, act, num_envs=8, **settings):
+    """Our trainer's sampling loop on the recipe's env (reference root in the state, drift termination; ``settings``
+    add to it): (control steps/s, physics-only steps/s on the very same steps, PhaseTimer of the parts of a step)."""
     from deepmimic.env.imitation_env import ImitationEnv
     from deepmimic.learning.rollout import step_envs
     from deepmimic.util.phase_timer import PhaseTimer
-    cfg = skill_env_config(skill, ref_root_state=True, drift_term_dist=1.0)
+    cfg = skill_env_config(skill, ref_root_state=True, drift_term_dist=1.0, **settings)
     envs = [ImitationEnv(cfg, seed=i) for i in range(num_envs)]
     timer = PhaseTimer()
     for env in envs:  # the parts of env.step, timed on the instances (the env code is unchanged)
@@ -118,13 +118,16 @@ def bench_ours(skill, steps, act, num_envs=8):
 
 
 class _TimedStep:
-    """A BulletClient whose stepSimulation is timed; every other call passes through."""
+    """A BulletClient whose stepSimulation is timed; every other call passes through (cached, as the client caches
+    its own: a look-up per call would charge the env for the benchmark's wrapper)."""
 
     def __init__(self, pb, timer):
         self._pb, self.stepSimulation = pb, timer.timed("stepSimulation", pb.stepSimulation)
 
     def __getattr__(self, name):
-        return getattr(self._pb, name)
+        attr = getattr(self._pb, name)
+        setattr(self, name, attr)
+        return attr
 
 
 def bench_update(agent_file, env, procs=2, repeats=3):
@@ -258,6 +261,9 @@ def main():
         up = bench_upstream(a.skill, a.steps, Policy.load("walk_upstream_com"))
         ours, raw, parts = bench_ours(a.skill, a.steps, Policy.load("walk"), a.num_envs)
         raw_alone = bench_raw(a.skill, a.steps)
+        # the root assist at full strength (--assist_gain 1, never faded): what early training pays for it
+        assisted = bench_ours(a.skill, a.steps, Policy.load("walk"), a.num_envs, assist_gain=1.0,
+                              assist_anneal_samples=1e12)[0]
         from deepmimic.env.imitation_env import ImitationEnv
         env = ImitationEnv(skill_env_config(a.skill, ref_root_state=True), seed=0)
         updates = {name: bench_update(f, env) for name, f in (("recipe", "ct_agent_humanoid_ppo_fast.txt"),
@@ -268,6 +274,7 @@ def main():
     print(f"  ours, {a.num_envs:2d} envs + batched policy:         {ours:8.1f}   ratio vs upstream {ours / up:.2f}x")
     print(f"  raw PyBullet physics on the same steps: {raw:8.1f}   ours is {100 * ours / raw:.0f}% of it")
     print(f"  (raw physics, standing poses only:      {raw_alone:8.1f})")
+    print(f"  ours with the root assist at full strength: {assisted:8.1f}   {assisted / ours:.2f}x ours without it")
     per = 4096.0 / a.steps  # the timer holds a.steps control steps (rounded up to the envs)
     env_parts = {k: v for k, v in parts.seconds.items() if k not in ("env", "policy")}
     other = parts.seconds["env"] - sum(env_parts.values())

@@ -16,6 +16,7 @@ def test_accelerations_are_zero_on_the_reference_and_point_back_to_it():
     q, z = _quat([0, 1, 0], 0.3), np.zeros(3)
     lin, ang = root_accelerations(1.0, np.ones(3), q, z, z, np.ones(3), q, z, z)
     assert np.allclose(lin, 0) and np.allclose(ang, 0)
+    assert np.allclose(root_accelerations(1.0, z, q, z, z, z, -q, z, z)[1], 0, atol=1e-5)  # -q is the same turn
     # 0.1 m short in x and turned 0.2 rad short about y: pulled +x and turned +y, in proportion to the scale
     lin, ang = root_accelerations(0.5, np.zeros(3), _quat([0, 1, 0], 0.1), z, z, [0.1, 0, 0], q, z, z)
     assert lin == pytest.approx([0.5 * 100 * 0.1, 0, 0]) and ang == pytest.approx([0, 0.5 * 100 * 0.2, 0])
