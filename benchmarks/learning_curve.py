@@ -136,7 +136,8 @@ CONFIGS = {
                               "fail"], B2,
                              "recipe_v2 with half the training episodes started where the rank's recent episodes "
                              "failed, counted where they ended (--adaptive_starts_at fail): forked from backflip's "
-                             "creep at 8.58M, 9 of its 16 test falls at phases 0.17-0.23"),
+                             "creep at 8.58M, 9 of its 16 test falls at phases 0.17-0.23; level with recipe_v2 "
+                             "continued from the same point to 10.3M (37.9 against 41.0, both 16 falls), not adopted"),
     "recipe_v2_assist": (["--agent_files", RECIPE_AGENT, "--assist_gain", "1", "--assist_anneal_samples", "2500000"],
                          B2, "recipe_v2 with the root assist (training episodes only: a PD push toward the reference "
                          "root, spread over the body by mass, at full strength at the first sample and faded to 0 by "
