@@ -142,7 +142,9 @@ CONFIGS = {
                          B2, "recipe_v2 with the root assist (training episodes only: a PD push toward the reference "
                          "root, spread over the body by mass, at full strength at the first sample and faded to 0 by "
                          "2.5M): held up, early episodes run through the clip while balance is unlearnt, where every "
-                         "test episode of recipe_v2 falls for ~3M samples (run) to 8M+ (backflip)"),
+                         "test episode of recipe_v2 falls for ~3M samples (run) to 8M+ (backflip); on run from scratch: "
+                         "27.1 with 16 falls at 3.30M where recipe_v2 had 112-121 (16), behind at every point, the "
+                         "policy leaning on the hand; stopped, not adopted"),
     "recipe_v2_pose05": (["--agent_files", RECIPE_AGENT, "--pose_term_dist", "0.5"], B2,
                          "recipe_v2 + pose termination (a training episode fails once any body is 0.5 m from the "
                          "reference): forked from punch, whose trunk and punching arm stay 0.4-0.6 m behind the "
