@@ -25,7 +25,7 @@ def test_accelerations_are_zero_on_the_reference_and_point_back_to_it():
 
 
 def test_forces_move_the_body_as_one_rigid_body():
-    """Spread by mass: the net force is M a, and a pure turn gives no net force about the root but a torque."""
+    """Spread by mass: a pure push gives the net force M a, a pure turn the rigid body's torque I alpha about the root."""
     env = make_env("walk", config=dict(assist_gain=1.0, assist_anneal_samples=1e6))
     hand = env.assist
     links = np.random.default_rng(0).normal(size=(len(hand.links), 3))

@@ -75,9 +75,10 @@ class EnvConfig:
     #: the reference pose (0: off). MimicKit ends at 1 m, ProtoMotions at 0.25-0.5 m: a character that
     #: slowly topples is stopped before the fall, where the samples still teach.
     pose_term_dist: float = _default("pose_term_dist")
-    #: Training episodes only: a PD force and torque on the root toward the reference root (``root_assist``) at this
-    #: strength (1: a 0.1 m error pulls with about the body's weight) at the first sample, falling linearly to 0 over
-    #: ``assist_anneal_samples``; 0: off. Held up, early episodes run through the clip while balance is still unlearnt.
+    #: Training episodes only: a PD push toward the reference root's position and turn, spread over the body by mass
+    #: (``root_assist``), at this strength (1: a 0.1 m error pulls with about the body's weight) at the first sample,
+    #: falling linearly to 0 over ``assist_anneal_samples``; 0: off. Held up, early episodes run through the clip while
+    #: balance is still unlearnt (on run it did not pay: benchmarks/results/README.md, recipe_v2_assist).
     assist_gain: float = _default("assist_gain")
     assist_anneal_samples: float = _default("assist_anneal_samples")
     #: Share of training episodes started toward the parts of the clip whose episodes fail

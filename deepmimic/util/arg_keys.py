@@ -72,7 +72,7 @@ KEYS = {
     "ref_root_state": Key("env", "bool", False, "append the reference root's offset and heading to the state (fast recipe)"),
     "ref_pose_state": Key("env", "bool", False, "append the reference pose one control step ahead to the state (MimicKit's target observation)"),
     "pose_term_dist": Key("env", "float", 0.0, "end a training episode as a failure when any body is this far (m) from its place in the reference pose (MimicKit's pose termination); 0: off", 0),
-    "assist_gain": Key("env", "float", 0.0, "training episodes only: a PD force and torque on the root toward the reference root, at this strength at the first sample (1: a 0.1 m error pulls with about the body's weight), falling linearly to 0 over --assist_anneal_samples (an assistive-force curriculum); 0: off", 0, 10),
+    "assist_gain": Key("env", "float", 0.0, "training episodes only: a PD push toward the reference root's position and turn, spread over the body by mass, at this strength at the first sample (1: a 0.1 m error pulls with about the body's weight), falling linearly to 0 over --assist_anneal_samples (an assistive-force curriculum); 0: off", 0, 10),
     "assist_anneal_samples": Key("env", "float", 0.0, "samples over which --assist_gain falls to 0", 0),
     "drift_term_dist": Key("env", "float", 0.0, "end a training episode as a failure when the root is this far (m) from the reference; 0: off", 0),
     "drift_term_dist_beg": Key("env", "float", None, "a curriculum for --drift_term_dist: the distance (m) at the first sample, moved linearly to --drift_term_dist over --drift_anneal_samples", 0, shown="drift_term_dist"),
