@@ -14,6 +14,18 @@ from deepmimic.learning.learning_curve import read_curve as read_curve_rows
 from deepmimic.util.logger import read_log
 
 
+#: More series than this share one legend beside the plots: inside the axes it would cover the curves.
+LEGEND_INSIDE_MAX = 6
+
+
+def series_styles(n):
+    """A distinct (colour, line style) for each of ``n`` series: matplotlib's ten colours solid, then dashed, dotted
+    and dash-dotted, so a comparison of many configurations never draws two alike."""
+    import matplotlib
+    colors = matplotlib.colormaps["tab10"].colors
+    return [(colors[i % 10], ("-", "--", ":", "-.")[(i // 10) % 4]) for i in range(n)]
+
+
 def _samples_and_hours_figure():
     import matplotlib
     matplotlib.use("Agg")
@@ -26,16 +38,21 @@ def _finish(fig, axes, ylabel, out_path, title=None):
     import matplotlib.pyplot as plt
     axes[0].set_xlabel("samples")
     axes[1].set_xlabel("wall time (h)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    inside = len(labels) <= LEGEND_INSIDE_MAX
     for ax in axes:
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        if inside:
+            ax.legend(fontsize=8)
     if title:  # a curve's title is its config's whole description: wrapped, not cut at the figure's edge
         import textwrap
         fig.suptitle("\n".join(textwrap.wrap(title, 140)), fontsize=10)
     fig.tight_layout()
+    if not inside:  # one legend for both plots, beside them; the saved image widens to hold it
+        fig.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.0, 0.92), fontsize=8)
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
-    fig.savefig(out_path, dpi=100)
+    fig.savefig(out_path, dpi=100, bbox_inches="tight")
     plt.close(fig)
     return out_path
 
@@ -75,11 +92,12 @@ def plot_logs(paths, out_path):
 def plot_curves(csv_paths, out_path, title=None):
     """Learning curves (``learning_curve.csv``): mean test return vs samples and wall hours."""
     fig, axes = _samples_and_hours_figure()
-    for path in csv_paths:
+    for path, (color, line) in zip(csv_paths, series_styles(len(csv_paths))):
         rows = read_curve_rows(path)
         label = os.path.splitext(os.path.basename(path))[0]
         for ax, x in zip(axes, ("samples", "wall_hours")):
-            ax.plot([r[x] for r in rows], [r["test_return_mean"] for r in rows], "o-", ms=3, label=label)
+            ax.plot([r[x] for r in rows], [r["test_return_mean"] for r in rows], marker="o", ls=line, color=color, ms=3,
+                    label=label)
     return _finish(fig, axes, "mean test return (20 s episodes, max 600)", out_path, title)
 
 

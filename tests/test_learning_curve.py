@@ -325,6 +325,21 @@ def test_plot_cli_draws_learning_curves(tmp_path):
         main([str(tmp_path / "bad.csv"), "-o", str(tmp_path / "d.png")])
 
 
+def test_many_curves_are_told_apart_and_their_legend_sits_beside_the_plots(tmp_path):
+    """Past ten configurations matplotlib's colours repeat, and a legend of 17 inside the axes covered the curves
+    (run_all_configs.png): every series gets its own colour and line style, and many share one legend outside."""
+    from PIL import Image
+    from deepmimic.plot_log import LEGEND_INSIDE_MAX, plot_curves, series_styles
+    assert len(set(series_styles(40))) == 40
+    paths = []
+    for k in range(LEGEND_INSIDE_MAX + 5):
+        paths.append(str(tmp_path / f"walk_c{k}.csv"))
+        CurveWriter(paths[-1]).add(0, 0.0, [E(5.0 + k, 20, True)])
+    few = Image.open(plot_curves(paths[:LEGEND_INSIDE_MAX], str(tmp_path / "few.png"))).size
+    many = Image.open(plot_curves(paths, str(tmp_path / "many.png"))).size
+    assert many[0] > few[0] + 50  # the image widened to hold the legend beside the plots
+
+
 def test_plot_log_draws_a_one_row_log_visibly(tmp_path):
     from PIL import Image
     from deepmimic.plot_log import plot_logs
