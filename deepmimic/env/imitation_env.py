@@ -285,15 +285,14 @@ class ImitationEnv:
         beg, end, span = self.cfg.drift_term_dist_beg, self.cfg.drift_term_dist, self.cfg.drift_anneal_samples
         if beg is None or span <= 0:
             return end
-        lerp = min(max(self.timer.sample_count / span, 0.0), 1.0)
-        return beg + (end - beg) * lerp
+        return beg + (end - beg) * self.timer.progress(span)
 
     def assist_scale(self):
         """The root assist's strength now (``root_assist``): ``assist_gain`` at the first sample, falling linearly to
         0 over ``assist_anneal_samples``; 0 in test episodes."""
         if self.assist is None or self.mode != Mode.TRAIN:
             return 0.0
-        return self.cfg.assist_gain * max(0.0, 1.0 - self.timer.sample_count / self.cfg.assist_anneal_samples)
+        return self.cfg.assist_gain * (1.0 - self.timer.progress(self.cfg.assist_anneal_samples))
 
     def has_fallen(self):
         contacts = self.pb.getContactPoints(bodyA=self.body, bodyB=self.plane)

@@ -46,8 +46,9 @@ class RootAssist:
 
     def __init__(self, pb, body, num_links):
         self.pb, self.body = pb, body
-        self.links = [link for link in range(num_links) if pb.getDynamicsInfo(body, link)[0] > 0]
-        self.mass = np.array([pb.getDynamicsInfo(body, link)[0] for link in self.links])[:, None]
+        masses = [pb.getDynamicsInfo(body, link)[0] for link in range(num_links)]
+        self.links = [link for link, mass in enumerate(masses) if mass > 0]
+        self.mass = np.array([masses[link] for link in self.links])[:, None]
 
     def forces(self, lin, ang, root_pos, link_pos):
         """Per-link world forces (N) that give every link the root's accelerations ``lin`` and ``ang``."""

@@ -26,14 +26,17 @@ class EpisodeTimer:
     def set_sample_count(self, count):
         self.sample_count = count
 
+    def progress(self, span):
+        """The share of ``span`` samples trained so far, in [0, 1]: where a curriculum over ``span`` stands."""
+        return min(max(self.sample_count / span, 0.0), 1.0)
+
     def params(self, mode):
         """Test episodes (mode 1) use the end limits; training ones blend from the start limits."""
         if mode != 0:
             return self.end
         if self.anneal_samples <= 0:
             return self.beg
-        lerp = min(max(self.sample_count / self.anneal_samples, 0.0), 1.0)
-        return self.beg.blend(self.end, lerp)
+        return self.beg.blend(self.end, self.progress(self.anneal_samples))
 
     def sample(self, rng, mode):
         p = self.params(mode)
