@@ -145,6 +145,11 @@ CONFIGS = {
                          "test episode of recipe_v2 falls for ~3M samples (run) to 8M+ (backflip); on run from scratch: "
                          "27.1 with 16 falls at 3.30M where recipe_v2 had 112-121 (16), behind at every point, the "
                          "policy leaning on the hand; stopped, not adopted"),
+    "recipe_v2_residual": (["--agent_files", RECIPE_AGENT, "--residual_actions", "true"], B2,
+                           "recipe_v2 with actions as offsets from the clip's pose (--residual_actions; DReCon, UHC): "
+                           "the warm start only approximates the clip's PD targets and PPO's clipped steps move that "
+                           "fit with every correction, where a zero offset plays the clip exactly from the first "
+                           "sample and the actor learns only the corrections; exploration of DeepMimic's size"),
     "recipe_v2_pose05": (["--agent_files", RECIPE_AGENT, "--pose_term_dist", "0.5"], B2,
                          "recipe_v2 + pose termination (a training episode fails once any body is 0.5 m from the "
                          "reference): forked from punch, whose trunk and punching arm stay 0.4-0.6 m behind the "

@@ -52,10 +52,13 @@ def main():
             ours = act.make_env(skill, **({"smooth_ref_vel": a.smooth_ref_vel == "true"} if a.smooth_ref_vel else {}))
             fall = list(ours.cfg.fall_contact_bodies)  # the policy's own: cartwheel's hands may touch, a getup anything
             one_clip = len(ours.motions) == 1  # upstream's multiclip env always leads with its first clip
-            playable = act.state_size in oracle.UPSTREAM_STATE_SIZES and one_clip
+            residual = ours.cfg.residual_actions  # its actions offset our clip's pose; upstream's env takes PD targets
+            playable = act.state_size in oracle.UPSTREAM_STATE_SIZES and one_clip and not residual
             up = oracle.make_upstream_env(skill, fall) if "upstream" in a.envs and playable else None
         if "upstream" in a.envs and up is None:
-            why = (f"its state has {act.state_size} entries; the upstream env gives {oracle.UPSTREAM_STATE_SIZES[0]} "
+            why = ("its actions are offsets from the clip's pose (--residual_actions); upstream's env takes PD targets"
+                   if residual else
+                   f"its state has {act.state_size} entries; the upstream env gives {oracle.UPSTREAM_STATE_SIZES[0]} "
                    f"(+{REF_ROOT_SIZE} with the reference root)" if one_clip else
                    f"upstream's multiclip env always leads with its first clip, ours with each of the {len(ours.motions)}")
             print(f"{os.path.basename(name):18s} upstream  skipped: {why}")

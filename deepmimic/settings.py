@@ -77,7 +77,7 @@ def env_config(args):
     flags = ("world_scale", "anneal_samples", "ref_joint_vel_reward", "end_eff_root_relative", "smooth_ref_vel",
              "drift_term_dist", "drift_term_dist_beg", "drift_anneal_samples", "pose_term_dist", "clip_end_hold",
              "assist_gain", "assist_anneal_samples", "adaptive_starts", "adaptive_starts_at", "ref_root_state",
-             "ref_pose_state", "fall_contact_bodies")
+             "ref_pose_state", "residual_actions", "fall_contact_bodies")
     return EnvConfig(motion_file=resolve_path(motion), char_file=resolve_path(args.get("character_files")[0]),
                      ctrl_file=resolve_path(args.get("char_ctrl_files")[0]), time_lim=beg, time_end_lim=end,
                      reward=reward_weights(args), **{key: args.get(key) for key in flags})

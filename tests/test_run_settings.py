@@ -69,3 +69,21 @@ def test_format_1_policies_still_play_with_their_arg_file(tmp_path):
     r = _run([PLAY, "--arg_file", "run_humanoid3d_backflip_args.txt", "--model_files", os.path.join(ROOT, upstream),
               "--ref_root_state", "false", "--num_episodes", "1", "--max_steps", "5"], cwd=tmp_path)
     assert "episodes: 1" in r.stdout
+
+
+def test_a_residual_policy_plays_as_residual_and_refuses_plain_actions(tmp_path):
+    """--residual_actions changes what an action means, so the policy file carries it like a state setting."""
+    from deepmimic.policy import Policy
+    out = tmp_path / "res"
+    _run([TRAIN, "--arg_file", "train_humanoid3d_walk_args.txt", "--residual_actions", "true", "--max_samples", "900",
+          "--warm_start_samples", "300", "--output_path", str(out), "--rand_seed", "3"], cwd=tmp_path)
+    anet = out / "agent0_model_anet.pth"
+    assert torch.load(anet, weights_only=True)["env_args"]["residual_actions"] == ["true"]
+    assert Policy.load(str(anet)).make_env("walk").cfg.residual_actions
+    r = _run([PLAY, "--model_files", str(anet), "--num_episodes", "1", "--max_steps", "5"], cwd=tmp_path)
+    assert "episodes: 1" in r.stdout
+    r = _run([PLAY, "--model_files", str(anet), "--residual_actions", "false", "--num_episodes", "1"], cwd=tmp_path,
+             code=2)
+    assert r.stderr.count("\n") == 1
+    assert "--residual_actions false (from command line) contradicts the model, trained with --residual_actions true" \
+        in r.stderr

@@ -52,3 +52,4 @@ class ImitationTask(Protocol):
     def clip_duration(self) -> float: ...         # one cycle of the reference clip (s)
     def control_step(self) -> float: ...         # seconds per control step
     def reference_action(self, t: float) -> np.ndarray: ...
+    def clip_action(self, t: float) -> np.ndarray: ...           # the action that plays the clip's pose at t

@@ -194,3 +194,30 @@ def build_action_layout(char):
             lo.append(mean - 2.0 * delta)
             hi.append(mean + 2.0 * delta)
     return np.array(offset), np.array(scale), np.array(lo), np.array(hi)
+
+
+def build_residual_action_layout(char):
+    """Action offset/scale/bounds when actions are offsets from the clip's pose (``--residual_actions``).
+
+    A zero action then means "the clip's pose", so a fresh actor already plays the clip open-loop. A spherical
+    joint's offset is a rotation vector (its three axis entries, in radians, composed after the clip's rotation),
+    because an (angle, axis) offset of angle 0 can only explore about its mean axis and the signs of angle and axis
+    cancel; its angle entry is unused. The noise keeps DeepMimic's size: a revolute joint's is its angle's, a
+    spherical joint's rotation vector gets the same root-mean-square angle spread over its three entries.
+    """
+    offset, scale, lo, hi = [], [], [], []
+    for j in char.actuated:
+        low = char.lim_low[j].min() if char.types[j] == "spherical" else char.lim_low[j, 0]
+        high = char.lim_high[j].max() if char.types[j] == "spherical" else char.lim_high[j, 0]
+        delta = high - low
+        if char.types[j] == "spherical":
+            offset += [0.0, 0.0, 0.0, 0.0]
+            scale += [1.0] + [3.0 ** 0.5 / (2.0 * delta)] * 3
+            lo += [-1.0] + [-2.0 * delta] * 3
+            hi += [1.0] + [2.0 * delta] * 3
+        else:
+            offset.append(0.0)
+            scale.append(1.0 / (2.0 * delta))
+            lo.append(-2.0 * delta)
+            hi.append(2.0 * delta)
+    return np.array(offset), np.array(scale), np.array(lo), np.array(hi)

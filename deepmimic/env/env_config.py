@@ -99,5 +99,9 @@ class EnvConfig:
     #: state, as MimicKit's target observations: the policy reads the pose to reach instead of
     #: recalling it from the phase.
     ref_pose_state: bool = _default("ref_pose_state")
+    #: Actions are offsets from the clip's pose at the end of the control step (a rotation vector per spherical joint,
+    #: an angle per revolute one), not PD targets (DeepMimic): a zero action plays the clip, so the actor learns only
+    #: the corrections, as DReCon and UHC do (``character.build_residual_action_layout``). False keeps upstream parity.
+    residual_actions: bool = _default("residual_actions")
     #: The reward's term weights and end-effector scale (``--reward_*`` keys); DeepMimic's released values by default.
     reward: RewardWeights = field(default_factory=RewardWeights)

@@ -15,8 +15,9 @@ import pybullet_data
 
 from deepmimic.env.base_env import EnvSpec, Mode, Terminate  # noqa: F401  (Terminate/Mode re-exported)
 from deepmimic.env.bullet_client import BulletClient
-from deepmimic.env.character import JOINT_TYPES, build_action_layout, load_character
+from deepmimic.env.character import JOINT_TYPES, build_action_layout, build_residual_action_layout, load_character
 from deepmimic.env.kinematics import Skeleton, bullet_quaternion
+from deepmimic.util import quaternion
 from deepmimic.env.urdf_writer import write_urdf
 from deepmimic.env.motion_set import MotionSet
 from deepmimic.env.pd_controller import StablePD, load_pd_gains
@@ -72,10 +73,18 @@ class ImitationEnv:
         # Actuated joint k reads its reference from sph_rot[_ref_index[k]] or rev_angle[...].
         self._ref_index = [int(np.searchsorted(self.sph if s else self.rev, j))
                            for j, s in zip(self.actuated, self._act_is_sph)]
-        self.a_offset, self.a_scale, self.a_bound_min, self.a_bound_max = build_action_layout(ch)
+        layout = build_residual_action_layout if config.residual_actions else build_action_layout
+        self.a_offset, self.a_scale, self.a_bound_min, self.a_bound_max = layout(ch)
         # Where each actuated joint's params sit in the action vector.
         sizes = [JOINT_TYPES[ch.types[j]].action_size for j in self.actuated]
         self._act_start = [int(i) for i in np.cumsum([0] + sizes)[:-1]]
+        # --residual_actions: each spherical joint's rotation-vector entries and each revolute joint's angle, with
+        # where the joint's reference sits in the clip's arrays.
+        starts = np.array(self._act_start)
+        self._res_sph_cols = starts[self._act_is_sph][:, None] + np.arange(1, 4)
+        self._res_rev_cols = starts[~self._act_is_sph]
+        self._res_sph_ref = np.array(self._ref_index)[self._act_is_sph]
+        self._res_rev_ref = np.array(self._ref_index)[~self._act_is_sph]
         self.action_size = int(sum(sizes))
         self.ref_pose_size = 4 * len(self.sph) + len(self.rev) if config.ref_pose_state else 0
         self.state_size = state_size(self.num_links, config.ref_root_state, self.ref_pose_size)
@@ -233,10 +242,32 @@ class ImitationEnv:
                 action[start] = ref.rev_angle[k]
         return action
 
+    def clip_action(self, t):
+        """The action that plays the clip's pose at time ``t``: ``reference_action``, or with ``--residual_actions``
+        (actions are offsets from that pose) no offset at all."""
+        return np.zeros(self.action_size) if self.cfg.residual_actions else self.reference_action(t)
+
+    def residual_targets(self, action, t):
+        """PD targets for an action that offsets the clip's pose at ``t`` (``--residual_actions``): each spherical
+        joint's reference rotation followed by the rotation vector in its axis entries, each revolute joint's
+        reference angle plus its entry."""
+        a = np.asarray(action, dtype=np.float64)
+        ref = self.motion.reference(t)
+        rotvec = a[self._res_sph_cols]
+        angle = np.linalg.norm(rotvec, axis=1, keepdims=True)
+        offset = np.concatenate([rotvec * 0.5 * np.sinc(angle / (2.0 * np.pi)), np.cos(0.5 * angle)], axis=1)
+        sph = quaternion.mul(ref.sph_rot[self._res_sph_ref], offset).tolist()
+        rev = (ref.rev_angle[self._res_rev_ref] + a[self._res_rev_cols]).tolist()
+        it_sph, it_rev = iter(sph), iter(rev)
+        return [next(it_sph) if s else [next(it_rev)] for s in self._act_is_sph]
+
     def set_action(self, action):
         if len(action) != self.action_size:
             raise ValueError(f"action has size {len(action)}, expected {self.action_size}")
-        self.pd.set_targets(self.action_to_targets(action))
+        if self.cfg.residual_actions:  # the pose the targets offset is the one this control step ends at
+            self.pd.set_targets(self.residual_targets(action, self.t + self.control_step()))
+        else:
+            self.pd.set_targets(self.action_to_targets(action))
 
     def simulate(self):
         """Advance one control step (``substeps`` physics steps with the current PD targets and, early in

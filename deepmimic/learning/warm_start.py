@@ -33,7 +33,7 @@ def collect_reference_rollouts(envs, num_samples, noise, rng, horizon=30, stop=l
                 return np.array(states), np.array(actions)
             s = env.reset()
             for _ in range(horizon):
-                target = env.reference_action(env.t + dt)
+                target = env.clip_action(env.t + dt)
                 states.append(s)
                 actions.append(target)
                 s, _, done, _ = env.step(target + rng.normal(0.0, 1.0, size=target.shape) * a_std)

@@ -14,8 +14,8 @@ from deepmimic.util.arg_parser import resolve_path
 from deepmimic.util.errors import DeepMimicError
 from deepmimic.util.file_io import atomic_write
 
-#: Settings that decide what the policy observes: playing with other values cannot work.
-STATE_KEYS = ("ref_root_state", "ref_pose_state", "character_files")
+#: Settings that decide what the policy observes or what its actions mean: playing with other values cannot work.
+STATE_KEYS = ("ref_root_state", "ref_pose_state", "residual_actions", "character_files")
 #: Keys that describe one invocation, not the run: never written into run_args.txt.
 NOT_RUN_KEYS = ("arg_file", "help", "model_files", "overwrite")
 
