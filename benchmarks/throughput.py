@@ -247,13 +247,13 @@ def main():
     p = ToolArgumentParser(prog="throughput", description=__doc__.splitlines()[0])
     p.add_argument("--skill", default="walk")
     p.add_argument("--steps", type=int, default=1500)
-    p.add_argument("--train_samples", type=int, default=40000)
+    p.add_argument("--train_samples", type=int, default=40000, help="samples of the end-to-end training run (0: skip it)")
     p.add_argument("--num_envs", type=int, default=8, help="our envs per process in the env-level benchmark (the trainer's "
                    "--num_envs_per_proc): more envs amortise the policy forward over a larger batch")
     p.add_argument("--under_load", action="store_true",
                    help="only the recipe and the floor, quiet and with one busy process on the machine")
     a = p.parse_args()
-    check_ranges(p, a, {"steps": (1, 10 ** 7), "train_samples": (1, 10 ** 9), "num_envs": (1, 256)})
+    check_ranges(p, a, {"steps": (1, 10 ** 7), "train_samples": (0, 10 ** 9), "num_envs": (1, 256)})
     torch.set_num_threads(1)
     if a.under_load:
         return under_load(a.skill, a.steps, a.train_samples)
@@ -264,6 +264,9 @@ def main():
         # the root assist at full strength (--assist_gain 1, never faded): what early training pays for it
         assisted = bench_ours(a.skill, a.steps, Policy.load("walk"), a.num_envs, assist_gain=1.0,
                               assist_anneal_samples=1e12)[0]
+        # --residual_actions: the walk policy's actions read as offsets (the body thrashes and resets more; the part
+        # that changes per step is turning an action into PD targets, timed on its own)
+        _, _, res_parts = bench_ours(a.skill, a.steps, Policy.load("walk"), a.num_envs, residual_actions=True)
         from deepmimic.env.imitation_env import ImitationEnv
         env = ImitationEnv(skill_env_config(a.skill, ref_root_state=True), seed=0)
         updates = {name: bench_update(f, env) for name, f in (("recipe", "ct_agent_humanoid_ppo_fast.txt"),
@@ -275,6 +278,10 @@ def main():
     print(f"  raw PyBullet physics on the same steps: {raw:8.1f}   ours is {100 * ours / raw:.0f}% of it")
     print(f"  (raw physics, standing poses only:      {raw_alone:8.1f})")
     print(f"  ours with the root assist at full strength: {assisted:8.1f}   {assisted / ours:.2f}x ours without it")
+    n_steps = -(-a.steps // a.num_envs) * a.num_envs  # both runs step their envs in whole batches
+    to_targets = [p.seconds["action to PD targets"] / n_steps * 1e6 for p in (parts, res_parts)]
+    print(f"  action to PD targets per step: {to_targets[0]:.1f} us, with --residual_actions {to_targets[1]:.1f} us "
+          f"({(to_targets[1] - to_targets[0]) * ours / 1e4:.1f}% of a control step more)")
     per = 4096.0 / a.steps  # the timer holds a.steps control steps (rounded up to the envs)
     env_parts = {k: v for k, v in parts.seconds.items() if k not in ("env", "policy")}
     other = parts.seconds["env"] - sum(env_parts.values())

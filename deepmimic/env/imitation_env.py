@@ -7,6 +7,7 @@ pose/velocity/end-effector/root reward. Unlike upstream, the reference pose is c
 reward is read (once per control step, not before each of the 8 physics substeps), and by forward
 kinematics (``kinematics.Skeleton``, equal to a posed PyBullet body to ~1e-15) rather than by posing one.
 """
+import math
 import os
 
 import numpy as np
@@ -17,7 +18,6 @@ from deepmimic.env.base_env import EnvSpec, Mode, Terminate  # noqa: F401  (Term
 from deepmimic.env.bullet_client import BulletClient
 from deepmimic.env.character import JOINT_TYPES, build_action_layout, build_residual_action_layout, load_character
 from deepmimic.env.kinematics import Skeleton, bullet_quaternion
-from deepmimic.util import quaternion
 from deepmimic.env.urdf_writer import write_urdf
 from deepmimic.env.motion_set import MotionSet
 from deepmimic.env.pd_controller import StablePD, load_pd_gains
@@ -250,13 +250,15 @@ class ImitationEnv:
     def residual_targets(self, action, t):
         """PD targets for an action that offsets the clip's pose at ``t`` (``--residual_actions``): each spherical
         joint's reference rotation followed by the rotation vector in its axis entries, each revolute joint's
-        reference angle plus its entry."""
+        reference angle plus its entry. PyBullet's C calls per joint, as ``action_to_targets``: 3x faster than numpy
+        on 8 joints."""
         a = np.asarray(action, dtype=np.float64)
         ref = self.motion.reference(t)
-        rotvec = a[self._res_sph_cols]
-        angle = np.linalg.norm(rotvec, axis=1, keepdims=True)
-        offset = np.concatenate([rotvec * 0.5 * np.sinc(angle / (2.0 * np.pi)), np.cos(0.5 * angle)], axis=1)
-        sph = quaternion.mul(ref.sph_rot[self._res_sph_ref], offset).tolist()
+        to_quat, compose, zero = pybullet.getQuaternionFromAxisAngle, pybullet.multiplyTransforms, (0.0, 0.0, 0.0)
+        sph = []
+        for q, r in zip(ref.sph_rot[self._res_sph_ref].tolist(), a[self._res_sph_cols].tolist()):
+            angle = math.sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2])
+            sph.append(compose(zero, q, zero, to_quat(r, angle))[1] if angle > 0.0 else q)
         rev = (ref.rev_angle[self._res_rev_ref] + a[self._res_rev_cols]).tolist()
         it_sph, it_rev = iter(sph), iter(rev)
         return [next(it_sph) if s else [next(it_rev)] for s in self._act_is_sph]
