@@ -33,6 +33,18 @@ from deepmimic.util.paths import load_script
 oracle = load_script(os.path.join(ROOT, "tests", "upstream_env.py"))
 
 
+class PDTargets:
+    """A ``--residual_actions`` policy as upstream's env must be given it: each offset turned into the PD targets
+    it stands for, at the upstream env's time (``ImitationEnv.absolute_action``)."""
+
+    def __init__(self, policy, ours, upstream):
+        self.policy, self.ours, self.upstream = policy, ours, upstream
+        self.state_size = policy.state_size
+
+    def __call__(self, state):
+        return self.ours.absolute_action(self.policy(state), self.upstream.t + self.ours.control_step())
+
+
 def main():
     p = ToolArgumentParser(prog="pretrained_policies", description=__doc__.splitlines()[0])
     p.add_argument("--episodes", type=int, default=20)
@@ -52,13 +64,10 @@ def main():
             ours = act.make_env(skill, **({"smooth_ref_vel": a.smooth_ref_vel == "true"} if a.smooth_ref_vel else {}))
             fall = list(ours.cfg.fall_contact_bodies)  # the policy's own: cartwheel's hands may touch, a getup anything
             one_clip = len(ours.motions) == 1  # upstream's multiclip env always leads with its first clip
-            residual = ours.cfg.residual_actions  # its actions offset our clip's pose; upstream's env takes PD targets
-            playable = act.state_size in oracle.UPSTREAM_STATE_SIZES and one_clip and not residual
+            playable = act.state_size in oracle.UPSTREAM_STATE_SIZES and one_clip
             up = oracle.make_upstream_env(skill, fall) if "upstream" in a.envs and playable else None
         if "upstream" in a.envs and up is None:
-            why = ("its actions are offsets from the clip's pose (--residual_actions); upstream's env takes PD targets"
-                   if residual else
-                   f"its state has {act.state_size} entries; the upstream env gives {oracle.UPSTREAM_STATE_SIZES[0]} "
+            why = (f"its state has {act.state_size} entries; the upstream env gives {oracle.UPSTREAM_STATE_SIZES[0]} "
                    f"(+{REF_ROOT_SIZE} with the reference root)" if one_clip else
                    f"upstream's multiclip env always leads with its first clip, ours with each of the {len(ours.motions)}")
             print(f"{os.path.basename(name):18s} upstream  skipped: {why}")
@@ -68,7 +77,8 @@ def main():
             res["ours"] = run_episodes(act, [ours], len(starts), a.max_steps, start_times=starts)
         if up is not None:
             end = None if ours.motion.loop else ours.motion.cycle_time  # kick, punch, the getups end with the clip
-            res["upstream"] = [oracle.run_upstream(up, act, t, a.max_steps, end) for _, t in starts]
+            up_act = PDTargets(act, ours, up) if ours.cfg.residual_actions else act
+            res["upstream"] = [oracle.run_upstream(up, up_act, t, a.max_steps, end) for _, t in starts]
         for env_name, rows in res.items():
             rets, point = np.array([r.ret for r in rows]), summarize(rows)
             print(f"{os.path.basename(name):18s} {env_name:9s} mean return {rets.mean():7.2f}  std {rets.std():6.2f}  "

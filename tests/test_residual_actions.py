@@ -59,3 +59,13 @@ def test_noise_has_deepmimics_size_and_the_warm_start_fits_no_offset():
     assert np.sqrt(3) / res.spec.action_scale[sph + 1] == pytest.approx(1.0 / plain.spec.action_scale[sph])
     _, actions = collect_reference_rollouts([res], 20, 0.05, np.random.default_rng(0))
     assert actions.shape == (20, res.action_size) and not np.any(actions)
+
+
+def test_the_absolute_action_plays_a_residual_action_in_a_plain_env():
+    """absolute_action turns an offset into the plain action with the same PD targets (how upstream's env plays it)."""
+    plain, res = make_env("run"), make_env("run", config=dict(residual_actions=True))
+    a = np.random.default_rng(1).normal(size=res.action_size) * 0.3
+    for t in (0.1, 0.52):
+        for g, w in zip(plain.action_to_targets(res.absolute_action(a, t)), res.residual_targets(a, t)):
+            assert _same_rotation(g, w, 1e-5) if len(w) == 4 else g == pytest.approx(w, abs=1e-6)
+    assert res.absolute_action(np.zeros(res.action_size), 0.52) == pytest.approx(plain.reference_action(0.52))

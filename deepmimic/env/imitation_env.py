@@ -229,18 +229,28 @@ class ImitationEnv:
         """The action whose PD targets are the clip's pose at time ``t``: the inverse of
         ``action_to_targets`` (angle in [0, pi] and unit axis per spherical joint, angle per revolute)."""
         ref = self.motion.reference(t)
-        q = ref.sph_rot / np.linalg.norm(ref.sph_rot, axis=1, keepdims=True)  # (x, y, z, w) rows
+        return self._targets_action(ref.sph_rot[self._res_sph_ref], ref.rev_angle[self._res_rev_ref])
+
+    def _targets_action(self, quats, angles):
+        """The plain action (``action_to_targets``' input) for PD targets: ``quats`` (x, y, z, w) of the actuated
+        spherical joints in order, ``angles`` of the revolute ones."""
+        q = np.asarray(quats, dtype=np.float64)
+        q = q / np.linalg.norm(q, axis=1, keepdims=True)
         q *= np.where(q[:, 3:4] < 0, -1.0, 1.0)
         sin_half = np.linalg.norm(q[:, :3], axis=1)
         axis = np.where(sin_half[:, None] > 1e-9, q[:, :3] / np.maximum(sin_half, 1e-9)[:, None], [0.0, 0.0, 1.0])
-        sph = np.concatenate([2.0 * np.arctan2(sin_half, q[:, 3])[:, None], axis], axis=1)
         action = np.empty(self.action_size)
-        for start, is_sph, k in zip(self._act_start, self._act_is_sph, self._ref_index):
-            if is_sph:
-                action[start:start + 4] = sph[k]
-            else:
-                action[start] = ref.rev_angle[k]
+        action[self._res_sph_cols[:, 0] - 1] = 2.0 * np.arctan2(sin_half, q[:, 3])
+        action[self._res_sph_cols] = axis
+        action[self._res_rev_cols] = angles
         return action
+
+    def absolute_action(self, action, t):
+        """The plain action (PD targets, DeepMimic's meaning) that a ``--residual_actions`` action at ``t`` stands
+        for: what an env without residual actions, upstream's among them, must be given to play such a policy."""
+        targets = self.residual_targets(action, t)
+        return self._targets_action([targets[k] for k in np.nonzero(self._act_is_sph)[0]],
+                                    [targets[k][0] for k in np.nonzero(~self._act_is_sph)[0]])
 
     def clip_action(self, t):
         """The action that plays the clip's pose at time ``t``: ``reference_action``, or with ``--residual_actions``
