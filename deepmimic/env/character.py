@@ -172,6 +172,15 @@ def load_character(path):
                      body_pos=col(bs, "pos"), body_param=col(bs, "param"), body_color=col(bs, "color"))
 
 
+def _actuated_ranges(char):
+    """(is spherical, range centre, range width) per actuated joint, a spherical joint's over all its axes."""
+    for j in char.actuated:
+        sph = char.types[j] == "spherical"
+        low = char.lim_low[j].min() if sph else char.lim_low[j, 0]
+        high = char.lim_high[j].max() if sph else char.lim_high[j, 0]
+        yield sph, 0.5 * (high + low), high - low
+
+
 def build_action_layout(char):
     """Action offset/scale/bounds for PD targets, following DeepMimic's cCtCtrlUtil.
 
@@ -179,11 +188,8 @@ def build_action_layout(char):
     twice the joint range around its centre; the axis' z gets offset -0.2 as in DeepMimic.
     """
     offset, scale, lo, hi = [], [], [], []
-    for j in char.actuated:
-        low = char.lim_low[j].min() if char.types[j] == "spherical" else char.lim_low[j, 0]
-        high = char.lim_high[j].max() if char.types[j] == "spherical" else char.lim_high[j, 0]
-        mean, delta = 0.5 * (high + low), high - low
-        if char.types[j] == "spherical":
+    for sph, mean, delta in _actuated_ranges(char):
+        if sph:
             offset += [0.0, 0.0, 0.0, -0.2]
             scale += [1.0 / (2.0 * delta), 1.0, 1.0, 1.0]
             lo += [mean - 2.0 * delta, -1.0, -1.0, -1.0]
@@ -206,11 +212,8 @@ def build_residual_action_layout(char):
     spherical joint's rotation vector gets the same root-mean-square angle spread over its three entries.
     """
     offset, scale, lo, hi = [], [], [], []
-    for j in char.actuated:
-        low = char.lim_low[j].min() if char.types[j] == "spherical" else char.lim_low[j, 0]
-        high = char.lim_high[j].max() if char.types[j] == "spherical" else char.lim_high[j, 0]
-        delta = high - low
-        if char.types[j] == "spherical":
+    for sph, _, delta in _actuated_ranges(char):
+        if sph:
             offset += [0.0, 0.0, 0.0, 0.0]
             scale += [1.0] + [3.0 ** 0.5 / (2.0 * delta)] * 3
             lo += [-1.0] + [-2.0 * delta] * 3

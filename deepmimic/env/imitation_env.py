@@ -78,13 +78,13 @@ class ImitationEnv:
         # Where each actuated joint's params sit in the action vector.
         sizes = [JOINT_TYPES[ch.types[j]].action_size for j in self.actuated]
         self._act_start = [int(i) for i in np.cumsum([0] + sizes)[:-1]]
-        # --residual_actions: each spherical joint's rotation-vector entries and each revolute joint's angle, with
-        # where the joint's reference sits in the clip's arrays.
+        # In action order: each spherical joint's axis entries (its angle sits just before them) and each revolute
+        # joint's angle, with where the joint's reference sits in the clip's arrays.
         starts = np.array(self._act_start)
-        self._res_sph_cols = starts[self._act_is_sph][:, None] + np.arange(1, 4)
-        self._res_rev_cols = starts[~self._act_is_sph]
-        self._res_sph_ref = np.array(self._ref_index)[self._act_is_sph]
-        self._res_rev_ref = np.array(self._ref_index)[~self._act_is_sph]
+        self._sph_axis_cols = starts[self._act_is_sph][:, None] + np.arange(1, 4)
+        self._rev_cols = starts[~self._act_is_sph]
+        self._sph_ref = np.array(self._ref_index)[self._act_is_sph]
+        self._rev_ref = np.array(self._ref_index)[~self._act_is_sph]
         self.action_size = int(sum(sizes))
         self.ref_pose_size = 4 * len(self.sph) + len(self.rev) if config.ref_pose_state else 0
         self.state_size = state_size(self.num_links, config.ref_root_state, self.ref_pose_size)
@@ -229,7 +229,7 @@ class ImitationEnv:
         """The action whose PD targets are the clip's pose at time ``t``: the inverse of
         ``action_to_targets`` (angle in [0, pi] and unit axis per spherical joint, angle per revolute)."""
         ref = self.motion.reference(t)
-        return self._targets_action(ref.sph_rot[self._res_sph_ref], ref.rev_angle[self._res_rev_ref])
+        return self._targets_action(ref.sph_rot[self._sph_ref], ref.rev_angle[self._rev_ref])
 
     def _targets_action(self, quats, angles):
         """The plain action (``action_to_targets``' input) for PD targets: ``quats`` (x, y, z, w) of the actuated
@@ -240,9 +240,9 @@ class ImitationEnv:
         sin_half = np.linalg.norm(q[:, :3], axis=1)
         axis = np.where(sin_half[:, None] > 1e-9, q[:, :3] / np.maximum(sin_half, 1e-9)[:, None], [0.0, 0.0, 1.0])
         action = np.empty(self.action_size)
-        action[self._res_sph_cols[:, 0] - 1] = 2.0 * np.arctan2(sin_half, q[:, 3])
-        action[self._res_sph_cols] = axis
-        action[self._res_rev_cols] = angles
+        action[self._sph_axis_cols[:, 0] - 1] = 2.0 * np.arctan2(sin_half, q[:, 3])
+        action[self._sph_axis_cols] = axis
+        action[self._rev_cols] = angles
         return action
 
     def absolute_action(self, action, t):
@@ -266,10 +266,10 @@ class ImitationEnv:
         ref = self.motion.reference(t)
         to_quat, compose, zero = pybullet.getQuaternionFromAxisAngle, pybullet.multiplyTransforms, (0.0, 0.0, 0.0)
         sph = []
-        for q, r in zip(ref.sph_rot[self._res_sph_ref].tolist(), a[self._res_sph_cols].tolist()):
+        for q, r in zip(ref.sph_rot[self._sph_ref].tolist(), a[self._sph_axis_cols].tolist()):
             angle = math.sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2])
             sph.append(compose(zero, q, zero, to_quat(r, angle))[1] if angle > 0.0 else q)
-        rev = (ref.rev_angle[self._res_rev_ref] + a[self._res_rev_cols]).tolist()
+        rev = (ref.rev_angle[self._rev_ref] + a[self._rev_cols]).tolist()
         it_sph, it_rev = iter(sph), iter(rev)
         return [next(it_sph) if s else [next(it_rev)] for s in self._act_is_sph]
 
