@@ -38,8 +38,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "benchmarks", "results")
 
 # name -> (arg-file overrides, agent-file overrides, what it tests). "deepmimic" is the faithful
-# configuration (train_humanoid3d_<skill>_deepmimic_args.txt); "recipe_v2" is the train_ arg files' default
-# (train_humanoid3d_<skill>_args.txt as it is: the drift curriculum on "recipe_b2"'s half batch); "recipe" is the
+# configuration (train_humanoid3d_<skill>_deepmimic_args.txt); "recipe_v2_residual" is the train_ arg files' default
+# (train_humanoid3d_<skill>_args.txt as it is: residual actions on "recipe_v2", the drift curriculum on "recipe_b2"'s
+# half batch); every configuration without --residual_actions plays plain PD targets (PLAIN_ACTIONS) as its curve
+# was measured; "recipe" is the
 # first version (a 4,096-sample batch); every earlier one is pinned (PRE_V2) so its curves stay reproducible; the
 # "fast*" names are earlier variants.
 RECIPE_AGENT = "data/agents/ct_agent_humanoid_ppo_fast.txt"  # the agent file the train_ arg files name
@@ -98,7 +100,7 @@ CONFIGS = {
                            "recipe_b2_qfix with MimicKit's 10 s training episodes instead of 20 s (test episodes stay 20 s): "
                            "twice the reference-state starts per sample once episodes stop falling"),
     "recipe_v2": (["--agent_files", RECIPE_AGENT], B2,
-                  "the train_ files as they are, the 'closer and sooner' issue's second recipe: recipe_b2_qfix with "
+                  "the 'closer and sooner' issue's second recipe (the train_ files before residual actions): recipe_b2_qfix with "
                   "the drift limit as a curriculum (3 m at the first sample to 1 m at 4M), recipe_b2_qfix_driftcur"),
     "recipe_v2_eerel": (["--agent_files", RECIPE_AGENT, "--end_eff_root_relative", "true"], B2,
                        "recipe_v2 with DeepMimic's end-effector term (each hand and foot relative to its own root, in "
@@ -243,9 +245,20 @@ def recipe_or_deepmimic(config):
     return "" if config.startswith(("recipe", "fast")) else "_deepmimic"
 
 
+#: Residual actions joined the train_ files after every other configuration was measured with plain PD targets: those
+#: pin them, so each command still trains what its committed curve trained.
+PLAIN_ACTIONS = ["--residual_actions", "false"]
+
+
+def config_args(config):
+    """A configuration's arg-file overrides, with plain actions pinned unless it names --residual_actions."""
+    extra = list(CONFIGS[config][0])
+    return extra if "--residual_actions" in extra else [*extra, *PLAIN_ACTIONS]
+
+
 def train_command(a, out):
-    extra, agent_over, _ = CONFIGS[a.config]
-    extra = list(extra)
+    _, agent_over, _ = CONFIGS[a.config]
+    extra = config_args(a.config)
     if agent_over:
         i = extra.index("--agent_files")
         extra[i + 1] = write_agent_file(extra[i + 1], agent_over, os.path.join(out, "agent.txt"))

@@ -687,6 +687,23 @@ def test_the_recipe_closes_the_drift_limit_and_earlier_configurations_hold_their
             assert cfg.drift_term_dist_beg in (None, cfg.drift_term_dist), name
 
 
+def test_the_recipe_offsets_the_clip_pose_and_earlier_configurations_play_plain_targets():
+    """Residual actions ("closer and sooner": run at its bar in 0.64x recipe_v2's samples, spinkick ahead at every
+    point) are in every train_ file and in none of DeepMimic's; every learning-curve configuration measured before
+    them trains with plain PD targets, so its command still trains what its committed curve trained."""
+    from deepmimic.settings import env_config
+    from deepmimic.util.arg_parser import ArgParser
+    learning_curve = benchmark("learning_curve")
+    files = glob.glob(os.path.join(ROOT, "args", "train_humanoid3d_*_args.txt"))
+    assert len(files) == 32
+    for path in files:
+        assert env_config(ArgParser.from_argv(["--arg_file", path])).residual_actions == ("_deepmimic_" not in path), path
+    for name in learning_curve.CONFIGS:
+        argv = ["--arg_file", learning_curve.arg_file("run", name), *learning_curve.config_args(name)]
+        argv[argv.index("--agent_files") + 1] = os.path.join(ROOT, learning_curve.RECIPE_AGENT)
+        assert env_config(ArgParser.from_argv(argv)).residual_actions == ("residual" in name), name
+
+
 def test_learning_curve_stop_at_bar_hands_the_skills_bar_to_the_optimizer(tmp_path):
     """--stop_at_bar: the optimizer ends the run at the skill's own bar (a queue of skills is a shell loop);
     without it, no stop is asked."""

@@ -71,7 +71,7 @@ KEYS = {
     "end_eff_root_relative": Key("env", "bool", False, "end-effector reward compares positions relative to each character's root in its heading frame, heights above the ground (DeepMimic), not world positions (upstream)"),
     "ref_root_state": Key("env", "bool", False, "append the reference root's offset and heading to the state (fast recipe)"),
     "ref_pose_state": Key("env", "bool", False, "append the reference pose one control step ahead to the state (MimicKit's target observation)"),
-    "residual_actions": Key("env", "bool", False, "actions are offsets from the clip's pose (a rotation vector per ball joint, an angle per hinge), not PD targets (DeepMimic, upstream): a zero action plays the clip; a policy trained so plays only in this env"),
+    "residual_actions": Key("env", "bool", False, "actions are offsets from the clip's pose (a rotation vector per ball joint, an angle per hinge), not PD targets (DeepMimic, upstream): a zero action plays the clip, so the actor learns only corrections (the recipe's)"),
     "pose_term_dist": Key("env", "float", 0.0, "end a training episode as a failure when any body is this far (m) from its place in the reference pose (MimicKit's pose termination); 0: off", 0),
     "assist_gain": Key("env", "float", 0.0, "training episodes only: a PD push toward the reference root's position and turn, spread over the body by mass, at this strength at the first sample (1: a 0.1 m error pulls with about the body's weight), falling linearly to 0 over --assist_anneal_samples (an assistive-force curriculum); 0: off", 0, 10),
     "assist_anneal_samples": Key("env", "float", 0.0, "samples over which --assist_gain falls to 0", 0),
