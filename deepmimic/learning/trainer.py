@@ -149,7 +149,8 @@ class Trainer:
             per_rank = min(per_rank, int(self.max_samples // procs))
         if per_rank <= 0 or self.agent.total_samples > 0:
             return True
-        self.print_root(f"warm start: fitting the actor to the clip's PD targets on {per_rank * procs:,} samples")
+        self.print_root(f"warm start: fitting the actor to the clip's own actions (PD targets, or no offset with "
+                        f"--residual_actions) on {per_rank * procs:,} samples")
         quarters = [1]
 
         def report(n):  # a line at each quarter

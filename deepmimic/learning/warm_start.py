@@ -4,7 +4,8 @@ A fresh DeepMimic actor outputs the action offset (a neutral pose) and PPO spend
 discovering the feed-forward pose trajectory. The clip already gives it: the PD targets that reproduce
 the reference pose. We roll out that open-loop controller (it tracks for about a second, then falls
 without balance feedback), with the agent's exploration noise to widen the states seen, and regress
-the actor's mean onto the clip's action for the next control step. PPO then only has to learn the
+the actor's mean onto the clip's action for the next control step (``clip_action``; with ``--residual_actions``
+that is no offset, so the fit only keeps the actor at the clip's pose). PPO then only has to learn the
 corrections. The states also seed the normalizer, so its later updates move it little.
 Warm-start samples are environment samples and count towards the run's total.
 """
