@@ -119,3 +119,21 @@ def test_reference_pose_matches_pybullet_slerp():
             assert np.array_equal(np.vstack([posed.root_rot, posed.sph_rot]), want)
             assert np.abs(np.vstack([ref.root_rot, ref.sph_rot]) - want).max() < 1e-6, (path, t)
             assert np.array_equal(ref.root_pos, posed.root_pos) and np.array_equal(ref.rev_angle, posed.rev_angle)
+
+
+def test_a_residual_policy_plays_the_same_in_upstreams_env_through_its_absolute_actions():
+    """--residual_actions: each offset turned into the plain action it stands for (``absolute_action``, how
+    pretrained_policies.py plays such a policy there) gives upstream's env our states and rewards."""
+    up, env = make_upstream_env("run", FALL), make_env("run", config=dict(residual_actions=True))
+    upstream_reset_at(up, 0.4)
+    env.reset(start_time=0.4)
+    rng = np.random.default_rng(3)
+    for k in range(12):  # the targets reach upstream through single-precision axis-angle: ~1e-7 apart, growing with contacts
+        a = rng.normal(0.0, 0.05, env.action_size) / env.a_scale  # the exploration noise's size around the clip
+        up.set_action(0, env.absolute_action(a, env.t + env.control_step()))
+        for _ in range(8):
+            up.update(1.0 / 240)
+        s_up, r_up = np.array(up.record_state(0)), up.calc_reward(0)
+        s_me, r_me, _, _ = env.step(a)
+        assert close(s_me, s_up), f"step {k}: state differs by {np.abs(s_me - s_up).max():.3g}"
+        assert abs(r_me - r_up) <= TOL, f"step {k}: reward {r_me} vs upstream {r_up}"
