@@ -367,7 +367,7 @@ def test_where_it_falls_judges_falls_by_the_bodies_it_is_given():
     ("learning_curve.py", ["--skill", "wak", "--stop_at_bar"], "--skill wak: there is no args/train_humanoid3d_wak_args.txt"),
     ("learning_curve.py", ["--skill", "walk", "--config", "recipe", "--publish", "--out", "/nonexistent/run"],
      "/nonexistent/run: --publish: no learning curve here to publish"),
-    ("throughput.py", ["--train_samples", "0"], "--train_samples must be from 1 to 1000000000, got 0"),
+    ("throughput.py", ["--train_samples", "-1"], "--train_samples must be from 0 to 1000000000, got -1"),
 ])
 def test_evaluation_scripts_refuse_bad_input_in_one_line(script, args, words):
     """The scripts that evaluate and ship policies: a misspelt skill or policy, or an impossible count, is one

@@ -70,22 +70,7 @@ class ImitationEnv:
         self.fall_bodies[list(config.fall_contact_bodies)] = True
         self._links = list(range(self.num_links))
         self._rewarded = [int(j) for j in self.sph] + [int(j) for j in self.rev]
-        # Actuated joint k reads its reference from sph_rot[_ref_index[k]] or rev_angle[...].
-        self._ref_index = [int(np.searchsorted(self.sph if s else self.rev, j))
-                           for j, s in zip(self.actuated, self._act_is_sph)]
-        layout = build_residual_action_layout if config.residual_actions else build_action_layout
-        self.a_offset, self.a_scale, self.a_bound_min, self.a_bound_max = layout(ch)
-        # Where each actuated joint's params sit in the action vector.
-        sizes = [JOINT_TYPES[ch.types[j]].action_size for j in self.actuated]
-        self._act_start = [int(i) for i in np.cumsum([0] + sizes)[:-1]]
-        # In action order: each spherical joint's axis entries (its angle sits just before them) and each revolute
-        # joint's angle, with where the joint's reference sits in the clip's arrays.
-        starts = np.array(self._act_start)
-        self._sph_axis_cols = starts[self._act_is_sph][:, None] + np.arange(1, 4)
-        self._rev_cols = starts[~self._act_is_sph]
-        self._sph_ref = np.array(self._ref_index)[self._act_is_sph]
-        self._rev_ref = np.array(self._ref_index)[~self._act_is_sph]
-        self.action_size = int(sum(sizes))
+        self._index_actions(ch, config.residual_actions)
         self.ref_pose_size = 4 * len(self.sph) + len(self.rev) if config.ref_pose_state else 0
         self.state_size = state_size(self.num_links, config.ref_root_state, self.ref_pose_size)
         self.spec = EnvSpec(self.state_size, self.action_size, self.build_state_offset(), self.build_state_scale(),
@@ -96,6 +81,25 @@ class ImitationEnv:
         # Pose the bodies at the clip's start before any step, as upstream does: Bullet's contact
         # order depends on the broadphase's history, and this keeps our rollouts bit-identical.
         self.reset(start_time=0.0)
+
+    def _index_actions(self, ch, residual):
+        """The action's layout (DeepMimic's PD targets, or offsets from the clip's pose) and where each actuated
+        joint's entries and reference sit, for turning actions into targets without a per-joint search."""
+        # Actuated joint k reads its reference from sph_rot[_ref_index[k]] or rev_angle[...].
+        self._ref_index = [int(np.searchsorted(self.sph if s else self.rev, j))
+                           for j, s in zip(self.actuated, self._act_is_sph)]
+        layout = build_residual_action_layout if residual else build_action_layout
+        self.a_offset, self.a_scale, self.a_bound_min, self.a_bound_max = layout(ch)
+        # Where each actuated joint's params sit in the action vector.
+        sizes = [JOINT_TYPES[ch.types[j]].action_size for j in self.actuated]
+        self._act_start = [int(i) for i in np.cumsum([0] + sizes)[:-1]]
+        self.action_size = int(sum(sizes))
+        # In action order: each spherical joint's axis entries (its angle sits just before them) and each revolute
+        # joint's angle, with where the joint's reference sits in the clip's arrays.
+        starts, ref_index = np.array(self._act_start), np.array(self._ref_index)
+        self._sph_axis_cols = starts[self._act_is_sph][:, None] + np.arange(1, 4)
+        self._rev_cols = starts[~self._act_is_sph]
+        self._sph_ref, self._rev_ref = ref_index[self._act_is_sph], ref_index[~self._act_is_sph]
 
     # ----- world -------------------------------------------------------------------------
     def _connect(self):
