@@ -30,6 +30,17 @@ def physics_state(pb, body):
     return np.array(list(pos + rot + vel + ang) + [x for j in joints for x in j[0] + j[1]])
 
 
+def _step_both(up, a_up, env, a_me, k):
+    """One control step of each env (upstream's given ``a_up``, ours ``a_me``): the same state and reward."""
+    up.set_action(0, a_up)
+    for _ in range(8):
+        up.update(1.0 / 240)
+    s_up, r_up = np.array(up.record_state(0)), up.calc_reward(0)
+    s_me, r_me, _, _ = env.step(a_me)
+    assert close(s_me, s_up), f"step {k}: state differs by {np.abs(s_me - s_up).max():.3g}"
+    assert abs(r_me - r_up) <= TOL, f"step {k}: reward {r_me} vs upstream {r_up}"
+
+
 def _compare_rollout(up, env, start, steps=30, clip=None):
     """Same reset and 30 random actions in both envs: states, rewards, falls and physics agree."""
     upstream_reset_at(up, start)
@@ -39,13 +50,7 @@ def _compare_rollout(up, env, start, steps=30, clip=None):
     mean, std = -env.a_offset, 1.0 / env.a_scale
     for k in range(steps):
         a = mean + std * rng.normal(0.0, 0.05, 36)
-        up.set_action(0, a)
-        for _ in range(8):
-            up.update(1.0 / 240)
-        s_up, r_up = np.array(up.record_state(0)), up.calc_reward(0)
-        s_me, r_me, _, _ = env.step(a)
-        assert close(s_me, s_up), f"step {k}: state differs by {np.abs(s_me - s_up).max():.3g}"
-        assert abs(r_me - r_up) <= TOL, f"step {k}: reward {r_me} vs upstream {r_up}"
+        _step_both(up, a, env, a, k)
         assert up._humanoid.terminates() == env.has_fallen()
         sim_up = physics_state(up._pybullet_client, up._humanoid._sim_model)
         assert np.abs(sim_up - physics_state(env.pb, env.body)).max() < 1e-9, f"step {k}: simulations diverged"
@@ -130,10 +135,4 @@ def test_a_residual_policy_plays_the_same_in_upstreams_env_through_its_absolute_
     rng = np.random.default_rng(3)
     for k in range(12):  # the targets reach upstream through single-precision axis-angle: ~1e-7 apart, growing with contacts
         a = rng.normal(0.0, 0.05, env.action_size) / env.a_scale  # the exploration noise's size around the clip
-        up.set_action(0, env.absolute_action(a, env.t + env.control_step()))
-        for _ in range(8):
-            up.update(1.0 / 240)
-        s_up, r_up = np.array(up.record_state(0)), up.calc_reward(0)
-        s_me, r_me, _, _ = env.step(a)
-        assert close(s_me, s_up), f"step {k}: state differs by {np.abs(s_me - s_up).max():.3g}"
-        assert abs(r_me - r_up) <= TOL, f"step {k}: reward {r_me} vs upstream {r_up}"
+        _step_both(up, env.absolute_action(a, env.t + env.control_step()), env, a, k)
