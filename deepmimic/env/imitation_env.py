@@ -252,9 +252,7 @@ class ImitationEnv:
     def absolute_action(self, action, t):
         """The plain action (PD targets, DeepMimic's meaning) that a ``--residual_actions`` action at ``t`` stands
         for: what an env without residual actions, upstream's among them, must be given to play such a policy."""
-        targets = self.residual_targets(action, t)
-        return self._targets_action([targets[k] for k in np.nonzero(self._act_is_sph)[0]],
-                                    [targets[k][0] for k in np.nonzero(~self._act_is_sph)[0]])
+        return self._targets_action(*self._residual_parts(action, t))
 
     def clip_action(self, t):
         """The action that plays the clip's pose at time ``t``: ``reference_action``, or with ``--residual_actions``
@@ -262,10 +260,16 @@ class ImitationEnv:
         return np.zeros(self.action_size) if self.cfg.residual_actions else self.reference_action(t)
 
     def residual_targets(self, action, t):
-        """PD targets for an action that offsets the clip's pose at ``t`` (``--residual_actions``): each spherical
-        joint's reference rotation followed by the rotation vector in its axis entries, each revolute joint's
-        reference angle plus its entry. PyBullet's C calls per joint, as ``action_to_targets``: 3x faster than numpy
-        on 8 joints."""
+        """PD targets for an action that offsets the clip's pose at ``t`` (``--residual_actions``), per actuated
+        joint in PyBullet's lists (``_residual_parts``)."""
+        sph, rev = self._residual_parts(action, t)
+        it_sph, it_rev = iter(sph), iter(rev)
+        return [next(it_sph) if s else [next(it_rev)] for s in self._act_is_sph]
+
+    def _residual_parts(self, action, t):
+        """The targets of a residual action at ``t``, by joint type: each spherical joint's reference rotation followed
+        by the rotation vector in its axis entries, each revolute joint's reference angle plus its entry. PyBullet's
+        C calls per joint, as ``action_to_targets``: 3x faster than numpy on 8 joints."""
         a = np.asarray(action, dtype=np.float64)
         ref = self.motion.reference(t)
         to_quat, compose, zero = pybullet.getQuaternionFromAxisAngle, pybullet.multiplyTransforms, (0.0, 0.0, 0.0)
@@ -273,9 +277,7 @@ class ImitationEnv:
         for q, r in zip(ref.sph_rot[self._sph_ref].tolist(), a[self._sph_axis_cols].tolist()):
             angle = math.sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2])
             sph.append(compose(zero, q, zero, to_quat(r, angle))[1] if angle > 0.0 else q)
-        rev = (ref.rev_angle[self._rev_ref] + a[self._rev_cols]).tolist()
-        it_sph, it_rev = iter(sph), iter(rev)
-        return [next(it_sph) if s else [next(it_rev)] for s in self._act_is_sph]
+        return sph, (ref.rev_angle[self._rev_ref] + a[self._rev_cols]).tolist()
 
     def set_action(self, action):
         if len(action) != self.action_size:
