@@ -6,7 +6,8 @@ before spending hours training on it:
 
 With a display: the PyBullet GUI, the clip looping; space pauses, n / b step one frame forward /
 back while paused (scrub). Headless, or with --record / --record_png: records --cycles cycles at 30 Hz
-(or --max_steps frames). Prints the clip's length and how far and how high its root moves.
+(or --max_steps frames). Prints the clip's length and how far and how high its root moves, where its root
+turns fastest across a frame (a jump there starts episodes spinning) and how deep its pose sinks into the ground.
 A folder or dataset --motion_file prints every clip's line and shows --clip (default: the first).
 """
 import os
@@ -28,6 +29,47 @@ def clip_summary(motion):
     lo, hi = motion.root_pos[:, 1].min(), motion.root_pos[:, 1].max()
     return (f"{os.path.basename(motion.path)}: {motion.num_frames} frames, cycle {motion.cycle_time:.3f} s, "
             f"root travels {travel:.2f} m per cycle, root height {lo:.2f} to {hi:.2f} m")
+
+
+#: A root turn rate across one frame this many times the low-passed one (DeepMimic's reference velocity) is
+#: flagged: run's and walk's clips join their mirrored halves with a jump there (5.7 and 3.8 rad/s, 2.2x and 2.4x),
+#: and a start inside that frame begins with the spin (run's one fall); every other shipped clip is within 1.4x.
+SPIN_SPIKE_RATIO = 2.0
+
+
+def root_spin_check(motion, char):
+    """(frame, held rad/s, low-passed rad/s, median held) where the root turns fastest across one frame: the
+    held frame-pair difference (the port's reference velocity) against DeepMimic's low-passed one there."""
+    from deepmimic.env.motion_data import MotionData
+    held, smooth = (np.linalg.norm(MotionData(motion.path, char, smooth_vel=s).root_ang_vel[:-1], axis=1)
+                    for s in (False, True))
+    i = int(held.argmax())
+    return i, float(held[i]), float(smooth[i:i + 2].max()), float(np.median(held))
+
+
+def ground_penetration(env, clip=0):
+    """(depth in m, phase, body name): the deepest the pose of the env's clip ``clip`` (an index of its motion
+    set), at each of its frames, sinks into the ground; starts there begin with the solver pushing the body out."""
+    env.reset(start_time=0.0, clip=clip)
+    motion, worst = env.motion, (0.0, 0.0, "")
+    for k in range(motion.num_frames - 1):
+        t = k * motion.cycle_time / (motion.num_frames - 1)
+        env.show_pose(t)
+        for c in env.pb.getClosestPoints(env.body, env.plane, 0.0):
+            if -c[8] > worst[0]:
+                worst = (-c[8], motion.phase(t), env.char.names[c[3]] if c[3] >= 0 else "root")
+    return worst
+
+
+def clip_checks(env, clip=0):
+    """One line of what in clip ``clip`` of the env's motion set can spoil training: a spike in the root's turn
+    rate, a pose in the ground."""
+    frame, held, smooth, median = root_spin_check(env.motions.clips[clip], env.char)
+    depth, phase, name = ground_penetration(env, clip)
+    spike = " (a jump in the clip?)" if held > SPIN_SPIKE_RATIO * smooth else ""
+    sinks = f"up to {depth * 1000:.0f} mm into the ground ({name}, phase {phase:.2f})" if depth > 0 else "never into the ground"
+    return (f"  root turns fastest across frames {frame}-{frame + 1}: {held:.2f} rad/s, low-passed {smooth:.2f}, "
+            f"clip median {median:.2f}{spike}; its pose sinks {sinks}")
 
 
 def record(env, args, gif, png_dir):
@@ -82,8 +124,9 @@ def main(argv=None):
         gif = default_recording(os.path.join("output", "motion.gif"))
         print(f"no display: recording to {gif} instead of opening the GUI")
     env = ImitationEnv(env_config(args), seed=0, enable_draw=gui, show_reference=False)
-    for motion in env.motions.clips:
+    for i, motion in enumerate(env.motions.clips):
         print(clip_summary(motion))
+        print(clip_checks(env, i))
     clip = args.get("clip")
     env.reset(start_time=0.0, clip=int(clip) if clip.isdigit() else clip)
     if len(env.motions) > 1:
