@@ -52,9 +52,8 @@ def ground_penetration(env, clip=0):
     set), at each of its frames, sinks into the ground; starts there begin with the solver pushing the body out."""
     env.reset(start_time=0.0, clip=clip)
     motion, worst = env.motion, (0.0, 0.0, "")
-    for k in range(motion.num_frames - 1):
-        t = k * motion.cycle_time / (motion.num_frames - 1)
-        env.show_pose(t)
+    for t in np.cumsum(np.concatenate([[0.0], motion.frames[:-2, 0]])):  # each frame's start but the last's
+        env.show_pose(float(t))
         for c in env.pb.getClosestPoints(env.body, env.plane, 0.0):
             if -c[8] > worst[0]:
                 worst = (-c[8], motion.phase(t), env.char.names[c[3]] if c[3] >= 0 else "root")
@@ -67,7 +66,8 @@ def clip_checks(env, clip=0):
     frame, held, smooth, median = root_spin_check(env.motions.clips[clip], env.char)
     depth, phase, name = ground_penetration(env, clip)
     spike = " (a jump in the clip?)" if held > SPIN_SPIKE_RATIO * smooth else ""
-    sinks = f"up to {depth * 1000:.0f} mm into the ground ({name}, phase {phase:.2f})" if depth > 0 else "never into the ground"
+    sinks = (f"up to {depth * 1000:.0f} mm into the ground ({name}, phase {phase:.2f})" if depth > 0
+             else "never into the ground")
     return (f"  root turns fastest across frames {frame}-{frame + 1}: {held:.2f} rad/s, low-passed {smooth:.2f}, "
             f"clip median {median:.2f}{spike}; its pose sinks {sinks}")
 
