@@ -33,7 +33,8 @@ def clip_summary(motion):
 
 #: A root turn rate across one frame this many times the low-passed one (DeepMimic's reference velocity) is
 #: flagged: run's and walk's clips join their mirrored halves with a jump there (5.7 and 3.8 rad/s, 2.2x and 2.4x),
-#: and a start inside that frame begins with the spin (run's one fall); every other shipped clip is within 1.4x.
+#: and a start inside that frame begins with the spin (run's one fall); every other shipped clip is within 1.8x
+#: (crawl's; kick 1.4x, the rest 1.25x).
 SPIN_SPIKE_RATIO = 2.0
 
 
