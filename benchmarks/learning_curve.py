@@ -152,6 +152,13 @@ CONFIGS = {
                            "the warm start only approximates the clip's PD targets and PPO's clipped steps move that "
                            "fit with every correction, where a zero offset plays the clip exactly from the first "
                            "sample and the actor learns only the corrections; exploration of DeepMimic's size"),
+    "recipe_v2_residual_explored": (["--agent_files", RECIPE_AGENT, "--residual_actions", "true"],
+                                    {**B2, "ActorMinibatches": "explored"},
+                                    "recipe_v2_residual with the actor's minibatches as many as the explored steps "
+                                    "fill, for its fine phase (--fine_samples): there the noise is on 0.2 of the "
+                                    "steps, and spinkick's residual curve, whose actor passed over each explored step "
+                                    "10 times an update, went from 0 falls at its bar to 3-8 (clip fraction ~0.3 -> "
+                                    "~0.57); before the bar the rate is 0.96-1.0, so the two barely differ there"),
     "recipe_v2_pose05": (["--agent_files", RECIPE_AGENT, "--pose_term_dist", "0.5"], B2,
                          "recipe_v2 + pose termination (a training episode fails once any body is 0.5 m from the "
                          "reference): forked from punch, whose trunk and punching arm stay 0.4-0.6 m behind the "
