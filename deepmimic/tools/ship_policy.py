@@ -13,7 +13,8 @@ other, and the shipped critic drops the optimizers' state (only a resume reads i
 Every curve point is the policy of that moment played on the same 16 seeded 20 s starts, so the curve
 itself is the evaluation that picks the policy (not its sample count: points swing by +-100). The files
 shipped are humanoid3d_<skill>_{anet,cnet}.pth; an existing file is replaced only with --overwrite. Then name it
-in args/run_humanoid3d_<skill>_args.txt and draw it (deepmimic-skill-gifs) before it counts as shipped.
+in args/run_humanoid3d_<skill>_args.txt, give its sample count and committed curve in data/README.md (a test
+traces every shipped policy there) and draw it (deepmimic-skill-gifs) before it counts as shipped.
 """
 import math
 import os
