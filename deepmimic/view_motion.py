@@ -42,8 +42,9 @@ def root_spin_check(motion, char):
     """(frame, held rad/s, low-passed rad/s, median held) where the root turns fastest across one frame: the
     held frame-pair difference (the port's reference velocity) against DeepMimic's low-passed one there."""
     from deepmimic.env.motion_data import MotionData
-    held, smooth = (np.linalg.norm(MotionData(motion.path, char, smooth_vel=s).root_ang_vel[:-1], axis=1)
-                    for s in (False, True))
+    other = MotionData(motion.path, char, smooth_vel=not motion.smooth_vel)  # the clip as loaded is one of the two
+    held, smooth = (np.linalg.norm(m.root_ang_vel[:-1], axis=1)
+                    for m in ((other, motion) if motion.smooth_vel else (motion, other)))
     i = int(held.argmax())
     return i, float(held[i]), float(smooth[i:i + 2].max()), float(np.median(held))
 
@@ -53,7 +54,7 @@ def ground_penetration(env, clip=0):
     set), at each of its frames, sinks into the ground; starts there begin with the solver pushing the body out."""
     env.reset(start_time=0.0, clip=clip)
     motion, worst = env.motion, (0.0, 0.0, "")
-    for t in np.cumsum(np.concatenate([[0.0], motion.frames[:-2, 0]])):  # each frame's start but the last's
+    for t in motion.frame_times[:-1]:  # each frame's start but the last's
         env.show_pose(float(t))
         for c in env.pb.getClosestPoints(env.body, env.plane, 0.0):
             if -c[8] > worst[0]:

@@ -144,8 +144,8 @@ class MotionData:
         self.frame_dur = float(durations[0])
         # Uniform clips (all shipped ones) use upstream's arithmetic exactly; others use frame start times.
         self.uniform = bool(np.all(durations == durations[0]))
-        self._frame_times = np.concatenate([[0.0], np.cumsum(durations)])
-        self.cycle_time = self.frame_dur * (self.num_frames - 1) if self.uniform else float(self._frame_times[-1])
+        self.frame_times = np.concatenate([[0.0], np.cumsum(durations)])  # each frame's start, s
+        self.cycle_time = self.frame_dur * (self.num_frames - 1) if self.uniform else float(self.frame_times[-1])
 
         self.root_pos = f[:, 1:4]
         self.root_rot = _wxyz_to_xyzw(f[:, 4:8])
@@ -196,8 +196,8 @@ class MotionData:
             frame = min(int(frame_time / self.frame_dur), self.num_frames - 1)
             start, dur = frame * self.frame_dur, self.frame_dur
         else:
-            frame = min(int(np.searchsorted(self._frame_times, frame_time, side="right")) - 1, self.num_frames - 1)
-            start, dur = self._frame_times[frame], self._frame_times[min(frame + 1, self.num_frames - 1)] - self._frame_times[frame]
+            frame = min(int(np.searchsorted(self.frame_times, frame_time, side="right")) - 1, self.num_frames - 1)
+            start, dur = self.frame_times[frame], self.frame_times[min(frame + 1, self.num_frames - 1)] - self.frame_times[frame]
             dur = dur if dur > 0 else 1.0
         nxt = frame + 1 if frame + 1 < self.num_frames else frame
         frac = (frame_time - start) / dur
