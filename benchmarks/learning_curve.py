@@ -159,6 +159,13 @@ CONFIGS = {
                                     "steps, and spinkick's residual curve, whose actor passed over each explored step "
                                     "10 times an update, went from 0 falls at its bar to 3-8 (clip fraction ~0.3 -> "
                                     "~0.57); before the bar the rate is 0.96-1.0, so the two barely differ there"),
+    "recipe_v2_residual_finenoise": (["--agent_files", RECIPE_AGENT, "--residual_actions", "true"],
+                                     {**B2, "FineExpRate": 1.0},
+                                     "recipe_v2_residual with the fine phase's noise on every step (FineExpRate 1) "
+                                     "instead of on 0.2 of them: spinkick's fine phase fell from 3-8 starts at rate "
+                                     "0.2 with the actor passing over each explored step 10 times (recipe_v2_residual) "
+                                     "or twice (recipe_v2_residual_explored, clip fraction 0.08-0.19): the policy "
+                                     "trained on 80% noiseless steps sees fewer of the states it must recover from"),
     "recipe_v2_pose05": (["--agent_files", RECIPE_AGENT, "--pose_term_dist", "0.5"], B2,
                          "recipe_v2 + pose termination (a training episode fails once any body is 0.5 m from the "
                          "reference): forked from punch, whose trunk and punching arm stay 0.4-0.6 m behind the "

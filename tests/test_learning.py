@@ -2,12 +2,14 @@
 import math
 
 import numpy as np
+import pytest
 import torch
 from upstream_env import import_upstream_env
 
 from deepmimic.learning.normalizer import Normalizer
 from deepmimic.learning.ppo_agent import bound_loss
 from deepmimic.learning.returns import td_lambda_returns
+from deepmimic.util.errors import DeepMimicError
 
 
 def _upstream(module):
@@ -260,6 +262,28 @@ def test_actor_minibatches_explored_sees_each_explored_step_epochs_times():
     every = [trained(mode, 1.0)[0] for mode in ("batch", "explored")]
     for net in ("actor", "critic"):
         assert torch.equal(params(getattr(every[0], net)), params(getattr(every[1], net))), net
+
+
+def test_fine_phase_explores_at_fine_exp_rate_if_given_else_at_exp_params_end(tmp_path):
+    """Past the bar the exploration is ExpParamsEnd's (rate 0.2 here) unless FineExpRate says another share of the
+    steps; the noise is ExpParamsEnd's either way, and an impossible rate is an error naming the key."""
+    import json
+    from deepmimic.learning.agent_config import agent_config_from_data
+    default = _agent_without_env("Adam", seed=0)
+    chosen = _agent_without_env("Adam", seed=0, fine_exp_rate=0.7)
+    for agent in (default, chosen):
+        assert agent.exp_params.rate > 0.99  # early in the anneal to 0.2 over 64M samples
+        agent.enter_fine_phase()
+        agent.set_total_samples(10 ** 6)  # held through later sample counts
+    assert (default.exp_params.rate, default.exp_params.noise) == (pytest.approx(0.2), pytest.approx(0.05))
+    assert (chosen.exp_params.rate, chosen.exp_params.noise) == (pytest.approx(0.7), pytest.approx(0.05))
+    flags = [chosen.act(np.zeros((4000, 6)), explore=True)[2].mean() for _ in range(2)]
+    assert all(0.66 < f < 0.74 for f in flags), flags
+    from conftest import ROOT
+    data = json.load(open(f"{ROOT}/tests/data/agent_small.txt"))
+    data["FineExpRate"] = 1.5
+    with pytest.raises(DeepMimicError, match="'FineExpRate' must be a number from 0 to 1, got 1.5"):
+        agent_config_from_data(data, "agent.txt")
 
 
 def test_resume_continues_the_optimizer_state(tmp_path):

@@ -57,6 +57,9 @@ class AgentConfig:
     #: The actor's step in the fine phase after the bar (--fine_samples); a third of the recipe's 3e-5 tracked
     #: run's clip 105.7 -> 54.8 mm root-relative in 1M samples (benchmarks/results/README.md, "Closer").
     fine_actor_stepsize: float = 1e-5
+    #: The share of steps explored in the fine phase (None: ExpParamsEnd's Rate). Spinkick's residual curve at
+    #: rate 0.2 went from 0 falls at the bar to 3-8, whether its actor saw each explored step 10 or 2 times.
+    fine_exp_rate: Optional[float] = None
     #: ``ACTOR_MINIBATCHES``: annealed to a rate of 0.2, "batch" passes over each explored step 10 times an
     #: update and PPO's clip fraction rose from 0.54 to 0.84 (spinkick, recipe_v2_exp6).
     actor_minibatches: str = "batch"
@@ -64,6 +67,11 @@ class AgentConfig:
     exp_end: ExpParams = field(default_factory=ExpParams)
     path: str = ""
     source: dict = field(default_factory=dict, compare=False)  # the file's JSON, kept with every saved policy
+
+    @property
+    def fine_exp(self):
+        """The exploration of the fine phase: ExpParamsEnd, its rate replaced by FineExpRate if the file gives one."""
+        return self.exp_end if self.fine_exp_rate is None else dataclasses.replace(self.exp_end, rate=self.fine_exp_rate)
 
 
 # file key -> (field, low, high, integer?) for numbers; (field, allowed values) for choices
@@ -81,7 +89,7 @@ AGENT_KEYS = {
     "ExpAnnealSamples": ("exp_anneal_samples", 1, math.inf, False),
     "ActorStepsizeEnd": ("actor_stepsize_end", 1e-12, 10, False), "CriticStepsizeEnd": ("critic_stepsize_end", 1e-12, 10, False),
     "StepsizeAnnealSamples": ("stepsize_anneal_samples", 1, math.inf, False),
-    "FineActorStepsize": ("fine_actor_stepsize", 1e-12, 10, False),
+    "FineActorStepsize": ("fine_actor_stepsize", 1e-12, 10, False), "FineExpRate": ("fine_exp_rate", 0, 1, False),
     "ActorMinibatches": ("actor_minibatches", ACTOR_MINIBATCHES),
 }
 

@@ -96,13 +96,14 @@ class PPOAgent:
                               (self.critic_opt, self.cfg.critic_stepsize, self.cfg.critic_stepsize_end)):
             for group in opt.param_groups:
                 group["lr"] = beg if end is None else lerp(beg, end, t)
-        if self.fine:  # past the bar: the small step and the final exploration, held
-            self.exp_params = self.cfg.exp_end
+        if self.fine:  # past the bar: the small step and the fine exploration (ExpParamsEnd's unless set), held
+            self.exp_params = self.cfg.fine_exp
             for group in self.actor_opt.param_groups:
                 group["lr"] = self.cfg.fine_actor_stepsize
 
     def enter_fine_phase(self):
-        """From now on: the actor step at FineActorStepsize and the exploration at ExpParamsEnd (``--fine_samples``)."""
+        """From now on: the actor step at FineActorStepsize and the exploration at ExpParamsEnd, its rate
+        FineExpRate if given (``--fine_samples``)."""
         self.fine = True
         self._update_exp_params()
 

@@ -191,7 +191,7 @@ class Trainer:
         self.agent.enter_fine_phase()
         self.print_root(f"fine phase: the bar was reached at {bar_samples:,} samples; until "
                         f"{int(bar_samples + self.run.fine_samples):,} the actor step is {self.cfg.fine_actor_stepsize:g} "
-                        f"and exploration {self.cfg.exp_end.rate:g} of the steps")
+                        f"and exploration {self.cfg.fine_exp.rate:g} of the steps")
 
     def done_past_bar(self):
         """Past the bar and its fine phase (at once, without one): training ends."""

@@ -106,7 +106,7 @@ KEYS = {
     "curve_every": Key("output", "count", 0, "every this many samples, test on fixed starts into learning_curve.csv; 0: off", 0, shown="0 (off)"),
     "curve_episodes": Key("output", "int", 16, "test episodes per learning-curve point", 1, 10000),
     "stop_at_return": Key("output", "float", 0.0, "stop once two learning-curve points in a row reach this mean test return with at most --stop_max_falls falls (needs --curve_every); 0: off", 0.0, 1e9, shown="0 (off)"),
-    "fine_samples": Key("output", "count", 0, "once --stop_at_return is reached, train this many more samples in a fine phase (the agent file's FineActorStepsize, exploration held at ExpParamsEnd), then stop; 0: stop at the bar", 0, shown="0 (off)"),
+    "fine_samples": Key("output", "count", 0, "once --stop_at_return is reached, train this many more samples in a fine phase (the agent file's FineActorStepsize, exploration held at ExpParamsEnd, its rate FineExpRate if given), then stop; 0: stop at the bar", 0, shown="0 (off)"),
     "stop_max_falls": Key("output", "int", 2, "falls a curve point may have to count for --stop_at_return and for agent0_best_*.pth (the best point's model)", 0, 10000),
     # playback (testrl)
     "num_episodes": Key("playback", "int", 0, "evaluate this many episodes headless and print statistics", 0, 10 ** 6),
