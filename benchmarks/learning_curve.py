@@ -166,6 +166,11 @@ CONFIGS = {
                                      "0.2 with the actor passing over each explored step 10 times (recipe_v2_residual) "
                                      "or twice (recipe_v2_residual_explored, clip fraction 0.08-0.19): the policy "
                                      "trained on 80% noiseless steps sees fewer of the states it must recover from"),
+    "recipe_v2_residual_fine05": (["--agent_files", RECIPE_AGENT, "--residual_actions", "true"],
+                                  {**B2, "FineExpRate": 0.5},
+                                  "recipe_v2_residual with the fine phase's noise on half the steps: at 0.2 (the "
+                                  "recipe) run came from 74 to 48 mm root-relative and spinkick fell from 3-8 starts; "
+                                  "at 1 (recipe_v2_residual_finenoise) spinkick stood and neither came closer"),
     "recipe_v2_pose05": (["--agent_files", RECIPE_AGENT, "--pose_term_dist", "0.5"], B2,
                          "recipe_v2 + pose termination (a training episode fails once any body is 0.5 m from the "
                          "reference): forked from punch, whose trunk and punching arm stay 0.4-0.6 m behind the "
