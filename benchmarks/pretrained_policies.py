@@ -33,18 +33,6 @@ from deepmimic.util.paths import load_script
 oracle = load_script(os.path.join(ROOT, "tests", "upstream_env.py"))
 
 
-class PDTargets:
-    """A ``--residual_actions`` policy as upstream's env must be given it: each offset turned into the PD targets
-    it stands for, at the upstream env's time (``ImitationEnv.absolute_action``)."""
-
-    def __init__(self, policy, ours, upstream):
-        self.policy, self.ours, self.upstream = policy, ours, upstream
-        self.state_size = policy.state_size
-
-    def __call__(self, state):
-        return self.ours.absolute_action(self.policy(state), self.upstream.t + self.ours.control_step())
-
-
 def main():
     p = ToolArgumentParser(prog="pretrained_policies", description=__doc__.splitlines()[0])
     p.add_argument("--episodes", type=int, default=20)
@@ -77,7 +65,7 @@ def main():
             res["ours"] = run_episodes(act, [ours], len(starts), a.max_steps, start_times=starts)
         if up is not None:
             end = None if ours.motion.loop else ours.motion.cycle_time  # kick, punch, the getups end with the clip
-            up_act = PDTargets(act, ours, up) if ours.cfg.residual_actions else act
+            up_act = oracle.upstream_actor(act, ours, up)
             res["upstream"] = [oracle.run_upstream(up, up_act, t, a.max_steps, end) for _, t in starts]
         for env_name, rows in res.items():
             rets, point = np.array([r.ret for r in rows]), summarize(rows)

@@ -209,13 +209,13 @@ def test_a_clip_that_does_not_loop_ends_its_episode_with_the_clip_in_both_envs()
     env and in upstream's (which would play on), so pretrained_policies.py measures what the curve measures."""
     from deepmimic.policy import Policy
     from deepmimic.learning.rollout import run_episodes
-    from upstream_env import run_upstream
+    from upstream_env import run_upstream, upstream_actor
     act = Policy.load("kick")
     ours = act.make_env("kick")
     up = make_upstream_env("kick", list(ours.cfg.fall_contact_bodies))
     steps = round(ours.motion.cycle_time * 30)
     mine = run_episodes(act, [ours], 1, 600, start_times=[0.0])[0]
-    theirs = run_upstream(up, act, 0.0, 600, ours.motion.cycle_time)
+    theirs = run_upstream(up, upstream_actor(act, ours, up), 0.0, 600, ours.motion.cycle_time)
     assert mine.length == theirs.length == steps, (mine, theirs)
     assert not mine.fell and not theirs.fell
 

@@ -108,6 +108,23 @@ def upstream_state(env, ref_root=False):
     return np.concatenate([s, ref_root_features(base_pos, base_rot, ref._basePos, ref._baseOrn)])
 
 
+class PDTargets:
+    """A ``--residual_actions`` policy as upstream's env must be given it: each offset turned into the PD targets
+    it stands for, at the upstream env's time (``ImitationEnv.absolute_action``)."""
+
+    def __init__(self, policy, ours, upstream):
+        self.policy, self.ours, self.upstream = policy, ours, upstream
+        self.state_size = policy.state_size
+
+    def __call__(self, state):
+        return self.ours.absolute_action(self.policy(state), self.upstream.t + self.ours.control_step())
+
+
+def upstream_actor(act, ours, upstream):
+    """``act`` as upstream's env must be given it: itself, or a ``--residual_actions`` policy's PD targets."""
+    return PDTargets(act, ours, upstream) if ours.cfg.residual_actions else act
+
+
 def run_upstream(env, act, start, max_steps, end_time=None):
     """The same episode in the upstream env (its state, reward and termination); a policy trained with
     ``--ref_root_state`` also sees the reference root (``upstream_state``). ``end_time``: the clip's end for a
