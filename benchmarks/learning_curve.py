@@ -56,6 +56,7 @@ HELD_FINE_EXP = {"ExpParamsBeg": FINE_EXP, "ExpParamsEnd": FINE_EXP}  # no annea
 #: them (recipe_v2): every configuration measured before then pins it, so its curve stays reproducible
 PRE_V2 = ["--agent_files", RECIPE_AGENT, "--drift_term_dist_beg", "1.0"]
 PRE_V2_DRIFT2 = ["--agent_files", RECIPE_AGENT, "--drift_term_dist", "2.0", "--drift_term_dist_beg", "2.0"]
+RESIDUAL = ["--agent_files", RECIPE_AGENT, "--residual_actions", "true"]  # the train_ files' default since recipe_v2_residual
 FIXED_20S = ["--time_lim_min", "20", "--time_lim_max", "20", "--time_lim_exp", "0"]
 CONFIGS = {
     "deepmimic": (["--agent_files", "data/agents/ct_agent_humanoid_ppo_deepmimic.txt",
@@ -147,30 +148,34 @@ CONFIGS = {
                          "test episode of recipe_v2 falls for ~3M samples (run) to 8M+ (backflip); on run from scratch: "
                          "27.1 with 16 falls at 3.30M where recipe_v2 had 112-121 (16), behind at every point, the "
                          "policy leaning on the hand; stopped, not adopted"),
-    "recipe_v2_residual": (["--agent_files", RECIPE_AGENT, "--residual_actions", "true"], B2,
+    "recipe_v2_residual": (RESIDUAL, B2,
                            "recipe_v2 with actions as offsets from the clip's pose (--residual_actions; DReCon, UHC): "
                            "the warm start only approximates the clip's PD targets and PPO's clipped steps move that "
                            "fit with every correction, where a zero offset plays the clip exactly from the first "
                            "sample and the actor learns only the corrections; exploration of DeepMimic's size"),
-    "recipe_v2_residual_explored": (["--agent_files", RECIPE_AGENT, "--residual_actions", "true"],
+    "recipe_v2_residual_explored": (RESIDUAL,
                                     {**B2, "ActorMinibatches": "explored"},
                                     "recipe_v2_residual with the actor's minibatches as many as the explored steps "
                                     "fill, for its fine phase (--fine_samples): there the noise is on 0.2 of the "
                                     "steps, and spinkick's residual curve, whose actor passed over each explored step "
                                     "10 times an update, went from 0 falls at its bar to 3-8 (clip fraction ~0.3 -> "
-                                    "~0.57); before the bar the rate is 0.96-1.0, so the two barely differ there"),
-    "recipe_v2_residual_finenoise": (["--agent_files", RECIPE_AGENT, "--residual_actions", "true"],
+                                    "~0.57); before the bar the rate is 0.96-1.0, so the two barely differ there; forked at spinkick's "
+                                    "bar: clip fraction 0.08-0.19, 3-5 falls all the same, not adopted"),
+    "recipe_v2_residual_finenoise": (RESIDUAL,
                                      {**B2, "FineExpRate": 1.0},
                                      "recipe_v2_residual with the fine phase's noise on every step (FineExpRate 1) "
                                      "instead of on 0.2 of them: spinkick's fine phase fell from 3-8 starts at rate "
                                      "0.2 with the actor passing over each explored step 10 times (recipe_v2_residual) "
                                      "or twice (recipe_v2_residual_explored, clip fraction 0.08-0.19): the policy "
-                                     "trained on 80% noiseless steps sees fewer of the states it must recover from"),
-    "recipe_v2_residual_fine05": (["--agent_files", RECIPE_AGENT, "--residual_actions", "true"],
+                                     "trained on 80% noiseless steps sees fewer of the states it must recover from; "
+                                     "forked at the bars: spinkick 0 falls at 4.55M (shipped), run no closer (73 mm "
+                                     "against 48), not the default"),
+    "recipe_v2_residual_fine05": (RESIDUAL,
                                   {**B2, "FineExpRate": 0.5},
                                   "recipe_v2_residual with the fine phase's noise on half the steps: at 0.2 (the "
                                   "recipe) run came from 74 to 48 mm root-relative and spinkick fell from 3-8 starts; "
-                                  "at 1 (recipe_v2_residual_finenoise) spinkick stood and neither came closer"),
+                                  "at 1 (recipe_v2_residual_finenoise) spinkick stood and neither came closer; "
+                                  "between the two on both (run 58 mm, spinkick 1 fall), not adopted"),
     "recipe_v2_pose05": (["--agent_files", RECIPE_AGENT, "--pose_term_dist", "0.5"], B2,
                          "recipe_v2 + pose termination (a training episode fails once any body is 0.5 m from the "
                          "reference): forked from punch, whose trunk and punching arm stay 0.4-0.6 m behind the "
