@@ -264,7 +264,7 @@ def test_actor_minibatches_explored_sees_each_explored_step_epochs_times():
         assert torch.equal(params(getattr(every[0], net)), params(getattr(every[1], net))), net
 
 
-def test_fine_phase_explores_at_fine_exp_rate_if_given_else_at_exp_params_end(tmp_path):
+def test_fine_phase_explores_at_fine_exp_rate_if_given_else_at_exp_params_end():
     """Past the bar the exploration is ExpParamsEnd's (rate 0.2 here) unless FineExpRate says another share of the
     steps; the noise is ExpParamsEnd's either way, and an impossible rate is an error naming the key."""
     import json
