@@ -56,7 +56,8 @@ HELD_FINE_EXP = {"ExpParamsBeg": FINE_EXP, "ExpParamsEnd": FINE_EXP}  # no annea
 #: them (recipe_v2): every configuration measured before then pins it, so its curve stays reproducible
 PRE_V2 = ["--agent_files", RECIPE_AGENT, "--drift_term_dist_beg", "1.0"]
 PRE_V2_DRIFT2 = ["--agent_files", RECIPE_AGENT, "--drift_term_dist", "2.0", "--drift_term_dist_beg", "2.0"]
-RESIDUAL = ["--agent_files", RECIPE_AGENT, "--residual_actions", "true"]  # the train_ files' default since recipe_v2_residual
+#: actions as offsets from the clip's pose: the train_ files' default since recipe_v2_residual
+RESIDUAL = ["--agent_files", RECIPE_AGENT, "--residual_actions", "true"]
 FIXED_20S = ["--time_lim_min", "20", "--time_lim_max", "20", "--time_lim_exp", "0"]
 CONFIGS = {
     "deepmimic": (["--agent_files", "data/agents/ct_agent_humanoid_ppo_deepmimic.txt",
@@ -159,8 +160,9 @@ CONFIGS = {
                                     "fill, for its fine phase (--fine_samples): there the noise is on 0.2 of the "
                                     "steps, and spinkick's residual curve, whose actor passed over each explored step "
                                     "10 times an update, went from 0 falls at its bar to 3-8 (clip fraction ~0.3 -> "
-                                    "~0.57); before the bar the rate is 0.96-1.0, so the two barely differ there; forked at spinkick's "
-                                    "bar: clip fraction 0.08-0.19, 3-5 falls all the same, not adopted"),
+                                    "~0.57); before the bar the rate is 0.96-1.0, so the two barely differ there; "
+                                    "forked at spinkick's bar: clip fraction 0.08-0.19, 3-5 falls all the same, not "
+                                    "adopted"),
     "recipe_v2_residual_finenoise": (RESIDUAL,
                                      {**B2, "FineExpRate": 1.0},
                                      "recipe_v2_residual with the fine phase's noise on every step (FineExpRate 1) "
